@@ -1,0 +1,66 @@
+# Affinités — the two commands: `make run` and `make test`. Both are idempotent.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+AXE := tests/e2e/vendor/axe.min.js
+
+.PHONY: run test test-unit e2e lint check bench messages clean-venv
+
+$(PYTHON):
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PYTHON)
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+## make run: virtualenv, install, migrate SQLite, demo data, ASGI server + task worker.
+run: $(VENV)/.installed
+	$(PYTHON) manage.py migrate --noinput
+	$(PYTHON) manage.py load_demo
+	@echo ""
+	@echo "  Affinités is starting on http://$(HOST):$(PORT)  (Ctrl+C stops the server and the worker)"
+	@echo ""
+	@$(PYTHON) manage.py db_worker --queue-name default & WORKER=$$!; \
+	  trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+	  $(PYTHON) manage.py runserver $(HOST):$(PORT)
+
+## make test: the whole suite (unit + integration, then the browser tests).
+test: test-unit e2e
+
+test-unit: $(VENV)/.installed-test
+	$(BIN)/pytest -m "not e2e" -q
+
+$(AXE):
+	mkdir -p $(dir $(AXE))
+	cd $(dir $(AXE)) && npm pack --silent axe-core@4 >/dev/null && tar xzf axe-core-*.tgz package/axe.min.js && mv package/axe.min.js axe.min.js && rm -rf package axe-core-*.tgz
+
+e2e: $(VENV)/.installed-test $(AXE)
+	@command -v /usr/bin/chromium >/dev/null || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+	$(BIN)/pytest -m e2e -q tests/e2e
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check: $(VENV)/.installed-test
+	DJANGO_SETTINGS_MODULE=cms.settings.test $(PYTHON) manage.py check
+	DJANGO_SETTINGS_MODULE=cms.settings.test $(PYTHON) manage.py makemigrations --check --dry-run
+
+## make messages: refresh the French catalogue and compile it.
+messages: $(VENV)/.installed
+	$(PYTHON) manage.py makemessages -l fr -l en --ignore '.venv/*' --ignore 'tests/*' --no-obsolete
+	$(PYTHON) manage.py compilemessages --ignore '.venv/*'
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,1 @@
+"""Affinités CMS layer: the Wagtail site, interests, branches and shared page types."""

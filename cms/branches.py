@@ -1,0 +1,34 @@
+"""Nearest-branch computation (great-circle distance, branches are few: done in Python)."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from cms import geo
+from cms.models.branches import Branch
+
+
+@dataclass(frozen=True)
+class BranchDistance:
+    branch: Branch
+    distance_km: float
+
+    @property
+    def is_near(self) -> bool:
+        return self.distance_km <= settings.AFFINITES_NEAR_BRANCH_KM
+
+
+def nearest_branches(lat: float, lon: float, branches=None) -> list[BranchDistance]:
+    """Every branch with its distance from (lat, lon), nearest first."""
+    if branches is None:
+        branches = Branch.objects.all()
+    ranked = [
+        BranchDistance(b, geo.haversine_km(lat, lon, b.latitude, b.longitude)) for b in branches
+    ]
+    ranked.sort(key=lambda bd: (bd.distance_km, bd.branch.name))
+    return ranked
+
+
+def nearest_branch(lat: float, lon: float) -> BranchDistance | None:
+    ranked = nearest_branches(lat, lon)
+    return ranked[0] if ranked else None

@@ -1,0 +1,90 @@
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.search import index
+
+
+class Branch(index.Indexed, models.Model):
+    """A médiathèque of the network: where it is, how to reach it, how to sign up."""
+
+    name = models.CharField(_("name"), max_length=150)
+    slug = models.SlugField(_("slug"), max_length=150, unique=True, blank=True)
+    code = models.CharField(
+        _("library system code"),
+        max_length=20,
+        blank=True,
+        help_text=_("Branch code used by the library system (holdings), e.g. ALC."),
+    )
+    address = models.CharField(_("street address"), max_length=255)
+    postcode = models.CharField(
+        _("postcode"), max_length=5, validators=[RegexValidator(r"^\d{5}$")]
+    )
+    commune = models.CharField(_("commune"), max_length=120)
+    insee = models.CharField(_("INSEE code"), max_length=5, blank=True)
+    latitude = models.FloatField(
+        _("latitude"), validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.FloatField(
+        _("longitude"), validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    card_signup_url = models.URLField(
+        _("card sign-up link"),
+        blank=True,
+        help_text=_("Where people sign up for a library card online."),
+    )
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("code"),
+        MultiFieldPanel(
+            [
+                FieldPanel("address"),
+                FieldPanel("postcode"),
+                FieldPanel("commune"),
+                FieldPanel("insee"),
+                FieldPanel("latitude"),
+                FieldPanel("longitude"),
+            ],
+            heading=_("Location"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("phone"),
+                FieldPanel("email"),
+                FieldPanel("website"),
+                FieldPanel("card_signup_url"),
+            ],
+            heading=_("Contact"),
+        ),
+    ]
+    search_fields = [
+        index.SearchField("name"),
+        index.SearchField("commune"),
+        index.AutocompleteField("name"),
+        index.FilterField("postcode"),
+    ]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("branch")
+        verbose_name_plural = _("branches")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = slugify(self.name)[:150]
+        super().save(*args, **kwargs)
+
+    @property
+    def osm_url(self) -> str:
+        return (
+            "https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}#map=17/{lat:.5f}/{lon:.5f}"
+        ).format(lat=self.latitude, lon=self.longitude)

@@ -1,0 +1,34 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+
+from cms.branches import nearest_branches
+
+
+class HomePage(Page):
+    """The site root: what Affinités is, and the médiathèque nearest to a commune a visitor types."""
+
+    tagline = models.CharField(_("tagline"), max_length=200, blank=True)
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+
+    content_panels = Page.content_panels + [FieldPanel("tagline"), FieldPanel("intro")]
+    parent_page_types = ["wagtailcore.Page"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("home page")
+
+    def get_context(self, request, *args, **kwargs):
+        from cms import geo
+
+        context = super().get_context(request, *args, **kwargs)
+        place = request.GET.get("commune", "").strip()[:120]
+        context["place_query"] = place
+        if place:
+            commune = geo.resolve(place)
+            context["place"] = commune
+            if commune:
+                context["nearby"] = nearest_branches(commune.lat, commune.lon)[:3]
+        return context

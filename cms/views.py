@@ -1,0 +1,61 @@
+"""Public views of the cms layer: the communes API and the list of branches."""
+
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from cms import geo
+from cms.branches import nearest_branches
+from cms.models import Branch
+
+MAX_QUERY_LENGTH = 100
+
+
+def communes_api(request: HttpRequest) -> JsonResponse:
+    """GET /api/communes/?q=<text>: at most 10 communes with their nearest branch."""
+    query = request.GET.get("q")
+    if query is None or not query.strip():
+        return JsonResponse({"error": _("The q parameter is required.")}, status=400)
+    if len(query) > MAX_QUERY_LENGTH:
+        return JsonResponse(
+            {"error": _("The q parameter is limited to 100 characters.")}, status=400
+        )
+    branches = list(Branch.objects.all())
+    results = []
+    for commune in geo.search(query, limit=10):
+        item = {
+            "insee": commune.insee,
+            "name": commune.name,
+            "postcodes": list(commune.postcodes),
+            "lat": round(commune.lat, 5),
+            "lon": round(commune.lon, 5),
+            "nearest_branch": None,
+        }
+        ranked = nearest_branches(commune.lat, commune.lon, branches)
+        if ranked:
+            item["nearest_branch"] = {
+                "name": ranked[0].branch.name,
+                "distance_km": round(ranked[0].distance_km, 1),
+            }
+        results.append(item)
+    return JsonResponse(results, safe=False)
+
+
+def branch_list(request: HttpRequest):
+    """Every médiathèque of the network; with ?commune=, sorted by distance from it."""
+    place = request.GET.get("commune", "").strip()[:MAX_QUERY_LENGTH]
+    commune = geo.resolve(place) if place else None
+    if commune:
+        rows = [(bd.branch, bd.distance_km) for bd in nearest_branches(commune.lat, commune.lon)]
+    else:
+        rows = [(branch, None) for branch in Branch.objects.all()]
+    return render(
+        request,
+        "cms/branch_list.html",
+        {
+            "rows": rows,
+            "place_query": place,
+            "place": commune,
+            "unknown_place": bool(place and not commune),
+        },
+    )

@@ -1,0 +1,1 @@
+"""People: members, communities and memberships (later: prospects, consent, posts, moderation)."""

@@ -1,0 +1,18 @@
+"""django-allauth adapters: where people land after logging in, who may sign up."""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.urls import reverse
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def get_login_redirect_url(self, request) -> str:
+        user = request.user
+        # Members (and Facebook sign-ups, which use this adapter too) are onboarded first;
+        # staff working in the CMS are not forced through it.
+        if (
+            user.is_authenticated
+            and not user.is_onboarded
+            and not user.has_perm("wagtailadmin.access_admin")
+        ):
+            return reverse("community:onboarding")
+        return super().get_login_redirect_url(request)

@@ -1,0 +1,1 @@
+"""Distribution: feeds, fan-out, notifications and websockets, syndication."""

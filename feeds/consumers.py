@@ -1,0 +1,35 @@
+"""The member's live channel at /ws/fil/.
+
+Only authenticated members connect (the ASGI router already validates the Origin header
+against ALLOWED_HOSTS). Each connection joins the member's group; anything published to
+that group with type "member.event" is forwarded to the browser as JSON.
+"""
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+
+def member_group(user_id: int) -> str:
+    return f"member.{user_id}"
+
+
+class MemberConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        self.group_name = member_group(user.pk)
+        await self.channel_layer.group_add(self.group_name, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group_name"):
+            await self.channel_layer.group_discard(self.group_name, self.channel_name)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        # The channel is server → browser only; a ping keeps proxies from closing it.
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+
+    async def member_event(self, event: dict) -> None:
+        await self.send_json(event.get("payload", {}))

@@ -1,0 +1,1 @@
+"""Search across the collections (backends, indexing, views)."""
