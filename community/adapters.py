@@ -16,3 +16,7 @@ class AccountAdapter(DefaultAccountAdapter):
         ):
             return reverse("community:onboarding")
         return super().get_login_redirect_url(request)
+
+    def get_signup_redirect_url(self, request) -> str:
+        """A new account (email or Facebook) starts with the onboarding."""
+        return reverse("community:onboarding")

@@ -73,10 +73,14 @@ class InterestsAndPlaceForm(forms.Form):
         # postcode); honour it when it is consistent with what was typed.
         chosen = geo.by_insee(cleaned.get("insee") or "")
         typed = cleaned.get("place")
-        if chosen and typed and (
-            chosen.insee == typed.insee
-            or set(chosen.postcodes) & set(typed.postcodes)
-            or geo.normalize(chosen.name) == geo.normalize(self.data.get("place", ""))
+        if (
+            chosen
+            and typed
+            and (
+                chosen.insee == typed.insee
+                or set(chosen.postcodes) & set(typed.postcodes)
+                or geo.normalize(chosen.name) == geo.normalize(self.data.get("place", ""))
+            )
         ):
             cleaned["place"] = chosen
         return cleaned
@@ -95,8 +99,7 @@ class BranchChoiceField(forms.ModelChoiceField):
         if origin is not None:
             self.ranked = nearest_branches(origin.lat, origin.lon, self.queryset)
             self.choices = [
-                (bd.branch.pk, self.distance_label(bd.branch, bd.distance_km))
-                for bd in self.ranked
+                (bd.branch.pk, self.distance_label(bd.branch, bd.distance_km)) for bd in self.ranked
             ]
 
     @staticmethod

@@ -139,7 +139,9 @@ def join(request, page_id: int):
     if join_community(request.user, community):
         messages.success(request, _("You joined “%(name)s”.") % {"name": community.title})
     else:
-        messages.info(request, _("You are already a member of “%(name)s”.") % {"name": community.title})
+        messages.info(
+            request, _("You are already a member of “%(name)s”.") % {"name": community.title}
+        )
     return redirect(_back(request, community))
 
 
@@ -150,5 +152,7 @@ def leave(request, page_id: int):
     if leave_community(request.user, community):
         messages.success(request, _("You left “%(name)s”.") % {"name": community.title})
     else:
-        messages.info(request, _("You were not a member of “%(name)s”.") % {"name": community.title})
+        messages.info(
+            request, _("You were not a member of “%(name)s”.") % {"name": community.title}
+        )
     return redirect(_back(request, community))

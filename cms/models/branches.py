@@ -85,6 +85,5 @@ class Branch(index.Indexed, models.Model):
 
     @property
     def osm_url(self) -> str:
-        return (
-            "https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}#map=17/{lat:.5f}/{lon:.5f}"
-        ).format(lat=self.latitude, lon=self.longitude)
+        lat, lon = f"{self.latitude:.5f}", f"{self.longitude:.5f}"
+        return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"

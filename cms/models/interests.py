@@ -59,15 +59,22 @@ class Interest(index.Indexed, models.Model):
         verbose_name = _("interest")
         verbose_name_plural = _("interests")
         constraints = [
-            models.UniqueConstraint(fields=["parent", "name"], name="interest_unique_name_per_parent")
+            models.UniqueConstraint(
+                fields=["parent", "name"], name="interest_unique_name_per_parent"
+            )
         ]
 
     def __str__(self) -> str:
         return self.label
 
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = slugify(self.name)[:80]
+        super().save(*args, **kwargs)
+
     @property
     def label(self) -> str:
-        """"Imaginaire › Science-fiction" for a child, the name alone for a top-level one."""
+        """ "Imaginaire › Science-fiction" for a child, the name alone for a top-level one."""
         if self.parent_id:
             return f"{self.parent.name} › {self.name}"
         return self.name
@@ -84,8 +91,3 @@ class Interest(index.Indexed, models.Model):
                 raise ValidationError(
                     {"parent": _("This interest has sub-interests, so it must stay top-level.")}
                 )
-
-    def save(self, *args, **kwargs) -> None:
-        if not self.slug:
-            self.slug = slugify(self.name)[:80]
-        super().save(*args, **kwargs)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
@@ -26,6 +27,7 @@ class HomePage(Page):
         context = super().get_context(request, *args, **kwargs)
         place = request.GET.get("commune", "").strip()[:120]
         context["place_query"] = place
+        context["near_limit_km"] = settings.AFFINITES_NEAR_BRANCH_KM
         if place:
             commune = geo.resolve(place)
             context["place"] = commune

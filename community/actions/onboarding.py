@@ -16,9 +16,7 @@ def set_interests(user: User, interests: Iterable[Interest]) -> None:
     """Replace the member's followed interests, keeping the visibility of those they keep."""
     wanted = {i.pk for i in interests}
     FollowedInterest.objects.filter(user=user).exclude(interest_id__in=wanted).delete()
-    existing = set(
-        FollowedInterest.objects.filter(user=user).values_list("interest_id", flat=True)
-    )
+    existing = set(FollowedInterest.objects.filter(user=user).values_list("interest_id", flat=True))
     FollowedInterest.objects.bulk_create(
         [FollowedInterest(user=user, interest_id=pk) for pk in wanted - existing],
         ignore_conflicts=True,

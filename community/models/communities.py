@@ -107,8 +107,7 @@ class CommunityPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["member_count"] = self.memberships.count()
         context["is_member"] = (
-            request.user.is_authenticated
-            and self.memberships.filter(user=request.user).exists()
+            request.user.is_authenticated and self.memberships.filter(user=request.user).exists()
         )
         context["interest_list"] = self.interests.select_related("parent")
         context["branch_list"] = self.branches.all()

@@ -1,0 +1,27 @@
+"""``manage.py load_demo``: the demo médiathèques, interests, communities and accounts.
+
+Idempotent: run it again and nothing is duplicated (see :mod:`community.demo.loader`).
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from community.demo import data
+from community.demo.loader import DemoDataError, demo_logins, load_all
+
+
+class Command(BaseCommand):
+    help = "Load (or refresh) the demo data: branches, interests, communities, demo accounts."
+
+    def handle(self, *args, **options) -> None:
+        self.stdout.write("Loading the Affinités demo data…")
+        try:
+            load_all(self.stdout)
+        except DemoDataError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (password for all: {data.DEMO_PASSWORD}):")
+        for role, email in demo_logins():
+            self.stdout.write(f"  {role:<14} {email}")
+        self.stdout.write("")
+        self.stdout.write(f"Open {data.SITE_URL} (Wagtail admin: {data.SITE_URL}/admin/)")
