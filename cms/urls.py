@@ -15,8 +15,8 @@ urlpatterns = [
     path("comptes/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/communes/", cms_views.communes_api, name="communes_api"),
-    path("mediatheques/", cms_views.branch_list, name="branch_list"),
     path("", include("community.urls")),
+    path("", include("feeds.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,7 +1,6 @@
-"""Public views of the cms layer: the communes API and the list of branches."""
+"""Public views of the cms layer: the communes API."""
 
 from django.http import HttpRequest, JsonResponse
-from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from cms import geo
@@ -39,23 +38,3 @@ def communes_api(request: HttpRequest) -> JsonResponse:
             }
         results.append(item)
     return JsonResponse(results, safe=False)
-
-
-def branch_list(request: HttpRequest):
-    """Every médiathèque of the network; with ?commune=, sorted by distance from it."""
-    place = request.GET.get("commune", "").strip()[:MAX_QUERY_LENGTH]
-    commune = geo.resolve(place) if place else None
-    if commune:
-        rows = [(bd.branch, bd.distance_km) for bd in nearest_branches(commune.lat, commune.lon)]
-    else:
-        rows = [(branch, None) for branch in Branch.objects.all()]
-    return render(
-        request,
-        "cms/branch_list.html",
-        {
-            "rows": rows,
-            "place_query": place,
-            "place": commune,
-            "unknown_place": bool(place and not commune),
-        },
-    )

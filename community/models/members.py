@@ -34,6 +34,11 @@ class User(AbstractUser):
         related_name="members",
     )
     onboarded_at = models.DateTimeField(_("onboarding completed"), null=True, blank=True)
+    notify_by_email = models.BooleanField(
+        _("also send my notifications by email"),
+        default=False,
+        help_text=_("Waitlist places, event reminders… are always shown on the site."),
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")
