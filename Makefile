@@ -22,7 +22,8 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-## make run: virtualenv, install, migrate SQLite, demo data, ASGI server + task worker.
+## make run: virtualenv, install, migrate SQLite, demo data, ASGI server, task worker and
+## the scheduler (scheduled publishing, Facebook resume, event reminders).
 run: $(VENV)/.installed
 	$(PYTHON) manage.py migrate --noinput
 	$(PYTHON) manage.py load_demo
@@ -30,7 +31,8 @@ run: $(VENV)/.installed
 	@echo "  Affinités is starting on http://$(HOST):$(PORT)  (Ctrl+C stops the server and the worker)"
 	@echo ""
 	@$(PYTHON) manage.py db_worker --queue-name default & WORKER=$$!; \
-	  trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+	  $(PYTHON) manage.py run_scheduler & SCHEDULER=$$!; \
+	  trap 'kill $$WORKER $$SCHEDULER 2>/dev/null' EXIT INT TERM; \
 	  $(PYTHON) manage.py runserver $(HOST):$(PORT)
 
 ## make test: the whole suite (unit + integration, then the browser tests).
@@ -56,6 +58,17 @@ lint: $(VENV)/.installed-test
 check: $(VENV)/.installed-test
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(PYTHON) manage.py check
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(PYTHON) manage.py makemigrations --check --dry-run
+
+## make bench: benchmarks on the generated dataset, on SQLite and on PostgreSQL (+ Redis),
+## printing tables and writing JSON to var/bench/. BENCH_PG_URL points at a PostgreSQL server.
+BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+BENCH_RECORDS ?= 100000
+bench: $(VENV)/.installed-test
+	@mkdir -p var/bench
+	@echo "== Catalogue import, SQLite"
+	$(PYTHON) -m tests.bench.import_bench --records $(BENCH_RECORDS)
+	@echo "== Catalogue import, PostgreSQL"
+	DATABASE_URL=$(BENCH_PG_URL) $(PYTHON) -m tests.bench.import_bench --records $(BENCH_RECORDS)
 
 ## make messages: refresh the French catalogue and compile it.
 messages: $(VENV)/.installed

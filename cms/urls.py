@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/communes/", cms_views.communes_api, name="communes_api"),
     path("", include("community.urls")),
     path("", include("feeds.urls")),
+    path("", include("feeds.notification_urls")),
 ]
 
 if settings.DEBUG:
@@ -28,4 +29,5 @@ else:
     # Embedded default serves uploaded media itself; a production proxy may take over.
     urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
 
+urlpatterns += [path("", include("search.urls"))]
 urlpatterns += [path("", include(wagtail_urls))]

@@ -6,3 +6,6 @@ class CommunityConfig(AppConfig):
     name = "community"
     verbose_name = _("Community")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from community import signals  # noqa: F401  (connects the receivers)

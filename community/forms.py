@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from cms import geo
@@ -128,7 +129,13 @@ class ProfileForm(InterestsAndPlaceForm):
         error_messages={"required": _("Choose a médiathèque.")},
     )
 
-    field_order = ["display_name", "interests", "place", "insee", "branch"]
+    notify_by_email = forms.BooleanField(
+        label=capfirst(_("also send my notifications by email")),
+        required=False,
+        help_text=_("Waitlist places, event reminders… are always shown on the site."),
+    )
+
+    field_order = ["display_name", "interests", "place", "insee", "branch", "notify_by_email"]
 
     def __init__(self, *args, origin: geo.Commune | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,3 +11,51 @@ urlpatterns = [
     path("communautes/<int:page_id>/rejoindre/", views.join, name="join"),
     path("communautes/<int:page_id>/quitter/", views.leave, name="leave"),
 ]
+
+from community import event_views  # noqa: E402
+
+urlpatterns += [
+    path("agenda/<int:page_id>/inscription/", event_views.register, name="event_register"),
+    path("agenda/<int:page_id>/liste-attente/", event_views.register, name="event_waitlist"),
+    path("agenda/<int:page_id>/annulation/", event_views.cancel, name="event_cancel"),
+]
+
+# --- Community life: posts, comments, reactions, reports, moderation, profiles -------------
+from community import moderation_views, post_views, profile_views  # noqa: E402
+
+_post = "communautes/<int:page_id>/publications/<int:post_id>/"
+_comment = "communautes/<int:page_id>/commentaires/<int:comment_id>/"
+
+urlpatterns += [
+    path("communautes/<int:page_id>/publier/", post_views.post_create, name="post_create"),
+    path(_post, post_views.post_detail, name="post_detail"),
+    path(_post + "modifier/", post_views.post_edit, name="post_edit"),
+    path(_post + "supprimer/", post_views.post_delete, name="post_delete"),
+    path(_post + "epingler/", post_views.post_pin, name="post_pin"),
+    path(_post + "reagir/", post_views.post_react, name="post_react"),
+    path(_post + "commenter/", post_views.comment_create, name="comment_create"),
+    path(_post + "signaler/", post_views.report_post, name="report_post"),
+    path(_comment + "modifier/", post_views.comment_edit, name="comment_edit"),
+    path(_comment + "supprimer/", post_views.comment_delete, name="comment_delete"),
+    path(_comment + "signaler/", post_views.report_comment, name="report_comment"),
+    path(
+        "communautes/<int:page_id>/moderation/",
+        moderation_views.queue,
+        name="moderation_queue",
+    ),
+    path(
+        "communautes/<int:page_id>/moderation/agir/",
+        moderation_views.act,
+        name="moderation_act",
+    ),
+    path(
+        "communautes/<int:page_id>/moderation/journal/",
+        moderation_views.log,
+        name="moderation_log",
+    ),
+    path("profil/public/", profile_views.profile_edit, name="profile_edit"),
+    path("membres/<str:handle>/", profile_views.member_profile, name="member_profile"),
+    path("membres/<str:handle>/suivre/", profile_views.member_follow, name="member_follow"),
+    path("membres/<str:handle>/bloquer/", profile_views.member_block, name="member_block"),
+    path("membres/<str:handle>/signaler/", profile_views.report_member, name="report_member"),
+]

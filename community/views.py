@@ -92,6 +92,7 @@ def profile(request):
         "place": user.commune_name,
         "insee": user.commune_insee,
         "branch": user.home_branch_id,
+        "notify_by_email": user.notify_by_email,
     }
     if request.method == "POST":
         form = ProfileForm(request.POST, initial=initial, origin=commune)
@@ -102,6 +103,7 @@ def profile(request):
                 interests=form.cleaned_data["interests"],
                 commune=form.cleaned_data["place"],
                 branch=form.cleaned_data["branch"],
+                notify_by_email=form.cleaned_data["notify_by_email"],
             )
             messages.success(request, _("Your profile has been saved."))
             return redirect("community:profile")

@@ -1,16 +1,40 @@
-"""Wagtail admin: who belongs to which community (librarians see it, admins manage it)."""
+"""Wagtail admin: community memberships, and the registrations of each event.
 
-from django.utils.translation import gettext_lazy as _
+- Memberships: librarians see who belongs to which community, network admins manage them.
+- Event registrations: for an event page, its attendees and its waitlist, and a CSV export
+  (UTF-8 with a BOM so that Excel opens it right). Reached from the "…" menu of the event
+  in the page listing and from the header of its edit view; anyone who may edit the page
+  (librarians, network admins) may see it.
+"""
+
+import csv
+import io
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
 from wagtail import hooks
+from wagtail.admin.ui.menus.pages import PageMenuItem
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.pages.utils import get_breadcrumbs_items_for_page
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import HeaderButton
 
-from community.models import Membership
+from cms.models import EventPage
+from community.actions.events import confirmed_registrations, waitlist
+from community.models import EventRegistration, Membership
 
 
 class MembershipViewSet(ModelViewSet):
     model = Membership
     icon = "group"
-    menu_label = _("Memberships")
+    menu_label = gettext_lazy("Memberships")
     menu_order = 300
     add_to_admin_menu = True
     list_display = ["user", "community", "role", "joined_at"]
@@ -23,3 +47,171 @@ class MembershipViewSet(ModelViewSet):
 @hooks.register("register_admin_viewset")
 def register_membership_viewset():
     return MembershipViewSet("memberships")
+
+
+# --- Event registrations -------------------------------------------------------------------
+
+
+def registration_rows(event: EventPage) -> tuple[list[dict], list[dict]]:
+    """(attendees, waitlist) as rows: name, email, registered_at, promoted_at, status, position."""
+
+    def row(registration: EventRegistration, position: int | None) -> dict:
+        user = registration.user
+        return {
+            "name": user.public_name,
+            "full_name": user.get_full_name(),
+            "email": user.email,
+            "registered_at": timezone.localtime(registration.created_at),
+            "promoted_at": registration.promoted_at
+            and timezone.localtime(registration.promoted_at),
+            "status": registration.get_status_display(),
+            "position": position,
+        }
+
+    attendees = [
+        row(r, None)
+        for r in confirmed_registrations(event).select_related("user").order_by("created_at", "id")
+    ]
+    waiting = [
+        row(r, position)
+        for position, r in enumerate(waitlist(event).select_related("user"), start=1)
+    ]
+    return attendees, waiting
+
+
+def _event_for(request, page_id: int) -> EventPage:
+    event = get_object_or_404(EventPage, pk=page_id)
+    if not event.permissions_for_user(request.user).can_edit():
+        raise PermissionDenied
+    return event
+
+
+class EventRegistrationsView(WagtailAdminTemplateMixin, TemplateView):
+    template_name = "community/admin/event_registrations.html"
+    header_icon = "group"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.event = _event_for(request, kwargs["page_id"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_title(self):
+        return _("Registrations")
+
+    def get_page_subtitle(self):
+        return self.event.get_admin_display_title()
+
+    def get_breadcrumbs_items(self):
+        return get_breadcrumbs_items_for_page(self.event, self.request.user) + [
+            {"url": "", "label": _("Registrations")}
+        ]
+
+    def get_header_buttons(self):
+        return [
+            HeaderButton(
+                _("Download (CSV)"),
+                url=reverse("event_registrations_csv", args=[self.event.pk]),
+                icon_name="download",
+            ),
+            HeaderButton(
+                _("Edit the event"),
+                url=reverse("wagtailadmin_pages:edit", args=[self.event.pk]),
+                icon_name="edit",
+            ),
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        attendees, waiting = registration_rows(self.event)
+        capacity = self.event.capacity
+        context.update(
+            event=self.event,
+            attendees=attendees,
+            waiting=waiting,
+            capacity=capacity,
+            remaining=None if capacity is None else max(capacity - len(attendees), 0),
+            cancelled=EventRegistration.objects.filter(
+                event=self.event, status=EventRegistration.Status.CANCELLED
+            ).count(),
+            csv_url=reverse("event_registrations_csv", args=[self.event.pk]),
+        )
+        return context
+
+
+def _spreadsheet_safe(value: str) -> str:
+    """Keep a cell from being read as a formula by Excel/LibreOffice (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def event_registrations_csv(request, page_id: int) -> HttpResponse:
+    event = _event_for(request, page_id)
+    attendees, waiting = registration_rows(event)
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # BOM: Excel then reads the file as UTF-8
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(
+        [
+            _("Name"),
+            _("Email address"),
+            _("Registered at"),
+            _("Status"),
+            _("Position on the waitlist"),
+            _("Promoted from the waitlist at"),
+        ]
+    )
+    for row in attendees + waiting:
+        writer.writerow(
+            [
+                _spreadsheet_safe(row["name"]),
+                _spreadsheet_safe(row["email"]),
+                row["registered_at"].strftime("%d/%m/%Y %H:%M"),
+                row["status"],
+                row["position"] or "",
+                row["promoted_at"].strftime("%d/%m/%Y %H:%M") if row["promoted_at"] else "",
+            ]
+        )
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    filename = f"inscriptions-{slugify(event.slug or event.title) or event.pk}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@hooks.register("register_admin_urls")
+def register_event_registration_urls():
+    return [
+        path(
+            "evenements/<int:page_id>/inscriptions/",
+            EventRegistrationsView.as_view(),
+            name="event_registrations",
+        ),
+        path(
+            "evenements/<int:page_id>/inscriptions.csv",
+            event_registrations_csv,
+            name="event_registrations_csv",
+        ),
+    ]
+
+
+class EventRegistrationsMenuItem(PageMenuItem):
+    label = gettext_lazy("Registrations")
+    icon_name = "group"
+    url_name = "event_registrations"
+
+    def is_shown(self, user):
+        return (
+            self.page.specific_class is not None
+            and issubclass(self.page.specific_class, EventPage)
+            and self.page.permissions_for_user(user).can_edit()
+        )
+
+
+@hooks.register("register_page_listing_more_buttons")
+def event_registrations_listing_button(page, user, next_url=None):
+    yield EventRegistrationsMenuItem(page=page, priority=15)
+
+
+@hooks.register("register_page_header_buttons")
+def event_registrations_header_button(page, user, view_name, next_url=None):
+    yield EventRegistrationsMenuItem(page=page, priority=25)
+
+
+from community import moderation_hooks  # noqa: E402, F401  (moderation queue in the admin)

@@ -6,3 +6,7 @@ class FeedsConfig(AppConfig):
     name = "feeds"
     verbose_name = _("Feeds")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from feeds import post_receivers, receivers  # noqa: F401  (connect the receivers)
+        from feeds.syndication import receivers as syndication_receivers  # noqa: F401

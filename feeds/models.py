@@ -12,6 +12,7 @@ class Notification(models.Model):
         REPLY = "reply", _("reply")
         MENTION = "mention", _("mention")
         COMMUNITY_ANNOUNCEMENT = "community_announcement", _("new announcement in a community")
+        MODERATION = "moderation", _("moderation")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -31,3 +32,6 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+from feeds.syndication.models import *  # noqa: E402, F403  (Facebook syndication)

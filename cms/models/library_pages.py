@@ -1,6 +1,7 @@
 """What librarians publish: announcements, events, curated recommendations, branch pages."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -15,6 +16,7 @@ from wagtail.search import index
 from cms.blocks import BodyBlock, ClosureBlock, OpeningHoursBlock, RecommendedItemBlock
 
 RICH_FEATURES = ["bold", "italic", "link", "ol", "ul"]
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def _image_field():
@@ -199,6 +201,19 @@ class AnnouncementPage(FacebookFlagMixin, Page):
         verbose_name = _("announcement")
         verbose_name_plural = _("announcements")
 
+    def get_context(self, request, *args, **kwargs):
+        from cms.templatetags.library_tags import prefetch_stream_objects
+
+        context = super().get_context(request, *args, **kwargs)
+        # Catalogue cards and event cards of the body: holdings, covers, branches in bulk.
+        prefetch_stream_objects(self.body)
+        interests = list(self.interests.all())
+        branches = list(self.branches.all())
+        models.prefetch_related_objects(interests, "parent")
+        models.prefetch_related_objects(branches, "page")
+        context.update(interest_list=interests, branch_list=branches)
+        return context
+
 
 class EventPage(FacebookFlagMixin, Page):
     """An event (“animation”) at a branch, with optional registration and waitlist."""
@@ -349,6 +364,19 @@ class RecommendationPage(Page):
         verbose_name = _("curated recommendations")
         verbose_name_plural = _("curated recommendations")
 
+    def get_context(self, request, *args, **kwargs):
+        from cms.templatetags.library_tags import prefetch_stream_objects
+
+        context = super().get_context(request, *args, **kwargs)
+        prefetch_stream_objects(self.items)
+        interests = list(self.interests.all())
+        models.prefetch_related_objects(interests, "parent")
+        branch = self.branch
+        if branch is not None:
+            models.prefetch_related_objects([branch], "page")
+        context.update(interest_list=interests, branch=branch)
+        return context
+
 
 class Service(models.Model):
     """A service a branch offers (library card, wifi, computers, fablab, home delivery…)."""
@@ -407,3 +435,77 @@ class BranchPage(Page):
     class Meta:
         verbose_name = _("branch page")
         verbose_name_plural = _("branch pages")
+
+    CLOSURE_HORIZON_DAYS = 60
+
+    def get_context(self, request, *args, **kwargs):
+        """Hours, closures, services, what's on, latest news and the situation map.
+
+        A fixed number of queries, whatever the number of events, announcements or branches.
+        """
+        from cms.models.branches import Branch
+
+        context = super().get_context(request, *args, **kwargs)
+        now = timezone.now()
+        today = timezone.localdate(now, timezone=PARIS)
+        branch = self.branch
+        context.update(
+            branch=branch,
+            hours_table=self.hours_table(today),
+            closure_notices=self.closure_notices(today),
+            service_list=list(self.services.all()),
+            upcoming_events=list(
+                EventPage.objects.live()
+                .public()
+                .filter(branch_id=self.branch_id, end__gte=now)
+                .select_related("branch")
+                .order_by("start")[:5]
+            ),
+            latest_announcements=list(
+                AnnouncementPage.objects.live()
+                .public()
+                .filter(branches=self.branch_id)
+                .order_by("-first_published_at")[:5]
+            ),
+            map_branches=list(Branch.objects.only("pk", "name", "latitude", "longitude")),
+        )
+        return context
+
+    def hours_table(self, today) -> list[dict]:
+        """Monday to Sunday: {day, name, slots (sorted), is_today}; no slot means closed."""
+        from django.utils.dates import WEEKDAYS
+
+        slots: dict[int, list] = {}
+        for block in self.hours:
+            slots.setdefault(int(block.value["day"]), []).append(block.value)
+        return [
+            {
+                "day": day,
+                "name": WEEKDAYS[day - 1],
+                "slots": sorted(slots.get(day, []), key=lambda slot: slot["opens"]),
+                "is_today": day == today.isoweekday(),
+            }
+            for day in range(1, 8)
+        ]
+
+    def closure_notices(self, today) -> list[dict]:
+        """Exceptional closures covering today or starting within CLOSURE_HORIZON_DAYS."""
+        horizon = today + timedelta(days=self.CLOSURE_HORIZON_DAYS)
+        notices = []
+        for block in self.closures:
+            start, end = block.value["start"], block.value["end"]
+            if start is None:
+                continue
+            end = max(end or start, start)
+            if end < today or start > horizon:
+                continue
+            notices.append(
+                {
+                    "start": start,
+                    "end": end,
+                    "reason": block.value["reason"],
+                    "current": start <= today,
+                }
+            )
+        notices.sort(key=lambda notice: notice["start"])
+        return notices

@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
                 "community.context_processors.site_navigation",
+                "feeds.context_processors.notifications",
             ],
         },
     },
@@ -253,3 +254,34 @@ LOGGING = {
 }
 
 SILENCED_SYSTEM_CHECKS: list[str] = []
+
+# --- Facebook syndication (feeds/syndication/README.md) ----------------------------------
+FACEBOOK_GRAPH_URL = os.environ.get("FACEBOOK_GRAPH_URL", "https://graph.facebook.com")
+# Fernet key(s) encrypting the Page token at rest; comma-separated for a rotation (the first
+# encrypts, all decrypt). Without it, a key is derived from SECRET_KEY (rotating SECRET_KEY
+# then makes the stored token unreadable: the connection shows as broken until re-entered).
+FACEBOOK_TOKEN_KEY = os.environ.get("FACEBOOK_TOKEN_KEY", "")  # empty: derived from SECRET_KEY
+FACEBOOK_GRAPH_TIMEOUT = (
+    float(os.environ.get("FACEBOOK_CONNECT_TIMEOUT", "5")),
+    float(os.environ.get("FACEBOOK_READ_TIMEOUT", "20")),
+)
+FACEBOOK_SEND_LEASE_SECONDS = 300  # a claimed row whose worker died is resumed after this
+FACEBOOK_RETRY_BASE_SECONDS = 30  # transient errors: 30 s, 1, 2, 4, 8, 16, 32 min (± jitter)
+FACEBOOK_RETRY_MAX_SECONDS = 3600
+FACEBOOK_RETRY_MAX_ATTEMPTS = 8
+FACEBOOK_THROTTLE_DEFAULT_SECONDS = 900  # rate limit without estimated_time_to_regain_access
+FACEBOOK_BLOCKED_RETRY_SECONDS = 3600  # error 368 (temporarily blocked)
+FACEBOOK_BLOCKED_MAX_ATTEMPTS = 24
+FACEBOOK_RECONCILE_HOURS = 24  # syndication_resume looks this far back for missed publications
+FACEBOOK_TARGETING_RADIUS_KM = 15
+FACEBOOK_TARGETING_AGE_MIN = 15  # France's age of digital consent
+FACEBOOK_AD_DAILY_BUDGET = int(os.environ.get("FACEBOOK_AD_DAILY_BUDGET", "500"))  # cents
+
+# --- Search (search/): the database backend by default (SQLite FTS5, or PostgreSQL
+# full-text search with unaccent + pg_trgm); Elasticsearch when ELASTICSEARCH_URL is set
+# (then run `manage.py search_index --rebuild` once). The "affinites" entry lets the
+# catalogue importer's bulk writes reach the site search (search/backends/wagtail_bridge.py).
+ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
+SEARCH_BACKEND = "elasticsearch" if ELASTICSEARCH_URL else "database"
+SEARCH_INDEX_PREFIX = os.environ.get("SEARCH_INDEX_PREFIX", "affinites")
+WAGTAILSEARCH_BACKENDS["affinites"] = {"BACKEND": "search.backends.wagtail_bridge"}

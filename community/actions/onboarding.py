@@ -71,10 +71,15 @@ def update_profile(
     interests: Iterable[Interest],
     commune: geo.Commune,
     branch: Branch,
+    notify_by_email: bool | None = None,
 ) -> None:
-    """The profile page saves everything at once."""
+    """The profile page saves everything at once (`notify_by_email=None`: left as is)."""
     user.display_name = display_name
-    user.save(update_fields=["display_name"])
+    fields = ["display_name"]
+    if notify_by_email is not None:
+        user.notify_by_email = notify_by_email
+        fields.append("notify_by_email")
+    user.save(update_fields=fields)
     set_interests(user, interests)
     set_place(user, commune)
     complete_onboarding(user, branch=branch)

@@ -308,10 +308,18 @@ def load_people() -> Tally:
 # --- everything ------------------------------------------------------------------------------
 
 
-def load_all(stdout: TextIO) -> list[Tally]:
-    """Run every loader in order, in one transaction, and write a line per loader."""
+def load_all(stdout: TextIO, *, library: bool = True) -> list[Tally]:
+    """Run every loader in order, in one transaction, and write a line per loader.
+
+    `library=False` skips the library content (catalogue, branch pages, events, news,
+    curated lists), the slow part.
+    """
+    from community.demo.library import load_library_content
+
     with transaction.atomic():
         tallies = [load_interests(), load_branches(), load_communities(), load_people()]
+        if library:
+            tallies += load_library_content()
     for tally in tallies:
         stdout.write(f"  {tally}\n")
     return tallies

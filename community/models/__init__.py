@@ -1,6 +1,9 @@
 from .communities import CommunityIndexPage, CommunityPage, Membership
 from .events import EventRegistration
 from .members import FollowedInterest, User
+from .moderation import ModerationAction, ModerationSettings, Report, Sanction
+from .posts import Comment, ContentStatus, Post, Reaction
+from .social import Block, Follow
 
 __all__ = [
     "CommunityIndexPage",
@@ -9,4 +12,15 @@ __all__ = [
     "FollowedInterest",
     "Membership",
     "User",
+    # community life: posts, moderation, follows and blocks
+    "Block",
+    "Comment",
+    "ContentStatus",
+    "Follow",
+    "ModerationAction",
+    "ModerationSettings",
+    "Post",
+    "Reaction",
+    "Report",
+    "Sanction",
 ]

@@ -83,6 +83,14 @@ class CommunityPage(Page):
     branches = ParentalManyToManyField(
         "cms.Branch", verbose_name=_("branches"), related_name="communities", blank=True
     )
+    premoderated_posts = models.PositiveSmallIntegerField(
+        _("posts reviewed before they appear"),
+        default=0,
+        help_text=_(
+            "A new member's first posts in this community wait for a moderator's approval "
+            "(0: no pre-moderation)."
+        ),
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
@@ -90,6 +98,7 @@ class CommunityPage(Page):
         FieldPanel("image"),
         FieldPanel("interests", widget=forms.CheckboxSelectMultiple),
         FieldPanel("branches", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("premoderated_posts"),
     ]
     search_fields = Page.search_fields + [
         index.SearchField("summary"),

@@ -1,8 +1,42 @@
+import re
+
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from cms.models import Branch, Interest
+
+HANDLE_RE = r"^[A-Za-z0-9_-]{3,30}$"
+handle_validator = RegexValidator(
+    HANDLE_RE,
+    _("3 to 30 characters: letters without accents, digits, “_” and “-” only."),
+    code="invalid_handle",
+)
+
+
+def _handle_base(user: "User") -> str:
+    source = user.display_name or user.username or (user.email or "").split("@")[0]
+    base = re.sub(r"[^A-Za-z0-9_-]", "", slugify(source).replace("-", "_"))[:24]
+    return base if len(base) >= 3 else (base + "_membre")[:24]
+
+
+def unique_handle(user: "User") -> str:
+    """A free handle derived from the name (``lea_martin``, ``lea_martin2``…)."""
+    base = _handle_base(user)
+    others = User.objects.exclude(pk=user.pk) if user.pk else User.objects.all()
+    taken = {
+        h.lower()
+        for h in others.filter(handle__istartswith=base).values_list("handle", flat=True)
+        if h
+    }
+    candidate, n = base, 1
+    while candidate.lower() in taken:
+        n += 1
+        candidate = f"{base}{n}"
+    return candidate
 
 
 class User(AbstractUser):
@@ -40,9 +74,46 @@ class User(AbstractUser):
         help_text=_("Waitlist places, event reminders… are always shown on the site."),
     )
 
+    # --- Public profile (community life)
+    handle = models.CharField(
+        _("handle"),
+        max_length=30,
+        null=True,
+        blank=True,
+        validators=[handle_validator],
+        help_text=_("Your @handle: your profile address and how others mention you."),
+    )
+    bio = models.TextField(_("short bio"), max_length=500, blank=True)
+    avatar = models.FileField(_("avatar"), upload_to="avatars/", max_length=200, blank=True)
+    avatar_small = models.FileField(
+        _("small avatar"), upload_to="avatars/", max_length=200, blank=True, editable=False
+    )
+
+    class ProfileVisibility(models.TextChoices):
+        PUBLIC = "public", _("everyone")
+        MEMBERS = "members", _("members of Affinités only")
+        COMMUNITIES = "communities", _("members of my communities only")
+
+    profile_visibility = models.CharField(
+        _("who can see my profile"),
+        max_length=20,
+        choices=ProfileVisibility,
+        default=ProfileVisibility.MEMBERS,
+    )
+
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("handle"), name="user_handle_unique_ci"),
+        ]
+
+    def save(self, *args, **kwargs):
+        if not self.handle:
+            self.handle = unique_handle(self)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "handle"}
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return self.public_name
@@ -58,6 +129,12 @@ class User(AbstractUser):
     @property
     def has_location(self) -> bool:
         return self.latitude is not None and self.longitude is not None
+
+    @property
+    def profile_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("community:member_profile", args=[self.handle]) if self.handle else ""
 
 
 class FollowedInterest(models.Model):

@@ -27,7 +27,7 @@ LIBRARIAN_EMAILS = [lib["email"] for lib in data.LIBRARIANS]
 
 def load_demo() -> str:
     out = io.StringIO()
-    call_command("load_demo", stdout=out)
+    call_command("load_demo", "--no-library", stdout=out)
     return out.getvalue()
 
 

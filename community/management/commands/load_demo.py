@@ -10,12 +10,22 @@ from community.demo.loader import DemoDataError, demo_logins, load_all
 
 
 class Command(BaseCommand):
-    help = "Load (or refresh) the demo data: branches, interests, communities, demo accounts."
+    help = (
+        "Load (or refresh) the demo data: branches, interests, communities, demo accounts, "
+        "and the library content (catalogue, branch pages, events, news, curated lists)."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--no-library",
+            action="store_true",
+            help="Skip the library content (catalogue, events, news, curated lists).",
+        )
 
     def handle(self, *args, **options) -> None:
         self.stdout.write("Loading the Affinités demo data…")
         try:
-            load_all(self.stdout)
+            load_all(self.stdout, library=not options["no_library"])
         except DemoDataError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))

@@ -1,0 +1,533 @@
+"""Upserting catalogue records into CatalogueItem, in batches, from any supported format.
+
+`import_catalogue(path_or_file, fmt)` reads the file as a stream (readers in marc.py and
+csvfile.py), and every `batch_size` records:
+
+1. resolves holdings (branch codes → Branch, an unknown code skips the copy with a warning)
+   and interests (SubjectRule matcher + the CSV's explicit slugs);
+2. hashes the normalised record *as it will be stored* (fields, holdings, interest ids) and
+   compares with `CatalogueItem.source_hash`: same hash → unchanged, nothing written; other
+   hash → fields updated, holdings and interests replaced; unknown record id → created.
+   A withdrawn item that reappears is un-withdrawn;
+3. writes the batch in one transaction with bulk operations, then indexes the touched
+   items in the search backends in bulk (add_bulk), still inside the transaction.
+
+Bulk operations send no post_save signal, so modelsearch's per-object index updates never
+run during an import: the explicit add_bulk replaces them (one statement set per batch
+instead of one task per object).
+
+A record that cannot be read or mapped is rejected (position, record id, reason) and the
+import goes on; a batch that the database refuses is retried record by record, so only the
+offending records are rejected and no batch is ever half-written. With prune=True, active
+items whose record id was not in the file are marked withdrawn (never deleted); prune is
+skipped if the file yielded no valid record.
+
+Memory does not depend on the file size: one batch of records, a bitmap of the item ids
+seen (one bit per id, for prune and duplicate detection) and at most MAX_REPORTED problems
+of each kind are kept.
+"""
+
+import hashlib
+import io
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import BinaryIO, NamedTuple
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from wagtail.search.backends import get_search_backends_with_name
+
+from cms.models import Branch, CatalogueItem, Holding, Interest
+
+from .bulk import insert_rows, update_rows
+from .csvfile import read_csv
+from .errors import CatalogueFormatError
+from .marc import read_marc21, read_marcxml, read_unimarc
+from .records import CatalogueRecord, Entry
+from .rules import InterestMatcher
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "FORMATS",
+    "ImportSummary",
+    "Problem",
+    "import_catalogue",
+    "import_entries",
+]
+
+FORMATS: dict[str, Callable[[BinaryIO], Iterator[Entry]]] = {
+    "unimarc": read_unimarc,
+    "marc21": read_marc21,
+    "marcxml": read_marcxml,
+    "csv": read_csv,
+}
+BATCH_SIZE = 500
+MAX_REPORTED = 1000
+HASH_VERSION = "1"  # bump when the mapping changes, so that the next import rewrites everything
+PROGRESS_EVERY = 100
+UPDATE_FIELDS = [
+    "title",
+    "authors",
+    "doc_type",
+    "isbn",
+    "year",
+    "publisher",
+    "language",
+    "summary",
+    "subjects",
+    "audience",
+    "withdrawn",
+    "source_hash",
+    "updated_at",
+]
+
+ProgressCallback = Callable[[int, int | None], None]  # (records read, bytes read or None)
+
+
+class Problem(NamedTuple):
+    position: int  # record number in the file (0: the file as a whole)
+    record_id: str
+    reason: str
+
+
+@dataclass
+class ImportSummary:
+    """What an import did. `rejected` / `warnings` keep the first MAX_REPORTED problems; the
+    `*_count` fields count them all."""
+
+    read: int = 0
+    created: int = 0
+    updated: int = 0  # includes `restored`
+    unchanged: int = 0
+    withdrawn: int = 0
+    restored: int = 0  # withdrawn items that reappeared
+    indexed: int = 0
+    rejected: list[Problem] = field(default_factory=list)
+    rejected_count: int = 0
+    warnings: list[Problem] = field(default_factory=list)
+    warning_count: int = 0
+    seconds: float = 0.0
+
+    @property
+    def imported(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    @property
+    def rate(self) -> float:
+        return self.read / self.seconds if self.seconds else 0.0
+
+    def reject(self, position: int, record_id: str, reason: str) -> None:
+        self.rejected_count += 1
+        if len(self.rejected) < MAX_REPORTED:
+            self.rejected.append(Problem(position, record_id, reason))
+
+    def warn(self, position: int, record_id: str, reason: str) -> None:
+        self.warning_count += 1
+        if len(self.warnings) < MAX_REPORTED:
+            self.warnings.append(Problem(position, record_id, reason))
+
+
+class SeenIds:
+    """A growable bitmap of item ids (ids are dense integers): ~12 KB per 100,000 items."""
+
+    def __init__(self) -> None:
+        self.bits = bytearray(1024)
+
+    def add(self, pk: int) -> None:
+        byte = pk >> 3
+        if byte >= len(self.bits):
+            self.bits.extend(bytes(max(byte + 1 - len(self.bits), len(self.bits))))
+        self.bits[byte] |= 1 << (pk & 7)
+
+    def __contains__(self, pk: int) -> bool:
+        byte = pk >> 3
+        return byte < len(self.bits) and bool(self.bits[byte] & (1 << (pk & 7)))
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A record resolved against the database, ready to write."""
+
+    position: int
+    record: CatalogueRecord
+    holdings: list[tuple[int, str, str]]  # (branch id, call number, status)
+    interest_ids: list[int]
+    source_hash: str
+
+    def item_fields(self) -> dict:
+        r = self.record
+        return {
+            "record_id": r.record_id,
+            "title": r.title,
+            "authors": " ; ".join(r.authors),
+            "doc_type": r.doc_type,
+            "isbn": r.isbn,
+            "year": r.year,
+            "publisher": r.publisher,
+            "language": r.language,
+            "summary": r.summary,
+            "subjects": r.subjects,
+            "audience": r.audience,
+        }
+
+
+@dataclass
+class BatchResult:
+    created: int = 0
+    updated: int = 0
+    restored: int = 0
+    unchanged: int = 0
+    indexed: int = 0
+    seen: list[int] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def source_hash(fields: dict, holdings: list, interest_ids: list[int]) -> str:
+    payload = json.dumps(
+        [HASH_VERSION, fields, holdings, interest_ids],
+        ensure_ascii=False,
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class _Importer:
+    def __init__(self, summary: ImportSummary) -> None:
+        self.summary = summary
+        self.matcher = InterestMatcher.from_db()
+        self.branch_ids = {
+            code.strip().casefold(): pk
+            for pk, code in Branch.objects.exclude(code="").values_list("pk", "code")
+        }
+        self.interest_ids = dict(Interest.objects.values_list("slug", "pk"))
+        self.seen = SeenIds()
+        self.interests_through = CatalogueItem._meta.get_field("interests").remote_field.through
+        self.backends = list(get_search_backends_with_name(with_auto_update=True))
+
+    # --- preparing ---------------------------------------------------------------------
+
+    def prepare(self, entry: Entry) -> Prepared:
+        record, summary = entry.record, self.summary
+        for message in record.warnings:
+            summary.warn(entry.position, record.record_id, message)
+        holdings = []
+        for holding in record.holdings:
+            branch_id = self.branch_ids.get(holding.branch_code.casefold())
+            if branch_id is None:
+                summary.warn(
+                    entry.position,
+                    record.record_id,
+                    f"code de médiathèque inconnu « {holding.branch_code} » : exemplaire ignoré",
+                )
+                continue
+            holdings.append((branch_id, holding.call_number, holding.status))
+        interest_ids = self.matcher.match(record.subjects, record.dewey) if self.matcher else set()
+        for slug in record.interest_slugs:
+            pk = self.interest_ids.get(slug) or self.interest_ids.get(slug.lower())
+            if pk is None:
+                summary.warn(entry.position, record.record_id, f"intérêt inconnu « {slug} » ignoré")
+            else:
+                interest_ids.add(pk)
+        ids = sorted(interest_ids)
+        prepared = Prepared(entry.position, record, holdings, ids, "")
+        prepared.source_hash = source_hash(prepared.item_fields(), holdings, ids)
+        return prepared
+
+    # --- writing -----------------------------------------------------------------------
+
+    def write(self, batch: list[Prepared], rejected_ids: list[str]) -> BatchResult:
+        """Write one batch; must run inside a transaction."""
+        result = BatchResult()
+        ids = [p.record.record_id for p in batch] + rejected_ids
+        existing = {
+            record_id: (pk, digest, withdrawn)
+            for record_id, pk, digest, withdrawn in CatalogueItem.objects.filter(
+                record_id__in=ids
+            ).values_list("record_id", "pk", "source_hash", "withdrawn")
+        }
+        now = timezone.now()
+        to_create: list[Prepared] = []
+        to_update: list[tuple[int, Prepared]] = []
+        restored: list[int] = []
+        for prepared in batch:
+            known = existing.get(prepared.record.record_id)
+            if known is None:
+                to_create.append(prepared)
+                continue
+            pk, digest, withdrawn = known
+            if pk in self.seen:
+                result.warnings.append(
+                    Problem(
+                        prepared.position,
+                        prepared.record.record_id,
+                        "notice en double dans le fichier : la dernière occurrence l'emporte",
+                    )
+                )
+            result.seen.append(pk)
+            if digest != prepared.source_hash:
+                to_update.append((pk, prepared))
+            elif withdrawn:
+                restored.append(pk)
+            else:
+                result.unchanged += 1
+        result.seen.extend(existing[r][0] for r in rejected_ids if r in existing)
+
+        insert_rows(
+            CatalogueItem,
+            [
+                {**p.item_fields(), "source_hash": p.source_hash, "withdrawn": False}
+                for p in to_create
+            ],
+            now,
+        )
+        new_pks = (
+            dict(
+                CatalogueItem.objects.filter(
+                    record_id__in=[p.record.record_id for p in to_create]
+                ).values_list("record_id", "pk")
+            )
+            if to_create
+            else {}
+        )
+        written = [(new_pks[p.record.record_id], p) for p in to_create] + to_update
+        if to_update:
+            update_rows(
+                CatalogueItem,
+                UPDATE_FIELDS,
+                [
+                    {
+                        "pk": pk,
+                        **p.item_fields(),
+                        "source_hash": p.source_hash,
+                        "withdrawn": False,
+                        "updated_at": now,
+                    }
+                    for pk, p in to_update
+                ],
+            )
+            changed_pks = [pk for pk, _ in to_update]
+            Holding.objects.filter(item_id__in=changed_pks).delete()
+            self.interests_through.objects.filter(catalogueitem_id__in=changed_pks).delete()
+        if restored:
+            CatalogueItem.objects.filter(pk__in=restored).update(withdrawn=False, updated_at=now)
+
+        insert_rows(
+            Holding,
+            [
+                {
+                    "item_id": pk,
+                    "branch_id": branch_id,
+                    "call_number": call_number,
+                    "status": status,
+                    "sort_order": order,
+                }
+                for pk, p in written
+                for order, (branch_id, call_number, status) in enumerate(p.holdings)
+            ],
+            now,
+        )
+        insert_rows(
+            self.interests_through,
+            [
+                {"catalogueitem_id": pk, "interest_id": interest_id}
+                for pk, p in written
+                for interest_id in p.interest_ids
+            ],
+            now,
+        )
+        touched = [
+            CatalogueItem(
+                pk=pk, **p.item_fields(), source_hash=p.source_hash, withdrawn=False, updated_at=now
+            )
+            for pk, p in written
+        ]
+        if restored:
+            touched.extend(CatalogueItem.objects.filter(pk__in=restored))
+        result.indexed = self.index(touched)
+        result.created = len(to_create)
+        result.updated = len(to_update) + len(restored)
+        result.restored = len(restored)
+        result.seen.extend(new_pks.values())
+        return result
+
+    def index(self, items: list[CatalogueItem]) -> int:
+        if not items:
+            return 0
+        for name, backend in self.backends:
+            try:
+                backend.add_bulk(CatalogueItem, items)
+            except Exception:
+                if not backend.catch_indexing_errors:
+                    raise  # a database backend: the batch is rolled back and retried
+                logger.exception("Search backend %s could not index catalogue items", name)
+                self.summary.warn(0, "", f"index de recherche « {name} » non mis à jour")
+        return len(items)
+
+    def flush(self, batch: list[Entry], rejected_ids: list[str]) -> None:
+        if not batch and not rejected_ids:
+            return
+        latest: dict[str, Entry] = {}
+        for entry in batch:
+            if entry.record.record_id in latest:
+                self.summary.warn(
+                    entry.position,
+                    entry.record.record_id,
+                    "notice en double dans le fichier : la dernière occurrence l'emporte",
+                )
+            latest[entry.record.record_id] = entry
+        prepared = [self.prepare(entry) for entry in latest.values()]
+        try:
+            with transaction.atomic():
+                result = self.write(prepared, rejected_ids)
+        except DatabaseError:
+            logger.warning("Catalogue batch refused by the database; retrying record by record")
+            for one in prepared:
+                try:
+                    with transaction.atomic():
+                        self.merge(self.write([one], []))
+                except DatabaseError as exc:
+                    self.summary.reject(
+                        one.position,
+                        one.record.record_id,
+                        f"refusée par la base de données : {exc}",
+                    )
+            if rejected_ids:
+                self.merge(
+                    BatchResult(
+                        seen=list(
+                            CatalogueItem.objects.filter(record_id__in=rejected_ids).values_list(
+                                "pk", flat=True
+                            )
+                        )
+                    )
+                )
+            return
+        self.merge(result)
+
+    def merge(self, result: BatchResult) -> None:
+        summary = self.summary
+        summary.created += result.created
+        summary.updated += result.updated
+        summary.restored += result.restored
+        summary.unchanged += result.unchanged
+        summary.indexed += result.indexed
+        for problem in result.warnings:
+            summary.warn(*problem)
+        for pk in result.seen:
+            self.seen.add(pk)
+
+    # --- pruning -----------------------------------------------------------------------
+
+    def prune(self, chunk_size: int = 2000) -> None:
+        if not self.summary.imported:
+            self.summary.warn(
+                0, "", "aucune notice valide dans le fichier : aucune notice n'a été retirée"
+            )
+            return
+        last_pk = 0
+        while True:
+            pks = list(
+                CatalogueItem.objects.filter(withdrawn=False, pk__gt=last_pk)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:chunk_size]
+            )
+            if not pks:
+                break
+            last_pk = pks[-1]
+            absent = [pk for pk in pks if pk not in self.seen]
+            if absent:
+                with transaction.atomic():
+                    CatalogueItem.objects.filter(pk__in=absent).update(
+                        withdrawn=True, updated_at=timezone.now()
+                    )
+                    self.summary.indexed += self.index(
+                        list(CatalogueItem.objects.filter(pk__in=absent))
+                    )
+                self.summary.withdrawn += len(absent)
+
+
+def import_entries(
+    entries: Iterable[Entry],
+    *,
+    prune: bool = False,
+    progress: ProgressCallback | None = None,
+    batch_size: int = BATCH_SIZE,
+    position: Callable[[], int | None] = lambda: None,
+) -> ImportSummary:
+    """Import already-read entries (records or rejections). See import_catalogue."""
+    started = time.perf_counter()
+    summary = ImportSummary()
+    importer = _Importer(summary)
+    batch: list[Entry] = []
+    rejected_ids: list[str] = []
+    for entry in entries:
+        summary.read += 1
+        if entry.record is None:
+            summary.reject(entry.position, entry.record_id, entry.error)
+            if entry.record_id:
+                rejected_ids.append(entry.record_id)
+        else:
+            batch.append(entry)
+        if len(batch) + len(rejected_ids) >= batch_size:
+            importer.flush(batch, rejected_ids)
+            batch, rejected_ids = [], []
+        if progress is not None and summary.read % PROGRESS_EVERY == 0:
+            progress(summary.read, position())
+    importer.flush(batch, rejected_ids)
+    if prune:
+        importer.prune()
+    summary.seconds = time.perf_counter() - started
+    if progress is not None:
+        progress(summary.read, position())
+    return summary
+
+
+@contextmanager
+def _binary(source) -> Iterator[BinaryIO]:
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as stream:
+            yield stream
+        return
+    yield source.buffer if isinstance(source, io.TextIOBase) else source
+
+
+def import_catalogue(
+    source: "str | os.PathLike | BinaryIO",
+    fmt: str,
+    prune: bool = False,
+    progress: ProgressCallback | None = None,
+    *,
+    batch_size: int = BATCH_SIZE,
+) -> ImportSummary:
+    """Import a catalogue file (a path or a binary file object) in format `fmt` (see FORMATS).
+
+    Raises CatalogueFormatError (nothing written) when the file cannot be read in that
+    format at all, OSError when it cannot be opened; problems with single records are in the
+    returned summary.
+    """
+    if fmt not in FORMATS:
+        raise CatalogueFormatError(
+            f"Format inconnu « {fmt} » : choisissez parmi {', '.join(FORMATS)}."
+        )
+    with _binary(source) as stream:
+
+        def position() -> int | None:
+            try:
+                return stream.tell()
+            except (OSError, ValueError):
+                return None
+
+        return import_entries(
+            FORMATS[fmt](stream),
+            prune=prune,
+            progress=progress,
+            batch_size=batch_size,
+            position=position,
+        )

@@ -1,0 +1,82 @@
+"""Who someone is in the network, by group or by membership role.
+
+- librarians: group "Bibliothécaires"; network admins: group "Administrateurs réseau";
+  both are *library staff*: they moderate every community and their posts carry a badge;
+- community moderators: ``Membership.role == "moderator"`` in that community.
+
+Group names are read once per user object and kept on it (``_affinites_groups``), so a
+template asking for a badge on every post costs no extra query when the author's groups
+were prefetched (``prefetch_related("author__groups")``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from community.models import CommunityPage, User
+
+LIBRARIANS = "Bibliothécaires"
+NETWORK_ADMINS = "Administrateurs réseau"
+
+
+def group_names(user) -> frozenset[str]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_affinites_groups", None)
+    if cached is None:
+        prefetched = getattr(user, "_prefetched_objects_cache", {}).get("groups")
+        if prefetched is not None:
+            cached = frozenset(g.name for g in prefetched)
+        else:
+            cached = frozenset(user.groups.values_list("name", flat=True))
+        user._affinites_groups = cached
+    return cached
+
+
+def is_librarian(user) -> bool:
+    return LIBRARIANS in group_names(user)
+
+
+def is_network_admin(user) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or NETWORK_ADMINS in group_names(user)
+
+
+def is_library_staff(user) -> bool:
+    """Librarians, network admins and superusers: they moderate every community."""
+    return is_librarian(user) or is_network_admin(user)
+
+
+def is_community_moderator(user, community: CommunityPage) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False) or community is None:
+        return False
+    cache = user.__dict__.setdefault("_affinites_moderates", {})
+    if community.pk not in cache:
+        from community.models import Membership
+
+        cache[community.pk] = Membership.objects.filter(
+            user=user, community_id=community.pk, role=Membership.Role.MODERATOR
+        ).exists()
+    return cache[community.pk]
+
+
+def can_moderate(user, community: CommunityPage | None) -> bool:
+    """Library staff everywhere; community moderators in their community."""
+    if is_library_staff(user):
+        return True
+    return community is not None and is_community_moderator(user, community)
+
+
+def moderated_community_ids(user: User) -> list[int] | None:
+    """Ids of the communities `user` moderates; None means all of them (library staff)."""
+    if is_library_staff(user):
+        return None
+    if not getattr(user, "is_authenticated", False):
+        return []
+    from community.models import Membership
+
+    return list(
+        Membership.objects.filter(user=user, role=Membership.Role.MODERATOR).values_list(
+            "community_id", flat=True
+        )
+    )

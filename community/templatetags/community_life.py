@@ -1,0 +1,123 @@
+"""Template helpers of community life.
+
+{% load community_life %}
+{% community_posts page %}          the posts section of a community page (composer,
+                                    pinned posts, the conversation, pagination)
+{{ post|post_body }}                the post's text, rendered and sanitised
+{{ comment|post_body }}             the same for a comment
+{% avatar user 64 %}                the member's picture (or their initial)
+{% if post.author|is_library_staff %}…{% endif %}
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.core.paginator import Paginator
+from django.template.loader import render_to_string
+from django.utils.html import format_html
+
+from community import roles
+from community.actions import moderation as moderation_actions
+from community.actions.moderation import Refused
+from community.actions.posts import ensure_can_post, mentions_map, visible_posts
+from community.actions.reactions import reactions_of
+from community.markup import render_markup
+from community.models import CommunityPage, Reaction
+
+register = template.Library()
+
+POSTS_PER_PAGE = 20
+
+
+@register.filter
+def post_body(obj) -> str:
+    """Render a post's or comment's text (mentions of known members become links)."""
+    return render_markup(obj.body, mentions_map(obj.mentions.all()))
+
+
+@register.filter(name="is_library_staff")
+def is_library_staff_filter(user) -> bool:
+    return roles.is_library_staff(user)
+
+
+@register.simple_tag
+def avatar(user, size: int = 64, css: str = ""):
+    size = int(size)
+    source = user.avatar_small if size <= 64 and user.avatar_small else user.avatar
+    if source:
+        return format_html(
+            '<img class="avatar {}" src="{}" alt="" width="{}" height="{}" loading="lazy">',
+            css,
+            source.url,
+            size,
+            size,
+        )
+    initial = (user.public_name or "?")[:1].upper()
+    return format_html(
+        '<span class="avatar avatar-initial {}" style="--size:{}px" aria-hidden="true">{}</span>',
+        css,
+        size,
+        initial,
+    )
+
+
+def mark_reactions(user, posts) -> None:
+    """Set `my_like` / `my_interested` on each post for the buttons' pressed state."""
+    mine = reactions_of(user, posts)
+    for post in posts:
+        post.my_like = (post.pk, Reaction.Kind.LIKE) in mine
+        post.my_interested = (post.pk, Reaction.Kind.INTERESTED) in mine
+
+
+def posting_state(user, community: CommunityPage) -> tuple[bool, str, str]:
+    """(can post, refusal code, refusal message)."""
+    try:
+        ensure_can_post(user, community)
+    except Refused as refused:
+        return False, refused.code, refused.message
+    return True, "", ""
+
+
+@register.simple_tag(takes_context=True)
+def community_posts(context, community: CommunityPage) -> str:
+    from community.post_forms import PostForm
+
+    request = context.get("request")
+    if request is None or community.pk is None:  # e.g. the admin preview of a new page
+        return ""
+    user = request.user
+    posts = visible_posts(community, user)
+    pinned = list(posts.filter(pinned_at__isnull=False))
+    paginator = Paginator(posts.filter(pinned_at__isnull=True), POSTS_PER_PAGE)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    shown = pinned + list(page_obj.object_list)
+    for post in shown:
+        post.community = community  # already at hand: no query per post
+    mark_reactions(user, shown)
+    can_post, refusal_code, refusal = posting_state(user, community)
+    is_moderator = roles.can_moderate(user, community)
+    to_review = 0
+    if is_moderator:
+        to_review = (
+            moderation_actions.reports_for(user).filter(community=community).count()
+            + moderation_actions.held_posts_for(user).filter(community=community).count()
+            + moderation_actions.held_comments_for(user).filter(post__community=community).count()
+        )
+    return render_to_string(
+        "community/posts/section.html",
+        {
+            "page": community,
+            "community": community,
+            "pinned_posts": pinned,
+            "page_obj": page_obj,
+            "posts": page_obj.object_list,
+            "can_post": can_post,
+            "refusal_code": refusal_code,
+            "refusal": refusal,
+            "is_moderator": is_moderator,
+            "to_review": to_review,
+            "form": PostForm() if can_post else None,
+            "post_count": paginator.count + len(pinned),
+        },
+        request=request,
+    )

@@ -1,0 +1,40 @@
+"""``manage.py run_scheduler``: the periodic jobs of an embedded install, in one process.
+
+Every minute: Wagtail's scheduled publishing (go-live / expiry dates), Facebook rows left
+behind by a crashed worker or a missed signal, and event reminders that are due. `make run`
+starts it beside the task worker; in production, run it once (or use cron with the same
+commands: see the README).
+"""
+
+import logging
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+logger = logging.getLogger(__name__)
+
+JOBS = [
+    ("publish_scheduled", []),
+    ("syndication_resume", []),
+    ("send_event_reminders", []),
+]
+
+
+class Command(BaseCommand):
+    help = "Run the periodic jobs (scheduled publishing, Facebook resume, reminders) every minute."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--interval", type=int, default=60, help="Seconds between runs.")
+        parser.add_argument("--once", action="store_true", help="Run every job once and exit.")
+
+    def handle(self, *args, interval: int, once: bool, **options) -> None:
+        while True:
+            for name, job_args in JOBS:
+                try:
+                    call_command(name, *job_args, verbosity=0)
+                except Exception:  # one failing job must not stop the others
+                    logger.exception("Periodic job %s failed", name)
+            if once:
+                return
+            time.sleep(max(interval, 5))

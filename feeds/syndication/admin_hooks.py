@@ -1,0 +1,160 @@
+"""Wagtail admin for Facebook syndication. Imported by ``feeds/wagtail_hooks.py``.
+
+- Reports › Facebook: every outbox row, filterable by status, action and date (librarians
+  and admins: ``feeds.view_syndication``; nobody edits rows by hand);
+- Settings › Facebook interests: the interest → Facebook interest id mapping (admins);
+- Settings › Facebook Page connection: the site setting (registered by the model);
+- a banner on every admin page while the connection is broken;
+- URLs: retry, Page picker (Facebook login), targeting and campaigns.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.urls import include, path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from . import views
+from .models import FacebookConnection, FacebookInterest, Syndication
+
+
+class ReadOnlyPolicy(ModelPermissionPolicy):
+    """Rows are written by the outbox only: view (with the permission), never edit."""
+
+    def user_has_permission(self, user, action):
+        if action in ("add", "change", "delete"):
+            return False
+        return super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
+register_permission_policy(Syndication, ReadOnlyPolicy(Syndication))
+
+
+class SyndicationFilterSet(WagtailFilterSet):
+    created_at = django_filters.DateFromToRangeFilter(label=_("Date"), widget=DateRangePickerWidget)
+
+    class Meta:
+        model = Syndication
+        fields = ["status", "action", "created_at"]
+
+
+class PostLinkColumn(Column):
+    cell_template_name = "feeds/syndication/post_link_cell.html"
+
+
+def _page_edit_url(row: Syndication) -> str | None:
+    if row.page_id:
+        return reverse("wagtailadmin_pages:edit", args=[row.page_id])
+    return None
+
+
+class SyndicationViewSet(ModelViewSet):
+    model = Syndication
+    icon = "globe"
+    menu_label = _("Facebook")
+    menu_hook = "register_reports_menu_item"
+    menu_order = 900
+    inspect_view_enabled = True
+    form_fields: list[str] = []  # never used: the policy allows no add/change/delete
+    filterset_class = SyndicationFilterSet
+    list_display = [
+        TitleColumn("page_title", label=_("Page"), get_url=_page_edit_url),
+        Column("action", label=_("Action"), accessor="get_action_display"),
+        Column("status", label=_("Status"), accessor="get_status_display"),
+        Column("reason", label=_("Reason")),
+        DateColumn("created_at", label=_("Created")),
+        DateColumn("sent_at", label=_("Sent")),
+        PostLinkColumn("post_id", label=_("Facebook post")),
+    ]
+    list_export = [
+        "id",
+        "page_title",
+        "page_pk",
+        "action",
+        "status",
+        "post_id",
+        "attempts",
+        "problem",
+        "error_code",
+        "error_subcode",
+        "fbtrace_id",
+        "created_at",
+        "sent_at",
+    ]
+    export_filename = "facebook-syndication"
+    search_fields = ["page_title", "post_id"]
+    inspect_view_fields = [
+        "page_title",
+        "action",
+        "status",
+        "post_id",
+        "message",
+        "link",
+        "image_url",
+        "attempts",
+        "next_attempt_at",
+        "problem",
+        "error_code",
+        "error_subcode",
+        "error_message",
+        "fbtrace_id",
+        "created_at",
+        "sent_at",
+    ]
+
+
+class FacebookInterestViewSet(SnippetViewSet):
+    model = FacebookInterest
+    icon = "tag"
+    menu_label = _("Facebook interests")
+    add_to_settings_menu = True
+    list_display = ["interest", "name", "facebook_id"]
+    list_filter = ["interest"]
+    search_fields = ["name", "facebook_id"]
+
+
+register_snippet(FacebookInterestViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_syndication_report():
+    return SyndicationViewSet("feeds_syndication_report", url_prefix="reports/facebook")
+
+
+@hooks.register("register_admin_urls")
+def register_syndication_urls():
+    urls = [
+        path("retry/<int:pk>/", views.retry_view, name="retry"),
+        path("pages/", views.connect_pages, name="connect_pages"),
+        path("targeting/<int:page_id>/", views.targeting_view, name="targeting"),
+        path("banner/", views.banner_view, name="banner"),
+    ]
+    return [path("facebook/", include((urls, "feeds_syndication"), namespace="feeds_syndication"))]
+
+
+@hooks.register("insert_global_admin_js")
+def broken_connection_banner():
+    """While the connection is broken, every admin page loads the banner from an admin URL
+    (so that nothing shows on the login page), and shows it at the top of the page."""
+    if not FacebookConnection.load().broken:
+        return ""
+    return format_html(
+        "<script>document.addEventListener('DOMContentLoaded',function(){{"
+        "fetch('{}',{{credentials:'same-origin',redirect:'manual'}})"
+        ".then(function(r){{return r.status===200?r.text():'';}})"
+        ".then(function(html){{var m=document.querySelector('main');"
+        "if(html&&m){{m.insertAdjacentHTML('afterbegin',html);}}}});}});</script>",
+        reverse("feeds_syndication:banner"),
+    )

@@ -1,0 +1,62 @@
+"""Signal receivers that schedule index updates (connected in SearchConfig.ready()).
+
+Saves and deletes of every indexed kind, Wagtail publish / unpublish, holdings (an item's
+availability), the taxonomy (interest suggestions). Bulk writes send no signal: the catalogue
+importer hands its batches to the search backends registered with Wagtail, where
+`search.backends.wagtail_bridge` schedules them the same way.
+"""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from wagtail.signals import page_published, page_unpublished
+
+from cms.models import CatalogueItem, Holding, Interest
+
+from .documents import KINDS, kind_for_model
+from .indexing import INTERESTS, schedule
+
+
+def _object_changed(sender, instance, raw=False, **kwargs) -> None:
+    if raw:
+        return
+    kind = kind_for_model(type(instance))
+    if kind is not None:
+        schedule(kind.name, [instance.pk])
+
+
+def _holding_changed(sender, instance, raw=False, **kwargs) -> None:
+    if not raw:
+        schedule("catalogue", [instance.item_id])
+
+
+def _item_interests_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
+    if not action.startswith("post_"):
+        return
+    if reverse:  # interest.catalogue_items.add(...)
+        schedule("catalogue", pk_set or [])
+    else:
+        schedule("catalogue", [instance.pk])
+
+
+def _taxonomy_changed(sender, instance, raw=False, **kwargs) -> None:
+    if not raw:
+        schedule(INTERESTS, [])
+
+
+def connect() -> None:
+    for kind in KINDS.values():
+        for model in kind.models:
+            uid = f"search-{kind.name}-{model._meta.label_lower}"
+            post_save.connect(_object_changed, sender=model, dispatch_uid=uid + "-save")
+            post_delete.connect(_object_changed, sender=model, dispatch_uid=uid + "-delete")
+            if hasattr(model, "live"):
+                page_published.connect(_object_changed, sender=model, dispatch_uid=uid + "-pub")
+                page_unpublished.connect(_object_changed, sender=model, dispatch_uid=uid + "-unpub")
+    post_save.connect(_holding_changed, sender=Holding, dispatch_uid="search-holding-save")
+    post_delete.connect(_holding_changed, sender=Holding, dispatch_uid="search-holding-delete")
+    m2m_changed.connect(
+        _item_interests_changed,
+        sender=CatalogueItem.interests.through,
+        dispatch_uid="search-item-interests",
+    )
+    post_save.connect(_taxonomy_changed, sender=Interest, dispatch_uid="search-interest-save")
+    post_delete.connect(_taxonomy_changed, sender=Interest, dispatch_uid="search-interest-delete")

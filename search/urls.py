@@ -1,0 +1,14 @@
+"""Search URLs (included from cms/urls.py before Wagtail's catch-all)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "search"
+
+urlpatterns = [
+    path("recherche/", views.results, name="results"),
+    path("recherche/notice/<str:record_id>/", views.item, name="item"),
+    path("api/recherche/", views.api, name="api"),
+    path("api/recherche/suggestions/", views.suggestions, name="suggestions"),
+]

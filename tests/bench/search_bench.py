@@ -1,0 +1,426 @@
+"""Search benchmark: relevance, latency and indexing throughput on the configured database.
+
+    .venv/bin/python -m tests.bench.search_bench --items 100000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
+        .venv/bin/python -m tests.bench.search_bench --items 100000
+
+On a throwaway database (SQLite: a file in var/bench/; PostgreSQL: its own test database),
+created and migrated, then destroyed:
+
+1. relevance: the demo catalogue (about 1,950 real works) and the judged query set of
+   tests/search/judged.py → nDCG@10 and MRR;
+2. adds --items synthetic items (cms.catalogue.generator, bulk-inserted with holdings and
+   interests) and rebuilds the whole index → rebuild throughput (items/s); beside it, the
+   Wagtail database backend's add_bulk on a sample (what the catalogue would cost there);
+3. search with facets (a page of hits hydrated, counts of every facet) p50 / p95 over a mix
+   of queries and filters, autocomplete p50 — each beside a naive ``icontains`` query doing
+   the same job on the same data, with the ratio.
+
+Prints a table and writes var/bench/search-<vendor>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+QUERIES = [
+    # (query, filters as a dict for search.backends.base.Filters)
+    ("mer", {}),
+    ("étoile perdue", {}),
+    ("jardin secret", {}),
+    ("la forêt sauvage", {}),
+    ("Martin", {}),
+    ("Anne Dubois", {}),
+    ("Giono, Jean", {}),
+    ("voyage planète", {}),
+    ("orage", {"available": True}),
+    ("lumière", {"doc_types": ("livre",)}),
+    ("science-fiction", {}),
+    ("romans policiers", {}),
+    ("cuisine provençale", {}),
+    ("mangas", {"audiences": ("ado",)}),
+    ("jazz", {"years": ("2000-2009",)}),
+    ("l'étranger", {}),
+    ("harry potter", {}),
+    ("simenon maigret", {}),
+    ("jardinnage", {}),
+    ("montagne", {"branches": "first", "available": True}),
+    ("astronomie", {"languages": ("fre",)}),
+    ("rivière mémoire", {}),
+    ("9782070360024", {}),
+    ("", {"doc_types": ("bd",), "available": True}),
+]
+PREFIXES = [
+    "ma",
+    "mar",
+    "le ch",
+    "jard",
+    "vict",
+    "harr",
+    "sci",
+    "la mer",
+    "gio",
+    "pag",
+    "ast",
+    "dun",
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * q
+    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
+def timed(fn, repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="Runs of each query (after a warm-up)."
+    )
+    parser.add_argument("--wagtail-sample", type=int, default=5000)
+    parser.add_argument("--output-dir", default=str(ROOT / "var" / "bench"))
+    return parser.parse_args(argv)
+
+
+# --- data -----------------------------------------------------------------------------------
+
+GENERATOR_INTERESTS = {
+    "Science-fiction": "science-fiction",
+    "Fantasy": "fantasy",
+    "Romans policiers": "polar",
+    "Cuisine provençale": "cuisine",
+    "Bandes dessinées": "bd-franco-belge",
+    "Mangas": "manga",
+    "Histoire de Marseille": "histoire-locale",
+    "Jardinage": "nature-et-jardinage",
+    "Randonnée": "voyages",
+    "Musique classique": "musique-classique",
+    "Jazz": "jazz",
+    "Cinéma d'animation": "cinema-d-animation",
+    "Jeux vidéo": "jeux-video",
+    "Astronomie": "sciences",
+    "Photographie": "arts-et-photo",
+}
+
+
+def generate_items(count: int, seed: int, batch: int = 2000) -> float:
+    """Bulk-insert `count` synthetic items with holdings and interests; returns seconds."""
+    from django.db import transaction
+
+    from cms.catalogue.generator import generate_records
+    from cms.models import Branch, CatalogueItem, Holding, Interest
+
+    branches = dict(Branch.objects.exclude(code="").values_list("code", "pk"))
+    interests = dict(Interest.objects.values_list("slug", "pk"))
+    through = CatalogueItem.interests.through
+    started = time.perf_counter()
+    records = generate_records(count, seed=seed, branch_codes=sorted(branches))
+    pending: list = []
+
+    def flush(rows):
+        with transaction.atomic():
+            items = CatalogueItem.objects.bulk_create(
+                [
+                    CatalogueItem(
+                        record_id=r.record_id,
+                        title=r.title,
+                        authors=" ; ".join(r.authors),
+                        doc_type=r.doc_type,
+                        isbn=r.isbn,
+                        year=r.year,
+                        publisher=r.publisher,
+                        language=r.language,
+                        summary=r.summary,
+                        subjects=r.subjects,
+                        audience=r.audience,
+                    )
+                    for r in rows
+                ]
+            )
+            Holding.objects.bulk_create(
+                Holding(
+                    item_id=item.pk,
+                    branch_id=branches[h.branch_code],
+                    status=h.status,
+                    sort_order=n,
+                )
+                for item, r in zip(items, rows, strict=True)
+                for n, h in enumerate(r.holdings)
+            )
+            through.objects.bulk_create(
+                through(catalogueitem_id=item.pk, interest_id=interests[slug])
+                for item, r in zip(items, rows, strict=True)
+                for slug in {GENERATOR_INTERESTS.get(s) for s in r.subjects} - {None}
+                if slug in interests
+            )
+
+    for record in records:
+        pending.append(record)
+        if len(pending) >= batch:
+            flush(pending)
+            pending = []
+            print(f"\r  {CatalogueItem.objects.count():>7} items", end="", flush=True)
+    if pending:
+        flush(pending)
+    print()
+    return time.perf_counter() - started
+
+
+# --- naive baselines ------------------------------------------------------------------------
+
+
+def naive_search(query: str, filters) -> None:
+    """What a site without a search index would do: icontains on every text column for
+    every word, then the same facet counts and a page of 20."""
+    from django.db.models import Count, Q
+
+    from cms.models import CatalogueItem, HoldingStatus
+    from search.analysis import STOP_WORDS
+
+    qs = CatalogueItem.objects.filter(withdrawn=False)
+    for word in [w for w in query.replace("'", " ").split() if w.lower() not in STOP_WORDS]:
+        qs = qs.filter(
+            Q(title__icontains=word)
+            | Q(authors__icontains=word)
+            | Q(summary__icontains=word)
+            | Q(isbn__icontains=word)
+        )
+    if filters.doc_types:
+        qs = qs.filter(doc_type__in=filters.doc_types)
+    if filters.languages:
+        qs = qs.filter(language__in=filters.languages)
+    if filters.audiences:
+        qs = qs.filter(audience__in=filters.audiences)
+    if filters.branches:
+        qs = qs.filter(holdings__branch__in=filters.branches)
+    if filters.available:
+        qs = qs.filter(holdings__status=HoldingStatus.AVAILABLE)
+    qs = qs.distinct()
+    qs.count()
+    list(qs.values("doc_type").annotate(n=Count("pk", distinct=True)))
+    list(qs.values("language").annotate(n=Count("pk", distinct=True)))
+    list(qs.values("audience").annotate(n=Count("pk", distinct=True)))
+    list(qs.values("holdings__branch").annotate(n=Count("pk", distinct=True)))
+    list(qs.values("interests").annotate(n=Count("pk", distinct=True)))
+    list(qs.order_by("-year")[:20])
+
+
+def naive_suggest(prefix: str) -> None:
+    from django.db.models import Q
+
+    from cms.models import CatalogueItem
+
+    list(
+        CatalogueItem.objects.filter(
+            Q(title__icontains=prefix) | Q(authors__icontains=prefix)
+        ).values_list("title", flat=True)[:8]
+    )
+
+
+# --- main -----------------------------------------------------------------------------------
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    out_dir = Path(args.output_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.test")
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import setup_test_environment, teardown_test_environment
+
+    vendor = connection.vendor
+    test_settings = connection.settings_dict.setdefault("TEST", {})
+    test_settings["NAME"] = (
+        str(out_dir / "search-bench.sqlite3")
+        if vendor == "sqlite"
+        else "test_affinites_search_bench"
+    )
+    setup_test_environment()
+    print(f"Creating a throwaway {vendor} database (migrations)…", flush=True)
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        result = run(args, vendor)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        teardown_test_environment()
+    path = out_dir / f"search-{vendor}.json"
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    print(f"\nWritten {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    return 0
+
+
+def run(args, vendor: str) -> dict:
+    from django.db import connection
+    from wagtail.search.backends import get_search_backend
+
+    from cms.models import Branch, CatalogueItem
+    from search import indexing
+    from search.backends import get_backend
+    from search.backends.base import Filters
+    from tests.search.judged import evaluate, load_judged_catalogue
+
+    backend = get_backend()
+    print("Relevance: demo catalogue and judged queries…", flush=True)
+    demo_items = load_judged_catalogue()
+    ids = dict(CatalogueItem.objects.values_list("pk", "record_id"))
+
+    def ranked(query: str) -> list[str]:
+        hits = backend.search(query, page_size=10, hydrate=False).hits
+        return [ids[h.object_id] for h in hits if h.kind == "catalogue"]
+
+    relevance = evaluate(ranked)
+    relevance.pop("rows")
+
+    print(f"Generating {args.items} synthetic items…", flush=True)
+    generate_seconds = generate_items(args.items, args.seed)
+    total_items = CatalogueItem.objects.count()
+
+    print(f"Rebuilding the index ({total_items} items)…", flush=True)
+    started = time.perf_counter()
+    documents = indexing.rebuild()
+    rebuild_seconds = time.perf_counter() - started
+    if vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+    sample = list(CatalogueItem.objects.order_by("pk")[: args.wagtail_sample])
+    wagtail = get_search_backend("default")
+    started = time.perf_counter()
+    for start in range(0, len(sample), 500):
+        wagtail.add_bulk(CatalogueItem, sample[start : start + 500])
+    wagtail_seconds = time.perf_counter() - started
+
+    first_branch = Branch.objects.order_by("pk").values_list("pk", flat=True).first()
+    cases = []
+    for query, raw in QUERIES:
+        raw = dict(raw)
+        if raw.get("branches") == "first":
+            raw["branches"] = (first_branch,)
+        cases.append((query, Filters(**raw)))
+
+    print("Search with facets…", flush=True)
+    ours, naive, per_query = [], [], []
+    for query, filters in cases:
+        backend.search(query, filters=filters)  # warm-up
+        mine = timed(lambda q=query, f=filters: backend.search(q, filters=f), args.repeat)
+        theirs = timed(lambda q=query, f=filters: naive_search(q, f), max(2, args.repeat // 2))
+        total = backend.search(query, filters=filters, hydrate=False).total
+        ours += mine
+        naive += theirs
+        per_query.append(
+            {
+                "query": query,
+                "filters": {k: v for k, v in filters.__dict__.items() if v},
+                "total": total,
+                "p50_ms": round(statistics.median(mine), 2),
+                "naive_p50_ms": round(statistics.median(theirs), 2),
+            }
+        )
+
+    print("Autocomplete…", flush=True)
+    suggest_ours, suggest_naive = [], []
+    for prefix in PREFIXES:
+        backend.suggest(prefix)
+        suggest_ours += timed(lambda p=prefix: backend.suggest(p), args.repeat)
+        suggest_naive += timed(lambda p=prefix: naive_suggest(p), max(2, args.repeat // 2))
+
+    search_p50, search_p95 = percentile(ours, 0.5), percentile(ours, 0.95)
+    naive_p50, naive_p95 = percentile(naive, 0.5), percentile(naive, 0.95)
+    auto_p50, auto_naive_p50 = percentile(suggest_ours, 0.5), percentile(suggest_naive, 0.5)
+    rebuild_rate = documents / rebuild_seconds
+    wagtail_rate = len(sample) / wagtail_seconds if wagtail_seconds else float("nan")
+
+    rows = [
+        ("search with facets p50 (ms)", search_p50, naive_p50),
+        ("search with facets p95 (ms)", search_p95, naive_p95),
+        ("autocomplete p50 (ms)", auto_p50, auto_naive_p50),
+    ]
+    print()
+    print(
+        f"Search benchmark — {vendor}, {total_items} catalogue items ({demo_items} demo + {args.items} generated)"
+    )
+    print(f"{'measure':<32}{'search index':>14}{'naive icontains':>18}{'ratio':>9}")
+    for label, mine, theirs in rows:
+        print(f"{label:<32}{mine:>14.2f}{theirs:>18.2f}{theirs / mine:>8.1f}×")
+    print(
+        f"{'rebuild (items/s)':<32}{rebuild_rate:>14,.0f}{wagtail_rate:>18,.0f}{rebuild_rate / wagtail_rate:>8.1f}×"
+        "   (beside: Wagtail database backend add_bulk)"
+    )
+    print(f"{'relevance nDCG@10':<32}{relevance['ndcg@10']:>14.3f}")
+    print(
+        f"{'relevance MRR':<32}{relevance['mrr']:>14.3f}   ({relevance['queries']} judged queries)"
+    )
+    for category, entry in sorted(relevance["by_category"].items()):
+        print(
+            f"  {category:<30}nDCG@10 {entry['ndcg']:.3f}  MRR {entry['mrr']:.3f}  (n={entry['n']})"
+        )
+
+    return {
+        "vendor": vendor,
+        "backend": backend.name,
+        "items": total_items,
+        "generated_items": args.items,
+        "demo_items": demo_items,
+        "repeat": args.repeat,
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "generate_seconds": round(generate_seconds, 1),
+        "search_with_facets": {
+            "p50_ms": round(search_p50, 2),
+            "p95_ms": round(search_p95, 2),
+            "naive_p50_ms": round(naive_p50, 2),
+            "naive_p95_ms": round(naive_p95, 2),
+            "ratio_p50": round(naive_p50 / search_p50, 1),
+            "ratio_p95": round(naive_p95 / search_p95, 1),
+            "targets_postgresql_ms": {"p50": 25, "p95": 60},
+        },
+        "autocomplete": {
+            "p50_ms": round(auto_p50, 2),
+            "naive_p50_ms": round(auto_naive_p50, 2),
+            "ratio_p50": round(auto_naive_p50 / auto_p50, 1),
+            "target_ms": 10,
+        },
+        "rebuild": {
+            "documents": documents,
+            "seconds": round(rebuild_seconds, 1),
+            "items_per_s": round(rebuild_rate),
+            "wagtail_database_add_bulk_items_per_s": round(wagtail_rate),
+            "wagtail_sample": len(sample),
+            "target_items_per_s": 2000,
+        },
+        "relevance": relevance,
+        "queries": per_query,
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,263 @@
+"""The database backend on the same cases as the Elasticsearch contract: French matching,
+facets and their counts, filters, sorting, paging, kinds, personal boosts, suggestions.
+
+Runs on SQLite (FTS5) and, with DATABASE_URL=postgres://…, on PostgreSQL (tsvector +
+pg_trgm): the same assertions hold on both.
+"""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from cms.models import HoldingStatus
+from search import indexing
+from search.backends import get_backend
+from search.backends.base import Filters
+from tests.conftest import make_community, make_user
+
+from .conftest import make_event, make_item
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(results) -> list[str]:
+    return [hit.obj.title for hit in results.hits]
+
+
+def search(q, **kwargs):
+    return get_backend().search(q, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["L'Étranger", "l'etranger", "ETRANGER", "étranger", "Etranger", "l’étranger", "étrangers"],
+)
+def test_accents_case_elisions_and_plurals(catalogue, query):
+    assert titles(search(query))[:1] == ["L'Étranger"]
+
+
+def test_stemming_finds_singular_and_plural(catalogue):
+    plural = titles(search("romans"))
+    assert "Les plus beaux romans de science-fiction" in plural
+    assert "L'Étranger" in plural  # subject "Roman français"
+    assert set(titles(search("roman"))) == set(plural)
+
+
+def test_stop_words_do_not_have_to_match(catalogue):
+    assert titles(search("la peste de camus"))[:1] == ["La Peste"]
+
+
+@pytest.mark.parametrize("query", ["Camus, Albert", "Albert Camus", "camus albert", "CAMUS"])
+def test_author_in_any_order(catalogue, query):
+    assert set(titles(search(query))) == {"L'Étranger", "La Peste"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["978-2-07-036002-4", "9782070360024", "2-07-036002-4", "2070360024", "ISBN 978 2 07 036002 4"],
+)
+def test_isbn_with_or_without_hyphens(catalogue, query):
+    assert titles(search(query)) == ["L'Étranger"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected", "corrected"),
+    [
+        ("etrangr", "L'Étranger", "etranger"),
+        ("miserbles", "Les Misérables", "miserables"),
+        ("fondaton", "Fondation", "fondation"),
+        ("dnue", "Dune", "dune"),
+        ("provencal cusine", "La cuisine provençale", "cuisine"),
+    ],
+)
+def test_typos_are_corrected(catalogue, query, expected, corrected):
+    results = search(query)
+    assert titles(results)[:1] == [expected]
+    assert corrected in results.query.corrections.values()
+
+
+def test_no_correction_for_known_words(catalogue):
+    results = search("dune")
+    assert results.query.corrections == {} and titles(results) == ["Dune"]
+
+
+def test_relaxed_when_no_item_has_every_word(catalogue):
+    results = search("dune fondation")
+    assert results.relaxed
+    assert {"Dune", "Fondation"} <= set(titles(results))
+
+
+def test_withdrawn_items_are_not_found(catalogue):
+    assert "Dune, édition retirée" not in titles(search("dune"))
+
+
+def test_empty_query_without_filters_is_empty(catalogue):
+    results = search("")
+    assert results.total == 0 and results.hits == []
+
+
+def test_filters_without_query_browse_by_date(catalogue, taxonomy):
+    results = search("", filters=Filters(interests=(taxonomy["sf"].pk,)))
+    assert titles(results) == ["Les plus beaux romans de science-fiction", "Dune", "Fondation"]
+
+
+def test_parent_interest_finds_child_interest_items(catalogue, taxonomy):
+    results = search("", filters=Filters(interests=(taxonomy["imaginaire"].pk,)))
+    assert set(titles(results)) == {
+        "Les plus beaux romans de science-fiction",
+        "Dune",
+        "Fondation",
+        "The Hobbit",
+    }
+
+
+def facet(results, name):
+    for f in results.facets:
+        if f.name == name:
+            return {v.value: v.count for v in f.values}
+    return {}
+
+
+def test_facet_counts(catalogue, branches, taxonomy):
+    results = search("camus")
+    assert results.total == 2
+    assert facet(results, "kind") == {"catalogue": 2}
+    assert facet(results, "doc_type") == {"livre": 2}
+    assert facet(results, "available") == {"1": 2}
+    assert facet(results, "year") == {"-1949": 2}
+    assert facet(results, "language") == {"fre": 2}
+    alc, aub, arl = (str(branches[k].pk) for k in ("alcazar", "aubagne", "arles"))
+    assert facet(results, "branch") == {alc: 1, aub: 1, arl: 1}
+    results = search("science fiction")
+    assert facet(results, "interest")[str(taxonomy["sf"].pk)] == 3
+    assert facet(results, "interest")[str(taxonomy["imaginaire"].pk)] == 3
+
+
+def test_facet_filters_and_disjunctive_counts(catalogue, branches):
+    arles = branches["arles"].pk
+    results = search("camus", filters=Filters(branches=(arles,)))
+    assert titles(results) == ["La Peste"]
+    # the branch facet still counts the other branches (its own filter left out)
+    assert len(facet(results, "branch")) == 3
+    assert facet(results, "doc_type") == {"livre": 1}
+
+
+def test_available_now_at_a_branch(catalogue, branches):
+    aubagne = branches["aubagne"].pk
+    # L'Étranger is held in Aubagne but on loan there
+    held = search("camus", filters=Filters(branches=(aubagne,)))
+    assert titles(held) == ["L'Étranger"]
+    assert facet(held, "available") == {}
+    available = search("camus", filters=Filters(branches=(aubagne,), available=True))
+    assert available.total == 0
+    anywhere = search("", filters=Filters(available=True, doc_types=("manga",)))
+    assert titles(anywhere) == ["Naruto, tome 1"]
+
+
+def test_year_ranges_language_audience(catalogue):
+    assert titles(search("", filters=Filters(years=("1950-1979",), languages=("fre",)))) == [
+        "Dune",
+        "Fondation",
+    ]
+    assert titles(search("", filters=Filters(languages=("eng",)))) == ["The Hobbit"]
+    assert titles(search("", filters=Filters(audiences=("ado",)))) == ["Naruto, tome 1"]
+    both = search("", filters=Filters(years=("-1949", "2020-")))
+    assert set(titles(both)) >= {"L'Étranger", "La Peste", "Les Misérables"}
+
+
+def test_sort_by_date_and_pagination(catalogue):
+    results = search("roman", sort="date", page_size=2)
+    assert results.total == 4 and results.num_pages == 2
+    assert titles(results) == ["Les plus beaux romans de science-fiction", "La Peste"]
+    second = get_backend().search("roman", sort="date", page=2, page_size=2)
+    assert titles(second) == ["L'Étranger", "Les Misérables"]
+    assert not set(titles(results)) & set(titles(second))
+
+
+def test_pages_beyond_the_rerank_window_do_not_repeat(db, branches):
+    for n in range(130):
+        make_item(
+            f"Voyage numéro {n}", "Martin, Anne", holdings=[(branches["arles"], "disponible")]
+        )
+    indexing.rebuild()
+    seen = []
+    for page in range(1, 8):
+        seen += [hit.object_id for hit in get_backend().search("voyage", page=page).hits]
+    assert len(seen) == 130 and len(set(seen)) == 130
+
+
+def test_kinds_events_communities_and_tabs(catalogue, branches, taxonomy):
+    make_event("Club de lecture science-fiction", branches["arles"], interests=[taxonomy["sf"]])
+    make_event("Atelier science-fiction passé", branches["arles"], days=-10)
+    make_community("Les Voyageurs de la science-fiction", interests=[taxonomy["sf"]])
+    indexing.rebuild()
+    results = search("science fiction")
+    kinds = facet(results, "kind")
+    assert kinds == {"catalogue": 3, "event": 1, "community": 1}
+    only_events = search("science fiction", filters=Filters(kinds=("event",)))
+    assert titles(only_events) == ["Club de lecture science-fiction"]
+    assert facet(only_events, "kind") == kinds  # tab counts ignore the selected tab
+
+
+def test_personal_boost_for_a_member_and_neutral_for_anonymous(catalogue, branches, taxonomy):
+    anonymous = search("camus")
+    assert all(hit.reasons == [] for hit in anonymous.hits)
+    assert not anonymous.personalised
+    member = make_user(home_branch=branches["arles"])
+    results = get_backend().search("camus", user=member)
+    assert titles(results)[0] == "La Peste"
+    assert (
+        results.hits[0].reasons == ["Disponible maintenant dans votre médiathèque"]
+        or results.hits[0].reasons
+    )
+    assert results.personalised
+    # interests: a science-fiction reader sees the SF item first for a shared word
+    reader = make_user()
+    reader.interests.add(taxonomy["sf"])
+    results = get_backend().search("planete empire", user=reader)
+    assert results.hits and all(hit.reasons for hit in results.hits[:1])
+
+
+def test_reasons_say_why(catalogue, branches, taxonomy):
+    member = make_user(home_branch=branches["aubagne"])
+    member.interests.add(taxonomy["sf"])
+    hit = get_backend().search("dune", user=member).hits[0]
+    assert len(hit.reasons) == 2
+
+
+def test_suggestions_titles_authors_interests_communities(catalogue, taxonomy):
+    make_community("Les Voyageurs de la science-fiction", interests=[taxonomy["sf"]])
+    indexing.rebuild()
+    backend = get_backend()
+    kinds = {(s.kind, s.label) for s in backend.suggest("scien")}
+    assert ("interest", "Science-fiction") in kinds
+    assert ("community", "Les Voyageurs de la science-fiction") in kinds
+    assert ("title", "Les plus beaux romans de science-fiction") in kinds
+    authors = backend.suggest("victor h")
+    assert [(s.kind, s.label) for s in authors] == [("author", "Victor Hugo")]
+    assert backend.suggest("hugo")[0].label == "Victor Hugo"  # either order
+    titles_ = [s.label for s in backend.suggest("l'etr")]
+    assert "L'Étranger" in titles_
+    assert backend.suggest("") == [] and backend.suggest("a") == []
+    for s in backend.suggest("naru"):
+        assert s.url.startswith("/recherche/notice/")
+
+
+def test_events_expire_from_the_index_without_reindexing(catalogue, branches):
+    event = make_event("Conférence sur la mer", branches["arles"])
+    indexing.rebuild()
+    assert titles(search("conférence mer")) == ["Conférence sur la mer"]
+    type(event).objects.filter(pk=event.pk).update(
+        end=timezone.now() - dt.timedelta(hours=1), start=timezone.now() - dt.timedelta(hours=3)
+    )
+    indexing.sync("event", [event.pk])
+    assert titles(search("conférence mer")) == []
+
+
+def test_holding_status_reaches_the_available_facet(catalogue, branches):
+    peste = catalogue["peste"]
+    assert search("peste").hits[0].obj.pk == peste.pk
+    peste.holdings.update(status=HoldingStatus.ON_LOAN)
+    indexing.sync("catalogue", [peste.pk])
+    assert facet(search("peste"), "available") == {}
