@@ -39,7 +39,7 @@ run: $(VENV)/.installed
 test: test-unit e2e
 
 test-unit: $(VENV)/.installed-test
-	$(BIN)/pytest -m "not e2e" -q
+	$(BIN)/pytest -m "not e2e" -q -n 2
 
 $(AXE):
 	mkdir -p $(dir $(AXE))
@@ -69,6 +69,10 @@ bench: $(VENV)/.installed-test
 	$(PYTHON) -m tests.bench.import_bench --records $(BENCH_RECORDS)
 	@echo "== Catalogue import, PostgreSQL"
 	DATABASE_URL=$(BENCH_PG_URL) $(PYTHON) -m tests.bench.import_bench --records $(BENCH_RECORDS)
+	@echo "== Search, SQLite"
+	$(PYTHON) -m tests.bench.search_bench --items $(BENCH_RECORDS)
+	@echo "== Search, PostgreSQL"
+	DATABASE_URL=$(BENCH_PG_URL) $(PYTHON) -m tests.bench.search_bench --items $(BENCH_RECORDS)
 
 ## make messages: refresh the French catalogue and compile it.
 messages: $(VENV)/.installed

@@ -31,6 +31,11 @@ class SearchEntry(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     available = models.BooleanField(default=False)
     boost = models.FloatField(default=1.0)
+    # the ids of SearchEntryBranch / SearchEntryInterest again, space-separated, so that
+    # PostgreSQL counts facets from the matched rows alone (unnest), without joins
+    branch_ids = models.TextField(blank=True)
+    available_branch_ids = models.TextField(blank=True)
+    interest_ids = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("search entry")

@@ -3,24 +3,29 @@
 `import_catalogue(path_or_file, fmt)` reads the file as a stream (readers in marc.py and
 csvfile.py), and every `batch_size` records:
 
-1. resolves holdings (branch codes → Branch, an unknown code skips the copy with a warning)
-   and interests (SubjectRule matcher + the CSV's explicit slugs);
-2. hashes the normalised record *as it will be stored* (fields, holdings, interest ids) and
-   compares with `CatalogueItem.source_hash`: same hash → unchanged, nothing written; other
-   hash → fields updated, holdings and interests replaced; unknown record id → created.
-   A withdrawn item that reappears is un-withdrawn;
-3. writes the batch in one transaction with bulk operations, then indexes the touched
-   items in the search backends in bulk (add_bulk), still inside the transaction.
+1. resolves holdings (branch codes → Branch, compared case-insensitively; an unknown code
+   skips the copy with a warning) and interests (SubjectRule matcher + the CSV's explicit
+   slugs);
+2. hashes the normalised record *as it will be stored* (fields, holdings with branch ids,
+   interest ids) and compares with `CatalogueItem.source_hash`: same hash → unchanged,
+   nothing written; other hash → fields updated, holdings and interests replaced; unknown
+   record id → created. A withdrawn item that reappears is un-withdrawn. (An edit made in
+   the admin therefore stays until the library system's record itself changes.)
+3. writes the batch in one transaction with set-based statements (bulk.py: executemany
+   INSERT / UPDATE, one DELETE per table for replaced holdings and interests), then calls
+   `add_bulk` with the touched items on every search backend of WAGTAILSEARCH_BACKENDS
+   (Wagtail's database index for the admin, and the site search's bridge, which schedules
+   its own update on commit), still inside the transaction.
 
-Bulk operations send no post_save signal, so modelsearch's per-object index updates never
-run during an import: the explicit add_bulk replaces them (one statement set per batch
-instead of one task per object).
+Nothing sends post_save, so modelsearch's per-object signal handlers (one index task per
+saved object) never run during an import; the explicit add_bulk per batch replaces them.
 
 A record that cannot be read or mapped is rejected (position, record id, reason) and the
 import goes on; a batch that the database refuses is retried record by record, so only the
 offending records are rejected and no batch is ever half-written. With prune=True, active
 items whose record id was not in the file are marked withdrawn (never deleted); prune is
-skipped if the file yielded no valid record.
+skipped if the file yielded no valid record, and items whose record was rejected this time
+are kept.
 
 Memory does not depend on the file size: one batch of records, a bitmap of the item ids
 seen (one bit per id, for prune and duplicate detection) and at most MAX_REPORTED problems

@@ -11,6 +11,7 @@ defaults. A code is looked up whole, then by its longest known prefix, so that t
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from cms.models import Audience, DocumentType, HoldingStatus
 
@@ -42,6 +43,7 @@ def clean_paragraphs(value: str | None) -> str:
     return "\n\n".join(p for p in (_SPACES.sub(" ", p).strip() for p in paragraphs) if p)
 
 
+@lru_cache(maxsize=65536)  # bounded: subjects and codes repeat a lot
 def fold(value: str | None) -> str:
     """Accent-, case- and punctuation-insensitive form used for every comparison."""
     if not value:
@@ -126,6 +128,7 @@ ITEM_TYPES: dict[str, str] = {
 _ITEM_PREFIXES = sorted((k for k in ITEM_TYPES if " " not in k), key=len, reverse=True)
 
 
+@lru_cache(maxsize=4096)
 def doc_type_from_code(code: str | None) -> str:
     """The document type of an item-type code or label ("" when unknown)."""
     folded = fold(code)
@@ -162,6 +165,7 @@ GMD_TYPES: list[tuple[str, str]] = [
 ]
 
 
+@lru_cache(maxsize=4096)
 def doc_type_from_gmd(gmd: str | None) -> str:
     folded = fold(gmd)
     if not folded:
@@ -229,6 +233,7 @@ AUDIENCE_WORDS: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=4096)
 def audience_from_word(value: str | None) -> str:
     """An audience from a label or item-level code ("" when unknown)."""
     folded = fold(value)
@@ -270,6 +275,7 @@ STATUS_WORDS: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=4096)
 def status_from_word(value: str | None) -> str:
     """A holding status from a library-system value ("" when unknown).
 

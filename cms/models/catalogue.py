@@ -194,7 +194,12 @@ class SubjectRule(models.Model):
         "cms.Interest", verbose_name=_("interest"), on_delete=models.CASCADE, related_name="+"
     )
 
-    panels = [FieldPanel("match"), FieldPanel("pattern"), FieldPanel("genre"), FieldPanel("interest")]
+    panels = [
+        FieldPanel("match"),
+        FieldPanel("pattern"),
+        FieldPanel("genre"),
+        FieldPanel("interest"),
+    ]
 
     class Meta:
         ordering = ["interest__name", "pattern"]

@@ -152,7 +152,10 @@ class BranchIndexPage(Page):
         commune = geo.resolve(place) if place else None
         branches = Branch.objects.select_related("page")
         if commune:
-            rows = [(bd.branch, bd.distance_km) for bd in nearest_branches(commune.lat, commune.lon, branches)]
+            rows = [
+                (bd.branch, bd.distance_km)
+                for bd in nearest_branches(commune.lat, commune.lon, branches)
+            ]
         else:
             rows = [(branch, None) for branch in branches]
         context.update(
@@ -167,7 +170,7 @@ class BranchIndexPage(Page):
 # --- Content pages --------------------------------------------------------------------
 
 
-class AnnouncementPage(FacebookFlagMixin, Page):
+class AnnouncementPage(FacebookFlagMixin, Page):  # noqa: DJ008 (Page.__str__)
     """An announcement (“actualité”) aimed at interests and branches."""
 
     intro = models.TextField(_("introduction"), max_length=500)
@@ -184,9 +187,7 @@ class AnnouncementPage(FacebookFlagMixin, Page):
         FieldPanel("intro"),
         FieldPanel("image"),
         FieldPanel("body"),
-        MultiFieldPanel(
-            [FieldPanel("interests"), FieldPanel("branches")], heading=_("Audience")
-        ),
+        MultiFieldPanel([FieldPanel("interests"), FieldPanel("branches")], heading=_("Audience")),
         FieldPanel("publish_on_facebook"),
     ]
     search_fields = Page.search_fields + [
@@ -215,7 +216,7 @@ class AnnouncementPage(FacebookFlagMixin, Page):
         return context
 
 
-class EventPage(FacebookFlagMixin, Page):
+class EventPage(FacebookFlagMixin, Page):  # noqa: DJ008 (Page.__str__)
     """An event (“animation”) at a branch, with optional registration and waitlist."""
 
     start = models.DateTimeField(_("starts"))
@@ -249,7 +250,9 @@ class EventPage(FacebookFlagMixin, Page):
             [
                 FieldPanel("registration_required"),
                 FieldPanel("capacity"),
-                FieldRowPanel([FieldPanel("registration_opens"), FieldPanel("registration_closes")]),
+                FieldRowPanel(
+                    [FieldPanel("registration_opens"), FieldPanel("registration_closes")]
+                ),
             ],
             heading=_("Registration"),
         ),
@@ -331,11 +334,12 @@ class RecommendationPage(Page):
     """Curated recommendations (“coups de cœur”): an ordered list of items with a note each."""
 
     intro = models.TextField(_("introduction"), max_length=500)
-    items = StreamField(
-        [("item", RecommendedItemBlock())], verbose_name=_("items"), min_num=1
-    )
+    items = StreamField([("item", RecommendedItemBlock())], verbose_name=_("items"), min_num=1)
     interests = ParentalManyToManyField(
-        "cms.Interest", verbose_name=_("target interests"), related_name="recommendations", blank=True
+        "cms.Interest",
+        verbose_name=_("target interests"),
+        related_name="recommendations",
+        blank=True,
     )
     branch = models.ForeignKey(
         "cms.Branch",

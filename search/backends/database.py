@@ -347,8 +347,13 @@ class DatabaseBackend(SearchBackend):
     ) -> dict[str, dict[str, int]]:
         where, params = self._where(filters, now)
         cte = (
-            "SELECT e.id, e.kind, e.doc_type, e.audience, e.language, e.year, e.available "
-            f"FROM {match.source} WHERE {' AND '.join(match.where + where)}"
+            "SELECT e.id, e.kind, e.doc_type, e.audience, e.language, e.year, e.available"
+            + (
+                ", e.branch_ids, e.available_branch_ids, e.interest_ids"
+                if self.vendor == "postgresql"
+                else ""
+            )
+            + f" FROM {match.source} WHERE {' AND '.join(match.where + where)}"
         )
         cte_params = match.params + params
         year_case = (
@@ -401,10 +406,23 @@ class DatabaseBackend(SearchBackend):
                 f"SELECT 'branch', CAST(b.branch_id AS TEXT), COUNT(*) FROM m {branch_join} "
                 "GROUP BY b.branch_id",
                 branch_params,
+            )
+            if self.vendor != "postgresql"
+            else (
+                "SELECT 'branch', x.id, COUNT(*) FROM m, unnest(string_to_array(m."
+                + ("available_branch_ids" if filters.available else "branch_ids")
+                + ", ' ')) AS x(id) GROUP BY x.id",
+                [],
             ),
             "interest": (
                 "SELECT 'interest', CAST(i.interest_id AS TEXT), COUNT(*) FROM m "
                 f"{join} search_searchentryinterest i ON i.entry_id = m.id GROUP BY i.interest_id",
+                [],
+            )
+            if self.vendor != "postgresql"
+            else (
+                "SELECT 'interest', x.id, COUNT(*) FROM m, "
+                "unnest(string_to_array(m.interest_ids, ' ')) AS x(id) GROUP BY x.id",
                 [],
             ),
         }
@@ -512,12 +530,21 @@ class DatabaseBackend(SearchBackend):
         self._rebuild_authors: set[tuple[str, str]] = set()
         with transaction.atomic():
             self.clear()
+            if self.vendor == "postgresql":
+                # GIN entries go to the pending list, merged in bulk at the end (much faster
+                # than updating the index row by row)
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL gin_pending_list_limit = '2GB'")
             for batch in batches:
                 self._insert(batch, rebuilding=True)
                 count += len(batch)
                 if progress:
                     progress(count)
             self._upsert_suggestions(list(extra_suggestions), rebuilding=True)
+            if self.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    for index in ("search_entry_tsv", "search_term_trgm", "search_suggestion_tsv"):
+                        cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
         self._rebuild_authors = set()
         return count
 
@@ -598,6 +625,9 @@ class DatabaseBackend(SearchBackend):
                     ops.adapt_datetimefield_value(doc.expires_at),
                     doc.available,
                     doc.boost,
+                    " ".join(str(b) for b in doc.branches),
+                    " ".join(str(b) for b, ok in doc.branches.items() if ok),
+                    " ".join(str(i) for i in doc.interests),
                 )
             )
             branches += [(pk, branch, available) for branch, available in doc.branches.items()]
@@ -616,23 +646,34 @@ class DatabaseBackend(SearchBackend):
                 for text in (doc.title, doc.people, doc.keywords, doc.body):
                     analyze_for_index(text, vocabulary)
         with connection.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO search_searchentry (id, kind, object_id, title, title_key, people, "
-                "keywords, body, doc_type, audience, language, year, date, expires_at, available, "
-                "boost) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            self._insert_rows(
+                cursor,
+                "search_searchentry",
+                [
+                    ("id", "bigint"), ("kind", "text"), ("object_id", "bigint"),
+                    ("title", "text"), ("title_key", "text"), ("people", "text"),
+                    ("keywords", "text"), ("body", "text"), ("doc_type", "text"),
+                    ("audience", "text"), ("language", "text"), ("year", "int"),
+                    ("date", "timestamptz"), ("expires_at", "timestamptz"),
+                    ("available", "boolean"), ("boost", "float8"),
+                    ("branch_ids", "text"),
+                    ("available_branch_ids", "text"),
+                    ("interest_ids", "text"),
+                ],
                 entries,
+            )  # fmt: skip
+            self._insert_rows(
+                cursor,
+                "search_searchentrybranch",
+                [("entry_id", "bigint"), ("branch_id", "bigint"), ("available", "boolean")],
+                branches,
             )
-            if branches:
-                cursor.executemany(
-                    "INSERT INTO search_searchentrybranch (entry_id, branch_id, available) "
-                    "VALUES (%s, %s, %s)",
-                    branches,
-                )
-            if interests:
-                cursor.executemany(
-                    "INSERT INTO search_searchentryinterest (entry_id, interest_id) VALUES (%s, %s)",
-                    interests,
-                )
+            self._insert_rows(
+                cursor,
+                "search_searchentryinterest",
+                [("entry_id", "bigint"), ("interest_id", "bigint")],
+                interests,
+            )
             if fts:
                 if not rebuilding:  # rows of a flushed table may linger (ids are reused)
                     for chunk in _chunks(ids):
@@ -649,6 +690,22 @@ class DatabaseBackend(SearchBackend):
         self._upsert_suggestions(
             [s for doc in documents for s in doc.suggestions], rebuilding=rebuilding
         )
+
+    def _insert_rows(self, cursor, table: str, columns: list[tuple[str, str]], rows) -> None:
+        """Many rows in one statement: PostgreSQL INSERT … SELECT FROM unnest(arrays), one
+        array per column; SQLite executemany (a prepared statement, in process)."""
+        if not rows:
+            return
+        names = ", ".join(name for name, _ in columns)
+        if self.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{kind}[]" for _, kind in columns)
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+            return
+        marks = ", ".join(["%s"] * len(columns))
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
     def _insert_orm(self, documents: list[Document]) -> None:
         """Other databases: the ORM (slower, portable)."""
@@ -669,6 +726,9 @@ class DatabaseBackend(SearchBackend):
                     date=doc.date,
                     expires_at=doc.expires_at,
                     available=doc.available,
+                    branch_ids=" ".join(str(b) for b in doc.branches),
+                    available_branch_ids=" ".join(str(b) for b, ok in doc.branches.items() if ok),
+                    interest_ids=" ".join(str(i) for i in doc.interests),
                     boost=doc.boost,
                 )
                 for doc in documents
@@ -803,11 +863,15 @@ class DatabaseBackend(SearchBackend):
             for pk, ((kind, ref), s) in zip(ids, rows, strict=True)
         ]
         with connection.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO search_searchsuggestion (id, kind, ref, key, label, detail, url, weight) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            self._insert_rows(
+                cursor,
+                "search_searchsuggestion",
+                [
+                    ("id", "bigint"), ("kind", "text"), ("ref", "text"), ("key", "text"),
+                    ("label", "text"), ("detail", "text"), ("url", "text"), ("weight", "float8"),
+                ],
                 values,
-            )
+            )  # fmt: skip
             if self.vendor == "sqlite":
                 if not rebuilding:
                     for chunk in _chunks(ids):

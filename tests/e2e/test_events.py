@@ -106,7 +106,7 @@ def test_event_from_draft_to_waitlist_promotion(new_page, people):
     librarian.get_by_role("button", name="Soumettre à Validation réseau").click()
     # (Wagtail's autosave may already have turned the form into the edit view: wait for the
     # explorer of the agenda, where a submission lands, not just for any admin page.)
-    librarian.wait_for_url(f"**/admin/pages/{agenda.pk}/")
+    librarian.wait_for_url(f"**/admin/pages/{agenda.pk}/", timeout=45_000)
     event = EventPage.objects.get(title=TITLE)
     assert not event.live and event.workflow_in_progress
 
@@ -116,7 +116,7 @@ def test_event_from_draft_to_waitlist_promotion(new_page, people):
     admin.goto(f"/admin/pages/{event.pk}/edit/")
     admin.get_by_role("button", name="Plus d'actions").click()
     admin.get_by_role("button", name="Approuver et Publier", exact=True).click()
-    admin.wait_for_url(f"**/admin/pages/{agenda.pk}/")
+    admin.wait_for_url(f"**/admin/pages/{agenda.pk}/", timeout=45_000)
     event.refresh_from_db()
     assert event.live
 

@@ -84,7 +84,7 @@ def test_a_wrong_token_is_a_form_error_and_nothing_is_stored(
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Facebook refused this token" in html
+    assert "Facebook a refusé ce jeton" in html
     assert "EAAnotvalid1234" not in html  # not even echoed back in the form
     connection = FacebookConnection.load()
     assert connection.page_token_encrypted == "" and connection.page_id == ""
@@ -277,7 +277,7 @@ def test_the_editor_shows_pending_while_waiting(
     client.force_login(librarian)
     html = _edit_html(client, page)
     assert 'data-facebook-status="pending"' in html
-    assert "not connected yet" in html
+    assert "n’est pas encore connectée" in html
 
 
 def test_retrying_needs_the_right_to_edit_the_page(client, connected, graph, run_on_commit):
@@ -309,7 +309,7 @@ def test_the_report_lists_and_filters_rows(client, librarian, connected, graph, 
 
     html = client.get(index).content.decode()
     assert "Publiée" in html and "Doublon" in html
-    assert "Duplicate post" in html
+    assert "Publication en double" in html
     failed = client.get(index, {"status": "failed"}).content.decode()
     assert "Doublon" in failed and "Publiée" not in failed
     sent = rows(status="sent")[0]

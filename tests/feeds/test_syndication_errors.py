@@ -88,7 +88,7 @@ def test_backoff_schedule_then_failure(connected, graph, clock, run_on_commit):
     assert len(delays) == 7
     for delay, d in zip(delays, nominal, strict=True):
         assert d / 2 - 1 <= delay <= d + 1
-    assert "could not be reached after 8 attempts" in row.reason
+    assert "Impossible de joindre Facebook après 8 tentatives" in row.reason
 
 
 def test_a_timeout_after_facebook_created_the_post_never_posts_twice(
@@ -175,7 +175,7 @@ def test_rate_limits_wait_for_the_time_facebook_gives(connected, graph, run_on_c
     _publish_one(run_on_commit, "Autre annonce")
     assert len(graph.requests) == calls
     assert rows()[1].next_attempt_at == connection.paused_until
-    assert "rate limit" in rows()[1].reason
+    assert "La limite d’envois de Facebook est atteinte" in rows()[1].reason
 
 
 def test_app_usage_alone_waits_the_default_time(connected, graph, run_on_commit, settings):
@@ -207,7 +207,7 @@ def test_token_expiry_stops_alerts_and_resumes_the_backlog_once_reconnected(
     assert row.status == "pending" and row.problem == "token"
     connection = FacebookConnection.load()
     assert connection.broken and connection.broken_reason == "expired"
-    assert "expired" in connection.broken_reason_text
+    assert "le jeton a expiré" in connection.broken_reason_text
 
     # One email to the network admins (not to librarians), with the way to fix it.
     [email] = mail.outbox
@@ -223,7 +223,7 @@ def test_token_expiry_stops_alerts_and_resumes_the_backlog_once_reconnected(
     assert len(graph.requests) == calls
     assert len(mail.outbox) == 1  # alerted once
     assert [r.status for r in rows()] == ["pending", "pending"]
-    assert "reconnects the Page" in rows()[1].reason
+    assert "aura reconnecté la Page" in rows()[1].reason
 
     # The banner shows in the admin, for librarians too (loaded from an admin URL, so
     # that nothing shows on the login page).
@@ -232,7 +232,7 @@ def test_token_expiry_stops_alerts_and_resumes_the_backlog_once_reconnected(
     client.force_login(librarian)
     assert banner_url in client.get("/admin/").content.decode()
     banner = client.get(banner_url).content.decode()
-    assert 'id="affinites-facebook-banner"' in banner and "2 publications are waiting" in banner
+    assert 'id="affinites-facebook-banner"' in banner and "2 publications sont en attente" in banner
     assert "Reconnect the Page" not in banner  # librarians cannot fix it themselves
 
     # A network admin saves a new, valid token: everything pending goes out.
@@ -334,7 +334,7 @@ def test_duplicate_post_fails_with_a_message(connected, graph, run_on_commit):
     _publish_one(run_on_commit)
     [row] = rows()
     assert row.status == "failed" and row.problem == "duplicate"
-    assert "Duplicate post" in row.reason and row.error_code == 506
+    assert "Publication en double" in row.reason and row.error_code == 506
 
 
 def test_other_errors_fail_with_facebook_s_message(connected, graph, run_on_commit):

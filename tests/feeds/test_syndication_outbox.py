@@ -199,7 +199,7 @@ def test_publications_before_the_page_is_connected_wait_then_go(
         publish(page)
     [row] = rows()
     assert row.status == "pending" and row.problem == "not_connected"
-    assert "not connected" in row.reason
+    assert "n’est pas encore connectée" in row.reason
     assert graph.requests == []
 
     client.force_login(network_admin)
