@@ -91,9 +91,13 @@ def test_import_command_missing_file_and_bad_format(tmp_path):
 
 
 @pytest.mark.django_db
-def test_import_command_exit_code_from_the_command_line(tmp_path, coded, capsys):
+def test_import_command_exit_code_from_the_command_line(tmp_path, coded, capsys, monkeypatch):
     """As from manage.py: exit code 0 with rejected records; 1, and no traceback, on a bad file."""
     from django.core.management import execute_from_command_line
+    from django.db import connections
+
+    # run_from_argv closes every connection when it ends; keep the test's transaction open.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
 
     ok = write(tmp_path, "ok.mrc", iso2709(unimarc_book("1"), unimarc_book(None)))
     bad = write(tmp_path, "bad.mrc", b"this is not marc")
