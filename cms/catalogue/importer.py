@@ -12,7 +12,7 @@ csvfile.py), and every `batch_size` records:
    record id → created. A withdrawn item that reappears is un-withdrawn. (An edit made in
    the admin therefore stays until the library system's record itself changes.)
 3. writes the batch in one transaction with set-based statements (bulk.py: executemany
-   INSERT / UPDATE, one DELETE per table for replaced holdings and interests), then calls
+   INSERT / UPDATE / DELETE for replaced holdings and interests, no per-row signal), then calls
    `add_bulk` with the touched items on every search backend of WAGTAILSEARCH_BACKENDS
    (Wagtail's database index for the admin, and the site search's bridge, which schedules
    its own update on commit), still inside the transaction.
@@ -49,7 +49,7 @@ from wagtail.search.backends import get_search_backends_with_name
 
 from cms.models import Branch, CatalogueItem, Holding, Interest
 
-from .bulk import insert_rows, update_rows
+from .bulk import delete_rows, insert_rows, update_rows
 from .csvfile import read_csv
 from .errors import CatalogueFormatError
 from .marc import read_marc21, read_marcxml, read_unimarc
@@ -223,16 +223,20 @@ class _Importer:
         for message in record.warnings:
             summary.warn(entry.position, record.record_id, message)
         holdings = []
+        unknown: dict[str, int] = {}
         for holding in record.holdings:
             branch_id = self.branch_ids.get(holding.branch_code.casefold())
             if branch_id is None:
-                summary.warn(
-                    entry.position,
-                    record.record_id,
-                    f"code de médiathèque inconnu « {holding.branch_code} » : exemplaire ignoré",
-                )
-                continue
-            holdings.append((branch_id, holding.call_number, holding.status))
+                unknown[holding.branch_code] = unknown.get(holding.branch_code, 0) + 1
+            else:
+                holdings.append((branch_id, holding.call_number, holding.status))
+        for code, copies in unknown.items():
+            skipped = "exemplaire ignoré" if copies == 1 else f"{copies} exemplaires ignorés"
+            summary.warn(
+                entry.position,
+                record.record_id,
+                f"code de médiathèque inconnu « {code} » : {skipped}",
+            )
         interest_ids = self.matcher.match(record.subjects, record.dewey) if self.matcher else set()
         for slug in record.interest_slugs:
             pk = self.interest_ids.get(slug) or self.interest_ids.get(slug.lower())
@@ -318,8 +322,8 @@ class _Importer:
                 ],
             )
             changed_pks = [pk for pk, _ in to_update]
-            Holding.objects.filter(item_id__in=changed_pks).delete()
-            self.interests_through.objects.filter(catalogueitem_id__in=changed_pks).delete()
+            delete_rows(Holding, "item", changed_pks)
+            delete_rows(self.interests_through, "catalogueitem", changed_pks)
         if restored:
             CatalogueItem.objects.filter(pk__in=restored).update(withdrawn=False, updated_at=now)
 

@@ -205,14 +205,23 @@ def test_unreadable_year_without_fallback_is_a_warning(tmp_path, coded_branches)
 
 
 def test_unknown_branch_code_skips_the_copy_with_a_warning(tmp_path, coded_branches):
-    book = unimarc_book("1001", holdings=(("ALC", "A", "", ""), ("ZZZ", "B", "", "")))
+    book = unimarc_book(
+        "1001",
+        holdings=(
+            ("ALC", "A", "", ""),
+            ("ZZZ", "B", "", ""),
+            ("YYY", "C", "", ""),
+            ("YYY", "D", "", ""),
+        ),
+    )
 
     summary = import_catalogue(write(tmp_path, "b.mrc", iso2709(book)), "unimarc")
 
     assert summary.created == 1
     assert list(Holding.objects.values_list("branch__code", "call_number")) == [("ALC", "A")]
     assert [(w.position, w.record_id, w.reason) for w in summary.warnings] == [
-        (1, "1001", "code de médiathèque inconnu « ZZZ » : exemplaire ignoré")
+        (1, "1001", "code de médiathèque inconnu « ZZZ » : exemplaire ignoré"),
+        (1, "1001", "code de médiathèque inconnu « YYY » : 2 exemplaires ignorés"),
     ]
 
 

@@ -70,7 +70,11 @@ class Command(BaseCommand):
             help="Draw the progress bar even when stderr is not a terminal.",
         )
         progress.add_argument(
-            "--no-progress", dest="progress", action="store_false", help="No progress bar."
+            "--no-progress",
+            dest="progress",
+            action="store_false",
+            default=None,
+            help="No progress bar, even on a terminal.",
         )
         parser.add_argument(
             "--batch-size", type=int, default=500, help="Records per transaction (default 500)."
