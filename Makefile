@@ -49,10 +49,7 @@ e2e: $(VENV)/.installed-test $(AXE)
 	@command -v /usr/bin/chromium >/dev/null || { \
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
-	$(BIN)/pytest -m e2e -q tests/e2e --deselect tests/e2e/test_events.py
-	@# The admin-driven workflow test runs in its own session: after the other browser
-	@# tests in the same session its submit step does not leave the edit view (see the note).
-	$(BIN)/pytest -m e2e -q tests/e2e/test_events.py
+	$(BIN)/pytest -m e2e -q tests/e2e
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

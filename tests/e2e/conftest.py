@@ -4,6 +4,7 @@ Run with `make e2e` (installs chromium with apt-get and axe-core with npm when m
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,24 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Browser tests run the live server in threads: give SQLite a real file.
+
+    With the default in-memory test database, Django hands the *same* SQLite connection to
+    the live server's request threads and to the test thread, so two concurrent requests
+    (Wagtail's editing-session pings, a form post) share one connection and fail with
+    "database table is locked". A file database gives each thread its own connection, and
+    WAL plus the busy timeout of the settings serialise writers as in production.
+    """
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        path = Path(tempfile.gettempdir()) / f"affinites-e2e-{os.getpid()}.sqlite3"
+        db.setdefault("TEST", {})["NAME"] = str(path)
 
 
 @pytest.fixture(scope="session")
