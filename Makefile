@@ -63,6 +63,18 @@ check: $(VENV)/.installed-test
 ## printing tables and writing JSON to var/bench/. BENCH_PG_URL points at a PostgreSQL server.
 BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 BENCH_RECORDS ?= 100000
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/14
+# Feed benchmark dataset (issue 4 scale by default) and the websocket clients.
+BENCH_MEMBERS ?= 50000
+BENCH_ITEMS ?= 100000
+BENCH_EVENTS ?= 5000
+BENCH_ANNOUNCEMENTS ?= 10000
+BENCH_INTERACTIONS ?= 200000
+BENCH_FANOUT_MEMBERS ?= 10000
+BENCH_WS_CLIENTS ?= 1000
+BENCH_FEED_ARGS = --members $(BENCH_MEMBERS) --items $(BENCH_ITEMS) --events $(BENCH_EVENTS) \
+  --announcements $(BENCH_ANNOUNCEMENTS) --interactions $(BENCH_INTERACTIONS) \
+  --fanout-members $(BENCH_FANOUT_MEMBERS)
 bench: $(VENV)/.installed-test
 	@mkdir -p var/bench
 	@echo "== Catalogue import, SQLite"
@@ -73,6 +85,14 @@ bench: $(VENV)/.installed-test
 	$(PYTHON) -m tests.bench.search_bench --items $(BENCH_RECORDS)
 	@echo "== Search, PostgreSQL"
 	DATABASE_URL=$(BENCH_PG_URL) $(PYTHON) -m tests.bench.search_bench --items $(BENCH_RECORDS)
+	@echo "== WebSocket push, SQLite + in-memory channel layer"
+	$(PYTHON) -m tests.bench.ws_bench --clients $(BENCH_WS_CLIENTS)
+	@echo "== WebSocket push, PostgreSQL + Redis"
+	DATABASE_URL=$(BENCH_PG_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PYTHON) -m tests.bench.ws_bench --clients $(BENCH_WS_CLIENTS)
+	@echo "== Feed page and fan-out, SQLite"
+	$(PYTHON) -m tests.bench.feed_bench $(BENCH_FEED_ARGS)
+	@echo "== Feed page and fan-out, PostgreSQL + Redis"
+	DATABASE_URL=$(BENCH_PG_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PYTHON) -m tests.bench.feed_bench $(BENCH_FEED_ARGS)
 
 ## make messages: refresh the French catalogue and compile it.
 messages: $(VENV)/.installed

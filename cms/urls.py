@@ -13,9 +13,13 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("comptes/", include("allauth.urls")),
+    # before Django's i18n URLs: privacy's language switch needs no CSRF cookie
+    path("", include("community.privacy.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/communes/", cms_views.communes_api, name="communes_api"),
     path("", include("community.urls")),
+    path("", include("community.outreach.urls")),
+    path("", include("community.reach.urls")),
     path("", include("feeds.urls")),
     path("", include("feeds.notification_urls")),
 ]

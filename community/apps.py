@@ -8,4 +8,7 @@ class CommunityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from community import signals  # noqa: F401  (connects the receivers)
+        from community import (
+            interactions,  # noqa: F401  (records members' interactions)
+            signals,  # noqa: F401  (connects the receivers)
+        )

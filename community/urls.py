@@ -59,3 +59,10 @@ urlpatterns += [
     path("membres/<str:handle>/bloquer/", profile_views.member_block, name="member_block"),
     path("membres/<str:handle>/signaler/", profile_views.report_member, name="report_member"),
 ]
+
+# --- "Réserver" click-through (records the interaction, then redirects to the OPAC) ---------
+from community import interaction_views  # noqa: E402
+
+urlpatterns += [
+    path("catalogue/<int:item_id>/reserver/", interaction_views.reserve, name="reserve"),
+]

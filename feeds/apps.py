@@ -8,5 +8,5 @@ class FeedsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from feeds import post_receivers, receivers  # noqa: F401  (connect the receivers)
+        from feeds import feed_receivers, post_receivers, receivers  # noqa: F401  (connect them)
         from feeds.syndication import receivers as syndication_receivers  # noqa: F401

@@ -2,10 +2,14 @@
 
 Only authenticated members connect (the ASGI router already validates the Origin header
 against ALLOWED_HOSTS). Each connection joins the member's group; anything published to
-that group with type "member.event" is forwarded to the browser as JSON.
+that group with type "member.event" is forwarded to the browser as JSON. With the in-memory
+channel layer, the first connection starts the relay that brings the pushes made by other
+processes, such as the task worker (`feeds.relay`).
 """
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from feeds.relay import start_relay
 
 
 def member_group(user_id: int) -> str:
@@ -21,6 +25,7 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
         self.group_name = member_group(user.pk)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         await self.accept()
+        start_relay(self.channel_layer)
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group_name"):

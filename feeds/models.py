@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -32,6 +33,124 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class FeedKind(models.TextChoices):
+    """What a feed entry points at (the object id is the page, post or catalogue item id)."""
+
+    ANNOUNCEMENT = "announcement", _("announcement")
+    EVENT = "event", _("event")
+    RECOMMENDATION = "recommendation", _("curated recommendations")
+    ITEM = "item", _("suggested item")
+    POST = "post", _("community post")
+
+
+class FeedEntry(models.Model):
+    """One item placed in one member's feed (database feed store), with its score and reason.
+
+    Written in bulk by the fan-out (``feeds.fanout``) and by rebuilds (``feeds.feed``); read
+    by keyset on (score, id). ``interest_id`` / ``community_id`` say what made it relevant, so
+    that "not interested" can sink similar entries.
+    """
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_entries"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=FeedKind)
+    object_id = models.PositiveBigIntegerField(_("object id"))
+    score = models.FloatField(_("score"))
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    interest_id = models.PositiveBigIntegerField(null=True, blank=True)
+    community_id = models.PositiveBigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "kind", "object_id"], name="feed_entry_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["member", "-score", "-id"], name="feed_entry_rank"),
+            models.Index(fields=["kind", "object_id"], name="feed_entry_content"),
+        ]
+        verbose_name = _("feed entry")
+        verbose_name_plural = _("feed entries")
+
+    def __str__(self) -> str:
+        return f"{self.member_id} ← {self.kind}:{self.object_id} ({self.score:.2f})"
+
+
+class FeedFeedback(models.Model):
+    """A member said "not interested": this entry and similar ones (same kind and interest,
+    same community) sink in their feed, now and in later fan-outs and rebuilds."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_feedback"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=FeedKind)
+    object_id = models.PositiveBigIntegerField(_("object id"))
+    interest_id = models.PositiveBigIntegerField(null=True, blank=True)
+    community_id = models.PositiveBigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "kind", "object_id"], name="feed_feedback_unique"
+            )
+        ]
+        verbose_name = _("“not interested” mark")
+        verbose_name_plural = _("“not interested” marks")
+
+    def __str__(self) -> str:
+        return f"{self.member_id} ✕ {self.kind}:{self.object_id}"
+
+
+class FeedState(models.Model):
+    """When a member last opened their feed and what it was built for.
+
+    Fan-out skips members not seen for ``FEED_INACTIVE_DAYS``; their feed is rebuilt on
+    their next visit, as it is when their interests or home branch changed (``signature``).
+    """
+
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="feed_state",
+    )
+    last_seen = models.DateTimeField(null=True, blank=True, db_index=True)
+    built_at = models.DateTimeField(null=True, blank=True)
+    signature = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("feed state")
+        verbose_name_plural = _("feed states")
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.built_at}"
+
+
+class PushOutbox(models.Model):
+    """A websocket push waiting to cross processes (``feeds.relay``).
+
+    Only used with the in-memory channel layer, which cannot reach another process: the
+    task worker writes here and the ASGI server's relay sends the message to its own
+    layer. Rows are deleted by the relay after a couple of minutes.
+    """
+
+    origin = models.CharField(max_length=32)
+    groups = models.JSONField()
+    message = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("pending push")
+        verbose_name_plural = _("pending pushes")
+
+    def __str__(self) -> str:
+        return f"{self.origin} → {len(self.groups)} groups"
 
 
 from feeds.syndication.models import *  # noqa: E402, F403  (Facebook syndication)

@@ -9,8 +9,6 @@ is on the site whatever happens to the push or the mail.
 import logging
 from functools import partial
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -18,8 +16,8 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
-from feeds.consumers import member_group
 from feeds.models import Notification
+from feeds.relay import send_to_members
 
 logger = logging.getLogger(__name__)
 
@@ -69,15 +67,11 @@ def notification_payload(notification: Notification, unread: int) -> dict:
 
 
 def push_notification(notification: Notification) -> None:
-    """Send it to the member's open pages (the consumer forwards "member.event" messages)."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
+    """Send it to the member's open pages (the consumer forwards "member.event" messages;
+    `feeds.relay` carries it to the ASGI server when sent from the task worker)."""
     payload = notification_payload(notification, unread_count(notification.user_id))
     try:
-        async_to_sync(layer.group_send)(
-            member_group(notification.user_id), {"type": "member.event", "payload": payload}
-        )
+        send_to_members([notification.user_id], payload)
     except Exception:
         logger.exception("Could not push notification %s", notification.pk)
 

@@ -1,15 +1,20 @@
 """Feeds' public URLs, included at the site root before Wagtail's catch-all.
 
-They all end in ``.ics``, so they cannot shadow a Wagtail page.
+The calendars end in ``.ics``, the RSS/Atom feeds in ``.xml`` (a Wagtail slug has no dot, so
+neither can shadow a page); the feed lives under ``/fil/`` (keep no Wagtail page there).
 """
 
 from django.urls import path
+from django.views.decorators.cache import cache_control
 
-from feeds import views
+from feeds import feed_views, views, web_feeds
 
 app_name = "feeds"
 
 urlpatterns = [
+    path("fil/", feed_views.feed, name="feed"),
+    path("fil/pas-interesse/", feed_views.not_interested, name="not_interested"),
+    path("fil/decouvrir/", feed_views.discover, name="discover"),
     path("agenda/evenement/<int:page_id>.ics", views.event_calendar, name="event_calendar"),
     path(
         "mediatheques/<slug:branch_slug>/agenda.ics",
@@ -20,5 +25,25 @@ urlpatterns = [
         "communautes/<int:page_id>/agenda.ics",
         views.community_calendar,
         name="community_calendar",
+    ),
+    path(
+        "communautes/<int:page_id>/rss.xml",
+        cache_control(max_age=900)(web_feeds.CommunityFeed()),
+        name="community_rss",
+    ),
+    path(
+        "communautes/<int:page_id>/atom.xml",
+        cache_control(max_age=900)(web_feeds.CommunityAtomFeed()),
+        name="community_atom",
+    ),
+    path(
+        "mediatheques/<slug:branch_slug>/rss.xml",
+        cache_control(max_age=900)(web_feeds.BranchFeed()),
+        name="branch_rss",
+    ),
+    path(
+        "mediatheques/<slug:branch_slug>/atom.xml",
+        cache_control(max_age=900)(web_feeds.BranchAtomFeed()),
+        name="branch_atom",
     ),
 ]

@@ -266,6 +266,17 @@ def analyze_for_index(text: str | None, vocabulary: set[str]) -> str:
     return " ".join(out)
 
 
+def add_vocabulary(text: str | None, vocabulary: set[str]) -> None:
+    """Add the folded words of `text` (stop words left out) to `vocabulary`, as
+    analyze_for_index does, without stemming (when the database analyses the text itself)."""
+    for raw in set(_WORD.findall((text or "").lower())):
+        if raw in STOP_WORDS:
+            continue
+        word = raw if raw.isascii() else fold(raw)
+        if word and word not in STOP_WORDS:
+            vocabulary.add(word)
+
+
 def variants(word: str) -> list[str]:
     """The word and its singular or plural: Snowball stems "étrangers" as "etranger" but
     "étranger" as "etrang", so a query looks for both forms."""

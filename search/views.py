@@ -127,6 +127,7 @@ def api(request: HttpRequest) -> JsonResponse:
             "page_size": outcome.page_size,
             "sort": form.cleaned_data.get("tri") or "pertinence",
             "relaxed": outcome.relaxed,
+            "approximate": outcome.approximate,
             "personalised": outcome.personalised,
             "results": [present_hit(hit, request, opac) for hit in outcome.hits],
             "facets": present_facets(outcome, request.GET, form.slugs()),

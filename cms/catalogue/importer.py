@@ -14,8 +14,8 @@ csvfile.py), and every `batch_size` records:
 3. writes the batch in one transaction with set-based statements (bulk.py: executemany
    INSERT / UPDATE / DELETE for replaced holdings and interests, no per-row signal), then calls
    `add_bulk` with the touched items on every search backend of WAGTAILSEARCH_BACKENDS
-   (Wagtail's database index for the admin, and the site search's bridge, which schedules
-   its own update on commit), still inside the transaction.
+   (the site search's bridge, which schedules its own update on commit; Wagtail's "default"
+   backend keeps no catalogue index: admin_search.py), still inside the transaction.
 
 Nothing sends post_save, so modelsearch's per-object signal handlers (one index task per
 saved object) never run during an import; the explicit add_bulk per batch replaces them.

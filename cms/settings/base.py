@@ -21,6 +21,9 @@ INSTALLED_APPS = [
     "daphne",
     "cms",
     "community",
+    "community.outreach",
+    "community.reach",
+    "community.privacy",
     "feeds",
     "search",
     "wagtail.contrib.forms",
@@ -60,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "community.reach.middleware.FirstTouchMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -152,7 +156,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # redis-py 8 defaults socket_timeout to 5 s, which kills channels_redis's
+            # blocking receive: consumers in another process then never get a message
+            # (django/channels_redis#422). No timeout on the layer's connections.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}]},
         }
     }
     CACHES = {
@@ -179,7 +186,9 @@ else:
 # --- Wagtail
 WAGTAIL_SITE_NAME = "Affinités"
 WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Wagtail's database backend, except that catalogue items are not in it (the site search
+# indexes them; the admin filters them in the database): cms/catalogue/admin_search.py
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.catalogue.admin_search"}}
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAIL_ENABLE_UPDATE_CHECK = False
@@ -241,6 +250,14 @@ DEFAULT_FROM_EMAIL = os.environ.get(
 
 # --- Affinités
 AFFINITES_NEAR_BRANCH_KM = 30  # beyond this, a member is told no branch is near
+
+# --- Personalised feeds (feeds.store, feeds.fanout, feeds.feed_views)
+FEED_STORE = os.environ.get("FEED_STORE", "")  # "" = redis when REDIS_URL is set, else database
+FEED_MAX_ENTRIES = int(os.environ.get("FEED_MAX_ENTRIES", "800"))  # per member (Mastodon: 800)
+FEED_REDIS_PREFIX = os.environ.get("FEED_REDIS_PREFIX", "affinites:feed")
+FEED_PAGE_SIZE = 20
+FEED_INACTIVE_DAYS = 30  # not seen for this long: no fan-out, feed rebuilt on the next visit
+FEED_AUDIENCE_KM = 60  # branch-bound content reaches members up to this distance
 AFFINITES_NETWORK_NAME = os.environ.get(
     "AFFINITES_NETWORK_NAME", "Réseau des médiathèques des Bouches-du-Rhône"
 )
@@ -276,6 +293,17 @@ FACEBOOK_RECONCILE_HOURS = 24  # syndication_resume looks this far back for miss
 FACEBOOK_TARGETING_RADIUS_KM = 15
 FACEBOOK_TARGETING_AGE_MIN = 15  # France's age of digital consent
 FACEBOOK_AD_DAILY_BUDGET = int(os.environ.get("FACEBOOK_AD_DAILY_BUDGET", "500"))  # cents
+
+# --- Personal data (community/privacy/, README "Données personnelles et RGPD")
+# Prospects are deleted this long after their last contact (CNIL: 3 years).
+PROSPECT_RETENTION_DAYS = int(os.environ.get("PROSPECT_RETENTION_DAYS", str(3 * 365)))
+# Accounts without a login for this long are warned by email (CNIL: deleting accounts
+# unused for 2 years is proportionate), then deleted after the grace period if still unused.
+ACCOUNT_INACTIVITY_DAYS = int(os.environ.get("ACCOUNT_INACTIVITY_DAYS", str(2 * 365)))
+ACCOUNT_INACTIVITY_GRACE_DAYS = int(os.environ.get("ACCOUNT_INACTIVITY_GRACE_DAYS", "30"))
+# Shown on /confidentialite/ as the address for data-protection requests (empty: members
+# are pointed to their médiathèque).
+PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "")
 
 # --- Search (search/): the database backend by default (SQLite FTS5, or PostgreSQL
 # full-text search with unaccent + pg_trgm); Elasticsearch when ELASTICSEARCH_URL is set

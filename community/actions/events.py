@@ -18,6 +18,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from cms.models import EventPage
+from community.journey import Step, send_journey_step
 from community.models import EventRegistration, User
 from community.signals import waitlist_promoted
 
@@ -158,6 +159,12 @@ def register_for_event(
         registration.promoted_at = None
         registration.created_at = now  # "registered at": the latest registration
         registration.save()
+        send_journey_step(
+            Step.EVENT_REGISTRATION,
+            member=user,
+            branch=event.branch,
+            interests=event.interests.all(),
+        )
         if has_place:
             transaction.on_commit(partial(_after_confirmation, registration), robust=True)
     return registration

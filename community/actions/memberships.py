@@ -2,6 +2,7 @@
 
 from django.db import IntegrityError, transaction
 
+from community.journey import Step, send_journey_step
 from community.models import CommunityPage, Membership, User
 
 
@@ -12,6 +13,8 @@ def join_community(user: User, community: CommunityPage) -> bool:
             _, created = Membership.objects.get_or_create(user=user, community=community)
     except IntegrityError:  # a concurrent join of the same pair won the race
         return False
+    if created:
+        send_journey_step(Step.COMMUNITY_JOINED, member=user, interests=community.interests.all())
     return created
 
 

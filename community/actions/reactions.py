@@ -7,12 +7,15 @@ many members react at the same moment.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from community.actions.moderation import Refused
 from community.actions.posts import ensure_can_post
 from community.actions.social import blocked_ids
+from community.interactions import record_reaction
 from community.models import ContentStatus, Post, Reaction, User
 
 
@@ -35,6 +38,9 @@ def add_reaction(user: User, post: Post, kind: str) -> bool:
         Reaction.objects.bulk_create(
             [Reaction(post=post, user=user, kind=kind)], ignore_conflicts=True
         )
+    if not existed:
+        # bulk_create sends no post_save: record the interaction with the post's item here.
+        transaction.on_commit(partial(record_reaction, user, post, kind))
     return not existed
 
 

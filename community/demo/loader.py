@@ -318,6 +318,9 @@ def load_all(stdout: TextIO, *, library: bool = True) -> list[Tally]:
 
     with transaction.atomic():
         tallies = [load_interests(), load_branches(), load_communities(), load_people()]
+        from community.outreach.demo import load_partners  # demo partner site (widget)
+
+        tallies.append(load_partners(Tally))
         if library:
             tallies += load_library_content()
     for tally in tallies:

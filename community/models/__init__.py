@@ -1,5 +1,6 @@
 from .communities import CommunityIndexPage, CommunityPage, Membership
 from .events import EventRegistration
+from .interactions import Interaction
 from .members import FollowedInterest, User
 from .moderation import ModerationAction, ModerationSettings, Report, Sanction
 from .posts import Comment, ContentStatus, Post, Reaction
@@ -10,6 +11,7 @@ __all__ = [
     "CommunityPage",
     "EventRegistration",
     "FollowedInterest",
+    "Interaction",
     "Membership",
     "User",
     # community life: posts, moderation, follows and blocks

@@ -204,6 +204,8 @@ class BackendResult:
     offset: int
     counts: dict[str, dict[str, int]]  # facet → value → count
     relaxed: bool = False  # no hit had every word: hits have some of them
+    # total and counts estimated from a sample (a very broad query on a large index)
+    approximate: bool = False
 
 
 @dataclass
@@ -217,6 +219,7 @@ class Results:
     hits: list[Hit]
     facets: list[Facet]
     relaxed: bool = False
+    approximate: bool = False  # total and facet counts are estimates ("≈")
     personalised: bool = False
     backend: str = ""
 
@@ -289,6 +292,7 @@ class SearchBackend:
             hits=page_hits,
             facets=self._label_facets(result.counts, filters),
             relaxed=result.relaxed,
+            approximate=result.approximate,
             personalised=not profile.is_neutral,
             backend=self.name,
         )

@@ -22,7 +22,14 @@ from collections.abc import Callable, Iterable, Sequence
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ..analysis import ParsedQuery, analyze_for_index, fold, prefix_terms, variants
+from ..analysis import (
+    ParsedQuery,
+    add_vocabulary,
+    analyze_for_index,
+    fold,
+    prefix_terms,
+    variants,
+)
 from ..documents import Document, Suggestion
 from ..models import (
     SearchEntry,
@@ -47,6 +54,13 @@ TYPO_SIMILARITY = 0.3
 SQLITE_WEIGHTS = (10.0, 5.0, 2.5, 1.0)  # title, people, keywords, body
 PG_WEIGHTS = "{0.1, 0.25, 0.5, 1.0}"  # D (body), C (keywords), B (people), A (title)
 SUGGESTION_CAPS = {"interest": 2, "community": 2, "author": 3, "title": 8}
+# PostgreSQL, very broad queries (see _search_postgresql): up to EXACT_LIMIT matching entries
+# everything is exact; above, the total and the facet counts are estimated from the entries
+# whose id is a multiple of SAMPLE_MODULUS (a partial GIN index, migration 0004), and the
+# ranking looks at RANK_CANDIDATES entries matching in the title plus as many matching anywhere
+EXACT_LIMIT = 2000
+SAMPLE_MODULUS = 16
+RANK_CANDIDATES = 1000
 
 _lock = threading.Lock()
 
@@ -120,6 +134,11 @@ class DatabaseBackend(SearchBackend):
     ) -> BackendResult:
         now = timezone.now()
         match = self._match(query)
+        if self.vendor == "postgresql":
+            result = self._search_postgresql(query, match, filters, sort, now, offset, limit)
+            if with_details and result.hits and not profile.is_neutral:
+                self._details(result.hits)
+            return result
         relaxed = False
         counts = self._counts(match, filters, now)
         total = counts.pop("_total", {}).get("", 0)
@@ -132,6 +151,169 @@ class DatabaseBackend(SearchBackend):
         if with_details and hits and not profile.is_neutral:
             self._details(hits)
         return BackendResult(total, hits, offset, counts, relaxed)
+
+    # --- PostgreSQL -------------------------------------------------------------------------
+
+    def _search_postgresql(
+        self,
+        query: ParsedQuery,
+        match: _Match,
+        filters: Filters,
+        sort: str,
+        now: dt.datetime,
+        offset: int,
+        limit: int,
+    ) -> BackendResult:
+        """Counts and hits with a cost bounded by EXACT_LIMIT, whatever the number of matches.
+
+        Visiting every matching row (to count it, to rank it, to add it to the facets) is what
+        costs: a word found in 15 % of 100,000 items meant 15,000 rows read, ranked and
+        unnested per search. So a first statement counts the matches in the sample (its
+        partial index), up to EXACT_LIMIT / SAMPLE_MODULUS + 1. Up to about EXACT_LIMIT
+        matches, everything is exact. Above, the total and the facet counts are
+        estimated from the 1/SAMPLE_MODULUS sample (flagged `approximate`: the page shows
+        "≈"), and hits are ranked among the entries whose title is the query, the first
+        RANK_CANDIDATES whose title matches and the first RANK_CANDIDATES matching anywhere
+        (sort by date stays exact: it needs no ranking).
+        """
+        counts, total, approximate = self._pg_counts(match, filters, now)
+        relaxed = False
+        if total == 0 and match.relaxable:
+            match = match.relaxed()
+            counts, total, approximate = self._pg_counts(match, filters, now)
+            relaxed = total > 0
+        hits: list[RawHit] = []
+        if total:
+            candidates = approximate and match.ranked and sort != "date"
+            hits = self._hits(
+                match,
+                filters,
+                sort,
+                now,
+                offset,
+                limit,
+                candidates=query.title_key if candidates else None,
+            )
+        return BackendResult(total, hits, offset, counts, relaxed, approximate)
+
+    def _pg_is_broad(self, match: _Match, filters: Filters, now) -> bool:
+        """Whether more than about EXACT_LIMIT entries match, judged on the sample (cheap:
+        its partial index, at most EXACT_LIMIT / SAMPLE_MODULUS + 1 rows read)."""
+        where, params = self._where(filters, now)
+        where.append(f"e.id %% {SAMPLE_MODULUS} = 0")
+        limit = EXACT_LIMIT // SAMPLE_MODULUS
+        sql = (
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM {match.source} "
+            f"WHERE {' AND '.join(match.where + where)} LIMIT %s) s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, match.params + params + [limit + 1])
+            return cursor.fetchone()[0] > limit
+
+    def _pg_counts(
+        self, match: _Match, filters: Filters, now: dt.datetime
+    ) -> tuple[dict[str, dict[str, int]], int, bool]:
+        sample = self._pg_is_broad(match, filters, now)
+        counts = self._pg_facet_query(match, filters, now, None, sample)
+        estimated = set(counts) if sample else set()
+        for facet in filters.active():
+            # a facet's counts ignore its own filter: more entries, maybe a broad set
+            others = filters.without(facet)
+            sampled = sample or self._pg_is_broad(match, others, now)
+            counts.update(self._pg_facet_query(match, others, now, [facet], sampled))
+            if sampled:
+                estimated.add(facet)
+        total = counts.pop("_total", {}).get("", 0)
+        if sample:  # estimates: two significant digits, no false precision
+            total = _estimate(total)
+        for facet in estimated - {"_total"}:
+            counts[facet] = {v: _estimate(n) for v, n in counts.get(facet, {}).items()}
+        return counts, total, bool(estimated)
+
+    def _pg_facet_query(
+        self,
+        match: _Match,
+        filters: Filters,
+        now: dt.datetime,
+        groups: list[str] | None,
+        sample: bool,
+    ) -> dict[str, dict[str, int]]:
+        """Facet counts in one pass over the matches: GROUPING SETS for the one-value facets,
+        a set-returning unnest in the select list (no per-row function scan) for branches
+        and interests. With `sample`, over the 1/SAMPLE_MODULUS sample, scaled up."""
+        where, params = self._where(filters, now)
+        if sample:
+            where.append(f"e.id %% {SAMPLE_MODULUS} = 0")
+        if filters.branches:
+            available = "string_to_array(e.available_branch_ids, ' ') && %s::text[]"
+            available_params = [[str(b) for b in filters.branches]]
+        else:
+            available, available_params = "e.available", []
+        year_case = (
+            "CASE "
+            + " ".join(
+                _year_when(key, low, high).replace("m.year", "e.year")
+                for key, (_, low, high) in YEAR_RANGES.items()
+            )
+            + " END"
+        )
+        branch_column = "available_branch_ids" if filters.available else "branch_ids"
+        cte = (
+            "SELECT e.kind, e.doc_type, e.audience, e.language, "
+            f"{year_case} AS year, CASE WHEN {available} THEN '1' END AS available, "
+            f"e.{branch_column} AS branches, e.interest_ids AS interests "
+            f"FROM {match.source} WHERE {' AND '.join(match.where + where)}"
+        )
+        cte_params = available_params + match.params + params
+        single = ["kind", "doc_type", "audience", "language", "year", "available"]
+        names = ["_total", *single, "branch", "interest"] if groups is None else groups
+        wanted = [name for name in single if name in names]
+        parts = []
+        if wanted or "_total" in names:
+            sets = ", ".join(f"(m.{name})" for name in wanted)
+            grouping = f"GROUPING({', '.join('m.' + n for n in wanted)})" if wanted else "0"
+            value = f"COALESCE({', '.join('m.' + n for n in wanted)})" if wanted else "''"
+            every = ["()"] if "_total" in names else []  # the grand total: all columns grouped
+            parts.append(
+                f"SELECT {grouping} AS g, CAST({value} AS TEXT), COUNT(*) FROM m "
+                f"GROUP BY GROUPING SETS ({', '.join([sets] * bool(sets) + every)})"
+            )
+        for name, column, code in (("branch", "branches", -1), ("interest", "interests", -2)):
+            if name in names:
+                parts.append(
+                    f"SELECT {code}, x.id, COUNT(*) FROM (SELECT unnest(string_to_array("
+                    f"m.{column}, ' ')) AS id FROM m) x GROUP BY x.id"
+                )
+        if not parts:
+            return {}
+        sql = f"WITH m AS MATERIALIZED ({cte}) " + " UNION ALL ".join(parts)
+        scale = SAMPLE_MODULUS if sample else 1
+        out: dict[str, dict[str, int]] = {name: {} for name in names}
+        all_grouped = (1 << len(wanted)) - 1
+        with connection.cursor() as cursor:
+            cursor.execute(sql, cte_params)
+            for code, value, count in cursor.fetchall():
+                if code == -1:
+                    facet = "branch"
+                elif code == -2:
+                    facet = "interest"
+                elif code == all_grouped:
+                    if "_total" not in names:
+                        continue
+                    facet, value = "_total", ""
+                else:  # GROUPING(): a bit set for every column not grouped, first is highest
+                    position = next(
+                        i for i in range(len(wanted)) if not code & (1 << (len(wanted) - 1 - i))
+                    )
+                    facet = wanted[position]
+                if value is None or value == "":
+                    if facet != "_total":
+                        continue
+                    value = ""
+                out.setdefault(facet, {})[str(value)] = int(count) * scale
+        if "_total" in names:
+            out.setdefault("_total", {}).setdefault("", 0)
+        return out
 
     # --- matching -----------------------------------------------------------------------------
 
@@ -155,7 +337,7 @@ class DatabaseBackend(SearchBackend):
         candidates = [w for w in query.words if len(w) >= MIN_TYPO_LENGTH and w.isalpha()]
         if not candidates:
             return
-        known = set(SearchTerm.objects.filter(term__in=candidates).values_list("term", flat=True))
+        known = self._known_terms_among(candidates)
         corrections = {}
         for word in candidates:
             if word in known:
@@ -170,9 +352,7 @@ class DatabaseBackend(SearchBackend):
         """One edit away first (a letter swapped, missing, extra or wrong: "dnue" → "dune"),
         else the most similar word by trigrams (pg_trgm on PostgreSQL, FTS5 on SQLite)."""
         edits = _edits(word)
-        found: set[str] = set()
-        for chunk in _chunks(sorted(set().union(*edits.values()))):
-            found.update(SearchTerm.objects.filter(term__in=chunk).values_list("term", flat=True))
+        found = self._known_terms_among(sorted(set().union(*edits.values())))
         kinds = (
             ("transpose", "delete", "insert", "replace")
             if len(word) > 4
@@ -183,6 +363,23 @@ class DatabaseBackend(SearchBackend):
             if hits:
                 return hits[0]
         return self._nearest_by_trigrams(word)
+
+    def _known_terms_among(self, words: list[str]) -> set[str]:
+        """The words that are in the vocabulary. On PostgreSQL a join on the unique btree
+        index: with `term IN (…500 edits…)` the planner may pick the trigram GIN index,
+        which answers equality by trigrams (seconds instead of a millisecond)."""
+        found: set[str] = set()
+        if self.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT t.term FROM unnest(%s::text[]) AS c(word) "
+                    "JOIN search_searchterm t ON t.term = c.word",
+                    [list(words)],
+                )
+                return {row[0] for row in cursor.fetchall()}
+        for chunk in _chunks(list(words)):
+            found.update(SearchTerm.objects.filter(term__in=chunk).values_list("term", flat=True))
+        return found
 
     def _nearest_by_trigrams(self, word: str) -> str | None:
         if self.vendor == "postgresql":
@@ -294,7 +491,11 @@ class DatabaseBackend(SearchBackend):
         now: dt.datetime,
         offset: int,
         limit: int,
+        candidates: str | None = None,
     ) -> list[RawHit]:
+        """A page of hits. With `candidates` (PostgreSQL, a very broad query: see
+        _search_postgresql), ranked among the entries whose title key is `candidates`, the
+        first RANK_CANDIDATES matching in the title and the first RANK_CANDIDATES matching."""
         where, params = self._where(filters, now)
         score = match.score if match.ranked else "0"
         order = (
@@ -302,16 +503,46 @@ class DatabaseBackend(SearchBackend):
             if sort == "date" or not match.ranked
             else "score DESC, e.date DESC NULLS LAST, e.id"
         )
-        sql = (
-            f"SELECT e.kind, e.object_id, {score} * e.boost AS score, e.title_key, e.id "
-            f"FROM {match.source} WHERE {' AND '.join(match.where + where)} "
-            f"ORDER BY {order} LIMIT %s OFFSET %s"
-        )
+        conditions = " AND ".join(match.where + where)
+        columns = f"e.kind, e.object_id, {score} * e.boost AS score, e.title_key, e.id, e.date"
+        if candidates is not None and match.tsquery is not None:
+            # each source ranks its own rows; UNION removes the duplicates
+            filters_only = " AND ".join(where)
+            match_params = match.score_params + match.params + params
+            parts = [
+                f"(SELECT {columns} FROM search_searchentry e WHERE {filters_only} AND "
+                # a title that matches implies a match (tsv holds the title)
+                "to_tsvector('affinites_fr'::regconfig, e.title) @@ %s::tsquery LIMIT %s)",
+                f"(SELECT {columns} FROM search_searchentry e WHERE {conditions} LIMIT %s)",
+            ]
+            all_params = (
+                match.score_params
+                + params
+                + [match.tsquery, RANK_CANDIDATES]
+                + match_params
+                + [RANK_CANDIDATES]
+            )
+            if candidates:
+                parts.insert(
+                    0,
+                    f"(SELECT {columns} FROM search_searchentry e WHERE {conditions} "
+                    "AND e.title_key = %s)",
+                )
+                all_params = match_params + [candidates] + all_params
+            order = order.replace("e.date", "date").replace("e.id", "id")
+            sql = f"SELECT * FROM ({' UNION '.join(parts)}) e ORDER BY {order} LIMIT %s OFFSET %s"
+            all_params += [limit, offset]
+        else:
+            sql = (
+                f"SELECT {columns} FROM {match.source} WHERE {conditions} "
+                f"ORDER BY {order} LIMIT %s OFFSET %s"
+            )
+            all_params = match.score_params + match.params + params + [limit, offset]
         with connection.cursor() as cursor:
-            cursor.execute(sql, match.score_params + match.params + params + [limit, offset])
+            cursor.execute(sql, all_params)
             rows = cursor.fetchall()
         hits = []
-        for kind, object_id, value, key, entry_id in rows:
+        for kind, object_id, value, key, entry_id, _date in rows:
             hit = RawHit(kind, object_id, float(value or 0.0), key)
             hit.entry_id = entry_id  # type: ignore[attr-defined]
             hits.append(hit)
@@ -543,7 +774,13 @@ class DatabaseBackend(SearchBackend):
             self._upsert_suggestions(list(extra_suggestions), rebuilding=True)
             if self.vendor == "postgresql":
                 with connection.cursor() as cursor:
-                    for index in ("search_entry_tsv", "search_term_trgm", "search_suggestion_tsv"):
+                    for index in (
+                        "search_entry_tsv",
+                        "search_entry_tsv_sample",
+                        "search_entry_title_tsv",
+                        "search_term_trgm",
+                        "search_suggestion_tsv",
+                    ):
                         cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
         self._rebuild_authors = set()
         return count
@@ -642,9 +879,8 @@ class DatabaseBackend(SearchBackend):
                         analyze_for_index(doc.body, vocabulary),
                     )
                 )
-            else:
-                for text in (doc.title, doc.people, doc.keywords, doc.body):
-                    analyze_for_index(text, vocabulary)
+            else:  # PostgreSQL analyses the texts itself: only the words, for typo correction
+                add_vocabulary(f"{doc.title} {doc.people} {doc.keywords} {doc.body}", vocabulary)
         with connection.cursor() as cursor:
             self._insert_rows(
                 cursor,
@@ -692,17 +928,16 @@ class DatabaseBackend(SearchBackend):
         )
 
     def _insert_rows(self, cursor, table: str, columns: list[tuple[str, str]], rows) -> None:
-        """Many rows in one statement: PostgreSQL INSERT … SELECT FROM unnest(arrays), one
-        array per column; SQLite executemany (a prepared statement, in process)."""
+        """Many rows at once: PostgreSQL COPY; SQLite executemany (a prepared statement, in
+        process). `columns`: (name, PostgreSQL type) pairs."""
         if not rows:
             return
         names = ", ".join(name for name, _ in columns)
         if self.vendor == "postgresql":
-            arrays = ", ".join(f"%s::{kind}[]" for _, kind in columns)
-            cursor.execute(
-                f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})",
-                [list(column) for column in zip(*rows, strict=True)],
-            )
+            # COPY: rows formatted by psycopg's C code, no per-value SQL parameter
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
             return
         marks = ", ".join(["%s"] * len(columns))
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
@@ -898,6 +1133,14 @@ class DatabaseBackend(SearchBackend):
                 cursor.execute(f"DELETE FROM search_searchsuggestion WHERE id IN ({marks})", chunk)
 
 
+def _estimate(count: int) -> int:
+    """A count estimated from a sample, rounded to two significant digits (1,234 → 1,200)."""
+    if count < 100:
+        return count
+    step = 10 ** (len(str(count)) - 2)
+    return int(round(count / step) * step)
+
+
 def _year_when(key: str, low: int | None, high: int | None) -> str:
     conds = []
     if low is not None:
@@ -948,6 +1191,7 @@ class _Match:
         self.score_params = score_params or []
         self.ranked = ranked
         self._relaxed = relaxed_factory
+        self.tsquery: str | None = None  # PostgreSQL full-text matches: the tsquery
 
     # the CTE does not select the score: no score parameters
     @property
@@ -1002,7 +1246,7 @@ class _Match:
             if operator == " & " and len(groups) > 1
             else None
         )
-        return cls(
+        match = cls(
             "search_searchentry e",
             ["e.tsv @@ %s::tsquery"],
             [tsquery],
@@ -1010,6 +1254,8 @@ class _Match:
             score_params=[tsquery],
             relaxed_factory=relaxed,
         )
+        match.tsquery = tsquery
+        return match
 
     @classmethod
     def like(cls, terms: list[str]) -> _Match:

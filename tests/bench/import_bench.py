@@ -54,12 +54,6 @@ def parse_args(argv):
     parser.add_argument("--no-update-run", action="store_true", help="Skip the all-updated run.")
     parser.add_argument("--output-dir", default=str(ROOT / "var" / "bench"))
     parser.add_argument(
-        "--without-wagtail-index",
-        action="store_true",
-        help="Measure without Wagtail's own database index (AUTO_UPDATE off for the "
-        '"default" search backend), to see what it costs.',
-    )
-    parser.add_argument(
         "--tasks",
         choices=["queued", "immediate"],
         default="queued",
@@ -178,8 +172,6 @@ def main(argv=None) -> int:
         settings.TASKS = {
             "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
         }
-    if args.without_wagtail_index:
-        settings.WAGTAILSEARCH_BACKENDS["default"]["AUTO_UPDATE"] = False
     django.setup()
     from django.db import connection
     from django.test.utils import setup_test_environment, teardown_test_environment

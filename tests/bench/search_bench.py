@@ -262,7 +262,7 @@ def main(argv=None) -> int:
     test_settings["NAME"] = (
         str(out_dir / "search-bench.sqlite3")
         if vendor == "sqlite"
-        else "test_affinites_search_bench"
+        else f"bench_search_{os.getpid()}"  # never a concurrent run's database
     )
     setup_test_environment()
     print(f"Creating a throwaway {vendor} database (migrations)…", flush=True)
@@ -304,10 +304,12 @@ def run(args, vendor: str) -> dict:
     generate_seconds = generate_items(args.items, args.seed)
     total_items = CatalogueItem.objects.count()
 
+    load_rebuild = [round(os.getloadavg()[0], 2)]
     print(f"Rebuilding the index ({total_items} items)…", flush=True)
     started = time.perf_counter()
     documents = indexing.rebuild()
     rebuild_seconds = time.perf_counter() - started
+    load_rebuild.append(round(os.getloadavg()[0], 2))
     if vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -328,6 +330,7 @@ def run(args, vendor: str) -> dict:
         cases.append((query, Filters(**raw)))
 
     print("Search with facets…", flush=True)
+    load_search = [round(os.getloadavg()[0], 2)]
     ours, naive, per_query = [], [], []
     for query, filters in cases:
         backend.search(query, filters=filters)  # warm-up
@@ -342,10 +345,12 @@ def run(args, vendor: str) -> dict:
                 "filters": {k: v for k, v in filters.__dict__.items() if v},
                 "total": total,
                 "p50_ms": round(statistics.median(mine), 2),
+                "max_ms": round(max(mine), 2),
                 "naive_p50_ms": round(statistics.median(theirs), 2),
             }
         )
 
+    load_search.append(round(os.getloadavg()[0], 2))
     print("Autocomplete…", flush=True)
     suggest_ours, suggest_naive = [], []
     for prefix in PREFIXES:
@@ -375,6 +380,15 @@ def run(args, vendor: str) -> dict:
         f"{'rebuild (items/s)':<32}{rebuild_rate:>14,.0f}{wagtail_rate:>18,.0f}{rebuild_rate / wagtail_rate:>8.1f}×"
         "   (beside: Wagtail database backend add_bulk)"
     )
+    print(
+        f"load average (1 min, {os.cpu_count()} CPUs): rebuild {load_rebuild}, search {load_search}"
+    )
+    print(f"{'query':<28}{'filters':<40}{'total':>8}{'p50 ms':>9}{'max ms':>9}")
+    for entry in per_query:
+        print(
+            f"{entry['query'][:27]:<28}{str(entry['filters'])[:39]:<40}{entry['total']:>8}"
+            f"{entry['p50_ms']:>9.1f}{entry['max_ms']:>9.1f}"
+        )
     print(f"{'relevance nDCG@10':<32}{relevance['ndcg@10']:>14.3f}")
     print(
         f"{'relevance MRR':<32}{relevance['mrr']:>14.3f}   ({relevance['queries']} judged queries)"
@@ -394,6 +408,7 @@ def run(args, vendor: str) -> dict:
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "generate_seconds": round(generate_seconds, 1),
+        "load_average_1min": {"rebuild": load_rebuild, "search": load_search},
         "search_with_facets": {
             "p50_ms": round(search_p50, 2),
             "p95_ms": round(search_p95, 2),

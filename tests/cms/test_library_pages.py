@@ -153,9 +153,15 @@ def test_announcement_page_renders_every_block(client, taxonomy, branches, catal
     assert fr("Available at %(branch)s", branch="Médiathèque Marcel Pagnol") in text
     assert fr("On loan (%(branch)s)", branch="Bibliothèque de l'Alcazar") in text
     assert "Un classique à redécouvrir." in text
-    assert 'href="https://catalogue.example.org/notice/B%2042%2F7"' in text
-    reserve = re.search(r'<a class="button button-small" href="[^"]*B%2042%2F7">(.*?)</a>', text)
-    assert fr("Reserve") in reserve.group(1) and "Dune" in reserve.group(1)
+    # "Réserver" goes through our counted click-through, which redirects to the OPAC record
+    reserve = re.search(
+        r'<a class="button button-small" href="(/catalogue/\d+/reserver/)">((?:(?!</a>).)*Dune.*?)</a>',
+        text,
+    )
+    assert reserve and fr("Reserve") in reserve.group(2)
+    redirect = client.get(reserve.group(1))
+    assert redirect.status_code == 302
+    assert redirect["Location"] == "https://catalogue.example.org/notice/B%2042%2F7"
     assert re.search(r'<div class="item-cover">\s*<img [^>]*alt=""', text)  # Akira's cover
     assert 'class="cover-placeholder cover-livre"' in text  # Dune has none
     # event card: Paris time, branch, link
@@ -414,7 +420,10 @@ def test_branch_page_shows_hours_closures_services_and_card(client, branch_page)
     assert fr("the médiathèque is closed today") in text
     assert "Wifi" in text and "Portage à domicile" in text
     assert "Apportez une pièce d'identité." in text
-    assert re.search(r'<a class="button" href="https://inscription.example.org/aubagne">', text)
+    # the card sign-up goes through our counted click-through to the branch's own page
+    signup = re.search(r'<a class="button" href="(/mediatheques/[\w-]+/inscription/)"', text)
+    assert signup
+    assert client.get(signup.group(1))["Location"] == "https://inscription.example.org/aubagne"
     assert fr("Sign up online") in text
     assert 'href="tel:0442181990"' in text
 

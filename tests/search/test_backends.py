@@ -261,3 +261,84 @@ def test_holding_status_reaches_the_available_facet(catalogue, branches):
     peste.holdings.update(status=HoldingStatus.ON_LOAN)
     indexing.sync("catalogue", [peste.pk])
     assert facet(search("peste"), "available") == {}
+
+
+def test_counts_are_exact_below_the_limit(catalogue):
+    results = search("camus")
+    assert results.total == 2 and not results.approximate
+
+
+@pytest.fixture
+def broad(db, branches, monkeypatch):
+    """81 items matching "voyage": above a lowered EXACT_LIMIT (PostgreSQL's broad path)."""
+    from search.backends import database
+
+    monkeypatch.setattr(database, "EXACT_LIMIT", 16)
+    monkeypatch.setattr(database, "RANK_CANDIDATES", 20)
+    alc, arl = branches["alcazar"], branches["arles"]
+    for n in range(80):
+        make_item(
+            f"Carnets numéro {n}",
+            summary="Un voyage au long cours.",
+            holdings=[(alc if n % 2 else arl, HoldingStatus.AVAILABLE)],
+            doc_type="livre" if n % 4 else "bd",
+        )
+    make_item("Voyage", "Auteur, Unique", holdings=[(alc, HoldingStatus.ON_LOAN)])
+    indexing.rebuild()
+
+
+def _sampled_count(**conditions) -> int:
+    from search.backends.database import SAMPLE_MODULUS, _estimate
+    from search.models import SearchEntry
+
+    ids = SearchEntry.objects.filter(kind="catalogue", **conditions).values_list("id", flat=True)
+    return _estimate(sum(1 for pk in ids if pk % SAMPLE_MODULUS == 0) * SAMPLE_MODULUS)
+
+
+def test_broad_query_on_postgresql_estimates_counts_from_the_sample(broad, branches):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: the SQLite backend counts exactly")
+    results = search("voyage")
+
+    assert results.approximate
+    assert results.total == _sampled_count()
+    assert facet(results, "doc_type").get("bd", 0) == _sampled_count(doc_type="bd")
+    alcazar = branches["alcazar"].pk
+    assert facet(results, "branch").get(str(alcazar), 0) == _sampled_count(
+        branch_ids__regex=rf"(^| ){alcazar}( |$)"
+    )
+    # ranked among candidates, the item whose title is the query comes first
+    assert titles(results)[0] == "Voyage"
+    assert len(results.hits) == 20
+
+
+def test_broad_query_page_and_api_say_the_counts_are_estimates(broad, client):
+    from django.db import connection
+
+    response = client.get("/recherche/", {"q": "voyage"})
+    api = client.get("/api/recherche/", {"q": "voyage"}).json()
+
+    html = response.content.decode()
+    if connection.vendor != "postgresql":
+        assert api["approximate"] is False and api["total"] == 81
+        assert "≈" not in html
+        return
+    assert api["approximate"] is True
+    assert "Environ" in html and "≈" in html
+    assert "estimés sur un échantillon" in html
+
+
+def test_estimates_are_rounded_to_two_significant_digits():
+    from search.backends.database import _estimate
+
+    assert [_estimate(n) for n in (0, 48, 96, 112, 1234, 15376, 99_950)] == [
+        0,
+        48,
+        96,
+        110,
+        1200,
+        15000,
+        100_000,
+    ]

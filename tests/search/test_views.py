@@ -1,5 +1,7 @@
 """The results page, the JSON API and the suggestions endpoint; bad input never gives a 500."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -26,7 +28,10 @@ def test_results_page_shows_hits_facets_tabs_and_reserve(client, catalogue):
     assert response.status_code == 200
     html = response.content.decode()
     assert "L&#x27;Étranger" in html and "La Peste" in html
-    assert "https://opac.example.org/notice/" in html  # the "Réserver" link
+    # the "Réserver" link goes through the counted click-through to the OPAC record
+    reserve = re.search(r'href="(/catalogue/\d+/reserver/)"', html)
+    assert reserve
+    assert client.get(reserve.group(1))["Location"].startswith("https://opac.example.org/notice/")
     assert 'aria-label="Types de résultats"' in html or "search-tabs" in html
     assert "search-facets" in html and "(2)" in html
     assert "Albert Camus" in html and "1942" in html

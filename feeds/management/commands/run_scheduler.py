@@ -1,9 +1,14 @@
 """``manage.py run_scheduler``: the periodic jobs of an embedded install, in one process.
 
 Every minute: Wagtail's scheduled publishing (go-live / expiry dates), Facebook rows left
-behind by a crashed worker or a missed signal, and event reminders that are due. `make run`
+behind by a crashed worker or a missed signal, event reminders that are due, and (once a
+week, when its day and hour have come) the weekly digest. `make run`
 starts it beside the task worker; in production, run it once (or use cron with the same
 commands: see the README).
+
+Once a day (at the first run, then whenever the date changes): the retention sweep of
+personal data (``purge_expired_data --enqueue``: a background task, itself a no-op if a
+sweep finished in the last 20 hours).
 """
 
 import logging
@@ -11,6 +16,7 @@ import time
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +24,11 @@ JOBS = [
     ("publish_scheduled", []),
     ("syndication_resume", []),
     ("send_event_reminders", []),
+    ("send_digests", ["--if-due"]),
+]
+
+DAILY_JOBS = [
+    ("purge_expired_data", ["--enqueue"]),
 ]
 
 
@@ -29,8 +40,14 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="Run every job once and exit.")
 
     def handle(self, *args, interval: int, once: bool, **options) -> None:
+        last_daily = None
         while True:
-            for name, job_args in JOBS:
+            jobs = list(JOBS)
+            today = timezone.localdate()
+            if today != last_daily:
+                jobs += DAILY_JOBS
+                last_daily = today
+            for name, job_args in jobs:
                 try:
                     call_command(name, *job_args, verbosity=0)
                 except Exception:  # one failing job must not stop the others

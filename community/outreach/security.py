@@ -1,0 +1,120 @@
+"""Protections of the questionnaire endpoints: CORS by partner, signed form tokens, bots, rates.
+
+- **CORS**: only the origins a partner declared get ``Access-Control-Allow-Origin``; others
+  get 403 with the reason (readable by the widget, which shows it, but no data).
+- **Form token**: the config endpoint issues a ``TimestampSigner`` token naming the partner
+  and the time; a submission needs a valid one, at most ``TOKEN_MAX_AGE`` old (30 min) —
+  that is the forgery protection of a cross-origin, cookie-less, CSRF-exempt endpoint.
+- **Bots**: a honeypot field that must stay empty, and a minimum fill time since the token.
+- **Rates**: a sliding window of slots per IP and per partner, in Django's cache (same
+  algorithm as :mod:`community.actions.ratelimits`, keyed by address/partner instead of member).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+
+TOKEN_SALT = "community.outreach.form"
+DEFAULTS = {
+    "TOKEN_MAX_AGE": 30 * 60,
+    "MIN_FILL_SECONDS": 3,
+    # (slots, window in seconds)
+    "RATE_IP": (5, 10 * 60),
+    "RATE_PARTNER": (300, 60 * 60),
+}
+
+
+def option(name: str):
+    return {**DEFAULTS, **getattr(settings, "AFFINITES_WIDGET", {})}[name]
+
+
+class Refused(Exception):
+    """A request the endpoints refuse: ``status``, a ``code`` for the widget and a message."""
+
+    def __init__(self, status: int, code: str, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
+
+
+def issue_token(partner_slug: str, *, now: float | None = None) -> str:
+    now = time.time() if now is None else now
+    return signing.TimestampSigner(salt=TOKEN_SALT).sign_object({"p": partner_slug, "t": now})
+
+
+@dataclass
+class TokenCheck:
+    ok: bool
+    code: str = ""
+    age: float = 0.0
+
+
+def check_token(token: str, partner_slug: str, *, now: float | None = None) -> TokenCheck:
+    """Valid for this partner, not older than TOKEN_MAX_AGE, not younger than MIN_FILL_SECONDS."""
+    now = time.time() if now is None else now
+    signer = signing.TimestampSigner(salt=TOKEN_SALT)
+    try:
+        data = signer.unsign_object(str(token or ""), max_age=option("TOKEN_MAX_AGE"))
+    except signing.SignatureExpired:
+        return TokenCheck(False, "token_expired")
+    except (signing.BadSignature, ValueError):
+        return TokenCheck(False, "token_invalid")
+    if not isinstance(data, dict) or data.get("p") != partner_slug:
+        return TokenCheck(False, "token_invalid")
+    age = now - float(data.get("t", now))
+    if age > option("TOKEN_MAX_AGE"):  # the signer's clock and ours agree; belt and braces
+        return TokenCheck(False, "token_expired", age)
+    if age < option("MIN_FILL_SECONDS"):
+        return TokenCheck(False, "too_fast", age)
+    return TokenCheck(True, "", age)
+
+
+def _slot_key(scope: str, key: str, n: int) -> str:
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]  # no raw IP address in the cache
+    return f"affinites:widget-rl:{scope}:{digest}:{n}"
+
+
+def take_slot(scope: str, key: str, limit: int, window: int, *, now: float | None = None) -> int:
+    """Take one of ``limit`` slots for ``window`` seconds; 0 if taken, else seconds to wait."""
+    now = time.time() if now is None else now
+    keys = [_slot_key(scope, key, n) for n in range(limit)]
+    stamps = cache.get_many(keys)
+    for k in keys:
+        stamp = stamps.get(k)
+        if stamp is not None and stamp + window <= now:
+            cache.delete(k)
+            stamp = None
+        if stamp is None and cache.add(k, now, timeout=window):
+            return 0
+    taken = [v for v in cache.get_many(keys).values() if v is not None]
+    oldest = min(taken) if taken else now
+    return max(1, int(oldest + window - now) + 1)
+
+
+def client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def hit_submission_limits(request, partner_slug: str) -> int:
+    """Take a slot per IP and per partner; 0 when allowed, else seconds to wait."""
+    limit, window = option("RATE_IP")
+    wait = take_slot("ip", client_ip(request), limit, window)
+    if wait:
+        return wait
+    limit, window = option("RATE_PARTNER")
+    return take_slot("partner", partner_slug, limit, window)
+
+
+def reset_limits(request=None, partner_slug: str | None = None) -> None:
+    """Forget the slots (tests, or an admin lifting a limit)."""
+    if request is not None:
+        limit, _window = option("RATE_IP")
+        cache.delete_many([_slot_key("ip", client_ip(request), n) for n in range(limit)])
+    if partner_slug is not None:
+        limit, _window = option("RATE_PARTNER")
+        cache.delete_many([_slot_key("partner", partner_slug, n) for n in range(limit)])

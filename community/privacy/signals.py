@@ -1,0 +1,12 @@
+"""Signals other packages listen to when a member leaves.
+
+- ``account_deleting(sender=User, user, keep_posts)``: inside the deletion's transaction,
+  before anything is removed (the member's rows are still there);
+- ``account_deleted(sender=User, user_id)``: once the deletion has committed. Stores kept
+  outside the database (a Redis feed store…) drop what they hold for ``user_id`` here.
+"""
+
+from django.dispatch import Signal
+
+account_deleting = Signal()
+account_deleted = Signal()

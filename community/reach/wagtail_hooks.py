@@ -1,0 +1,158 @@
+"""Wagtail admin: the "Impact" dashboard — the funnel per source, branch, interest and month.
+
+Librarians and network admins (library staff) see it; anyone else gets a 403. Charts are
+inline SVG drawn on the server, each followed by its data table; the filtered data can be
+downloaded as CSV (UTF-8 with a BOM, ";" separated, as the registrations export).
+"""
+
+import csv
+import io
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.urls import path, reverse
+from django.utils.dateformat import format as date_format
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.widgets.button import HeaderButton
+
+from cms.models import Branch, Interest
+from community import roles
+from community.reach import charts, report
+
+GROUP_CHOICES = [
+    ("source", gettext_lazy("Source")),
+    ("branch", gettext_lazy("Branch")),
+    ("interest", gettext_lazy("Interest")),
+    ("month", gettext_lazy("Month")),
+]
+
+
+def _check(request) -> None:
+    if not roles.is_library_staff(request.user):
+        raise PermissionDenied
+
+
+class FunnelDashboardView(WagtailAdminTemplateMixin, TemplateView):
+    template_name = "reach/admin/dashboard.html"
+    header_icon = "table"
+    page_title = gettext_lazy("Impact: did they come to the library?")
+
+    def dispatch(self, request, *args, **kwargs):
+        _check(request)
+        self.filters = report.Filters.from_query(request.GET)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_header_buttons(self):
+        return [
+            HeaderButton(
+                _("Download (CSV)"),
+                url=reverse("reach_funnel_csv") + "?" + urlencode(self.filters.as_query()),
+                icon_name="download",
+            )
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filters = self.filters
+        funnel = report.funnel(filters)
+        months, series = report.monthly(filters)
+        month_labels = [date_format(m, "M y") for m in months]
+        steps = report.STEPS
+        total = sum(row["count"] for row in funnel)
+        period = {
+            "start": date_format(filters.start, "j F Y"),
+            "end": date_format(filters.end, "j F Y"),
+        }
+        context.update(
+            filters=filters,
+            errors=filters.errors,
+            funnel=funnel,
+            total=total,
+            funnel_svg=charts.funnel_chart(
+                funnel,
+                title=_("Funnel from %(start)s to %(end)s") % period,
+                desc=_(
+                    "One bar per step of the journey, in order; its length is the number of "
+                    "times the step happened, followed by the rate from the previous step. "
+                    "The table below gives the same figures."
+                ),
+            ),
+            monthly_svg=charts.monthly_chart(
+                months,
+                [(str(step.label), series[step.value]) for step in steps],
+                month_labels=month_labels,
+                title=_("Steps per month from %(start)s to %(end)s") % period,
+                desc=_(
+                    "One line per step of the journey, one point per month. "
+                    "The table below gives the same figures."
+                ),
+            ),
+            months=[
+                {"label": label, "counts": [series[step.value][i] for step in steps]}
+                for i, label in enumerate(month_labels)
+            ],
+            steps=steps,
+            breakdown=report.breakdown(filters),
+            group_choices=GROUP_CHOICES,
+            group_label=dict(GROUP_CHOICES)[filters.group],
+            source_choices=report.sources_in_use(),
+            branch_choices=Branch.objects.only("pk", "name"),
+            interest_choices=Interest.objects.select_related("parent"),
+            csv_url=reverse("reach_funnel_csv") + "?" + urlencode(filters.as_query()),
+        )
+        return context
+
+
+def funnel_csv(request) -> HttpResponse:
+    _check(request)
+    filters = report.Filters.from_query(request.GET)
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # BOM: Excel then reads the file as UTF-8
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([_("Month"), _("Step"), _("Source"), _("Branch"), _("Interest"), _("Count")])
+    labels = {step.value: str(step.label) for step in report.STEPS}
+    for month, step, source, branch, interest, count in report.csv_rows(filters):
+        writer.writerow(
+            [
+                month.strftime("%Y-%m"),
+                labels.get(step, step),
+                report.source_label(source),
+                branch or _("(no branch)"),
+                interest or _("(all interests)"),
+                count,
+            ]
+        )
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    name = f"parcours-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@hooks.register("register_admin_urls")
+def register_reach_urls():
+    return [
+        path("impact/", FunnelDashboardView.as_view(), name="reach_funnel"),
+        path("impact/parcours.csv", funnel_csv, name="reach_funnel_csv"),
+    ]
+
+
+class LibraryStaffMenuItem(MenuItem):
+    def is_shown(self, request):
+        return roles.is_library_staff(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_reach_menu_item():
+    return LibraryStaffMenuItem(
+        gettext_lazy("Impact"),
+        reverse("reach_funnel"),
+        name="reach-funnel",
+        icon_name="table",
+        order=320,
+    )

@@ -1,0 +1,626 @@
+"""A deterministic generated dataset for benchmarks and the recommender's evaluation.
+
+``generate_dataset(DatasetSize(...))`` adds, on top of the demo taxonomy and branches
+(loaded first if missing): catalogue items (``cms.catalogue.generator``, the same records as
+``generate_catalogue``), members following 3–10 interests each and living around the
+Bouches-du-Rhône branches, events, announcements and members' interactions with items.
+
+Everything generated is marked as such: members' emails end in ``@generated.invalid``
+(``GENERATED_EMAIL_DOMAIN``), items' record ids start with ``GEN``, pages' slugs with
+``gen-``. The same seed and the same anchor day give the same rows. Running it again while
+generated data exists is refused (``DatasetExists``): ``delete_generated()`` removes it.
+
+Interactions are skewed like real ones: a few members are very active (Pareto), items
+have a popularity rank, members mostly pick items of the interests they follow, with a
+taste for a few "clusters" of related items within each (what co-occurrence can learn),
+sometimes what is popular at their branch, sometimes what is popular everywhere;
+timestamps spread over the 180 days before the anchor.
+
+Fast path: rows go in with ``executemany`` (``cms.catalogue.bulk.insert_rows``) or
+``bulk_create`` in batches; pages are built as Wagtail tree nodes directly (materialised
+path computed from the parent's last child, base ``Page`` rows by ``bulk_create``, the
+specific table and many-to-many rows by ``executemany``, the parent's ``numchild`` updated
+once). No revisions, search index entries or signals: run ``rebuild_feeds`` afterwards for
+feeds, ``update_index`` for search.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, models, transaction
+from django.utils import timezone
+from wagtail.models import Page
+
+from cms.catalogue.bulk import insert_rows
+from cms.catalogue.generator import FORENAMES, SURNAMES, generate_records
+from cms.models import (
+    AnnouncementPage,
+    Branch,
+    CatalogueItem,
+    EventIndexPage,
+    EventPage,
+    Holding,
+    Interest,
+    NewsIndexPage,
+)
+from community.models import FollowedInterest, Interaction, User
+
+GENERATED_EMAIL_DOMAIN = "generated.invalid"
+SLUG_PREFIX = "gen-"
+HISTORY_DAYS = 180
+BATCH = 5000
+
+# Subjects of cms.catalogue.generator → interest slugs of the demo taxonomy.
+SUBJECT_INTERESTS = {
+    "Science-fiction": "science-fiction",
+    "Fantasy": "fantasy",
+    "Romans policiers": "polar",
+    "Cuisine provençale": "cuisine",
+    "Bandes dessinées": "bd-franco-belge",
+    "Mangas": "manga",
+    "Histoire de Marseille": "histoire-locale",
+    "Jardinage": "nature-et-jardinage",
+    "Écologie": "nature-et-jardinage",
+    "Randonnée": "voyages",
+    "Musique classique": "musique-classique",
+    "Jazz": "jazz",
+    "Cinéma d'animation": "cinema-d-animation",
+    "Jeux vidéo": "jeux-video",
+    "Astronomie": "sciences",
+    "Photographie": "arts-et-photo",
+}
+EVENT_KINDS = [
+    ("Atelier", 90, True),
+    ("Club de lecture", 120, False),
+    ("Rencontre d'auteur", 90, False),
+    ("Projection", 120, False),
+    ("Conférence", 90, False),
+    ("Heure du conte", 45, True),
+    ("Tournoi", 180, True),
+    ("Exposition", 240, False),
+]
+KIND_SHARES = [
+    (Interaction.Kind.LIKE, 0.5),
+    (Interaction.Kind.INTERESTED, 0.3),
+    (Interaction.Kind.RESERVATION_CLICK, 0.2),
+]
+CLUSTER_SIZE = 25
+
+
+class DatasetExists(RuntimeError):
+    """Generated data is already in the database."""
+
+
+@dataclass
+class DatasetSize:
+    members: int = 50_000
+    items: int = 100_000
+    events: int = 5_000
+    announcements: int = 10_000
+    interactions: int = 200_000
+    seed: int = 1
+
+
+def generated_members() -> models.QuerySet:
+    return User.objects.filter(email__endswith="@" + GENERATED_EMAIL_DOMAIN)
+
+
+def has_generated_data() -> bool:
+    return (
+        generated_members().exists()
+        or CatalogueItem.objects.filter(record_id__startswith="GEN").exists()
+        or Page.objects.filter(slug__startswith=SLUG_PREFIX).exists()
+    )
+
+
+def delete_generated() -> dict[str, int]:
+    """Remove everything `generate_dataset` made (members, their rows, items, pages)."""
+    counts = {}
+    with transaction.atomic():
+        counts["interactions"] = Interaction.objects.filter(
+            models.Q(member__email__endswith="@" + GENERATED_EMAIL_DOMAIN)
+            | models.Q(item__record_id__startswith="GEN")
+        ).delete()[0]
+        counts["members"] = generated_members().delete()[0]
+        pages = Page.objects.filter(slug__startswith=SLUG_PREFIX)
+        parents = set()
+        for page in pages.only("pk", "path", "depth"):
+            parents.add(page.get_parent().pk)
+        counts["pages"] = pages.count()
+        pages.delete()
+        for parent in Page.objects.filter(pk__in=parents):
+            Page.objects.filter(pk=parent.pk).update(numchild=parent.get_children().count())
+        counts["items"] = CatalogueItem.objects.filter(record_id__startswith="GEN").delete()[0]
+    return counts
+
+
+def _zipf_index(rng: random.Random, size: int, skew: float = 2.5) -> int:
+    """An index in range(size), small ones much more likely (popular first)."""
+    return min(size - 1, int(size * rng.random() ** skew))
+
+
+def _ensure_base(say: Callable[[str], None]) -> tuple[list[Branch], dict[str, Interest]]:
+    if not Interest.objects.exists() or not Branch.objects.exclude(code="").exists():
+        from community.demo.loader import load_branches, load_interests
+
+        say("Taxonomy or branches missing: loading the demo interests and branches.")
+        load_interests()
+        load_branches()
+    branches = list(Branch.objects.exclude(code="").order_by("code"))
+    interests = {i.slug: i for i in Interest.objects.order_by("pk")}
+    return branches, interests
+
+
+# --- catalogue --------------------------------------------------------------------------------
+
+
+def _generate_items(
+    count: int, seed: int, branches: list[Branch], interests: dict[str, Interest]
+) -> tuple[list[int], dict[int, list[int]], dict[int, list[int]]]:
+    """Insert `count` items; returns (ids, ids by interest, ids by branch), in record order."""
+    branch_by_code = {b.code: b.pk for b in branches}
+    through = CatalogueItem.interests.through
+    ids: list[int] = []
+    by_interest: dict[int, list[int]] = defaultdict(list)
+    by_branch: dict[int, list[int]] = defaultdict(list)
+    pending: list = []
+
+    def flush(rows) -> None:
+        now = timezone.now()
+        insert_rows(
+            CatalogueItem,
+            [
+                {
+                    "record_id": r.record_id,
+                    "title": r.title,
+                    "authors": " ; ".join(r.authors),
+                    "doc_type": r.doc_type,
+                    "isbn": r.isbn,
+                    "year": r.year,
+                    "publisher": r.publisher,
+                    "language": r.language,
+                    "summary": r.summary,
+                    "subjects": r.subjects,
+                    "audience": r.audience,
+                }
+                for r in rows
+            ],
+            now,
+        )
+        pks = dict(
+            CatalogueItem.objects.filter(record_id__in=[r.record_id for r in rows]).values_list(
+                "record_id", "pk"
+            )
+        )
+        holdings, tags = [], []
+        for record in rows:
+            pk = pks[record.record_id]
+            ids.append(pk)
+            for n, holding in enumerate(record.holdings):
+                branch_id = branch_by_code[holding.branch_code]
+                holdings.append(
+                    {
+                        "item_id": pk,
+                        "branch_id": branch_id,
+                        "call_number": holding.call_number,
+                        "status": holding.status,
+                        "sort_order": n,
+                    }
+                )
+                by_branch[branch_id].append(pk)
+            slugs = {SUBJECT_INTERESTS.get(s) for s in record.subjects} - {None}
+            for slug in sorted(s for s in slugs if s in interests):
+                tags.append({"catalogueitem_id": pk, "interest_id": interests[slug].pk})
+                by_interest[interests[slug].pk].append(pk)
+        insert_rows(Holding, holdings, now)
+        insert_rows(through, tags, now)
+
+    records = generate_records(count, seed=seed, branch_codes=sorted(branch_by_code))
+    for record in records:
+        pending.append(record)
+        if len(pending) >= BATCH:
+            flush(pending)
+            pending = []
+    if pending:
+        flush(pending)
+    return ids, dict(by_interest), {k: sorted(set(v)) for k, v in by_branch.items()}
+
+
+# --- members ----------------------------------------------------------------------------------
+
+
+def _generate_members(
+    count: int,
+    rng: random.Random,
+    branches: list[Branch],
+    interests: dict[str, Interest],
+    anchor: datetime,
+) -> tuple[list[int], dict[int, int | None], dict[int, list[int]]]:
+    """Insert members and what they follow; returns (ids, home branch, followed interests)."""
+    weights = [3.0 if b.code == "ALC" else 1.0 for b in branches]
+    all_interests = list(interests.values())
+    # Some interests are much more followed than others (a fixed random order of popularity).
+    popularity = all_interests[:]
+    rng.shuffle(popularity)
+    rows, plan = [], []
+    for n in range(1, count + 1):
+        branch = rng.choices(branches, weights)[0]
+        forename, surname = rng.choice(FORENAMES), rng.choice(SURNAMES)
+        has_home = rng.random() < 0.9
+        joined = anchor - timedelta(days=HISTORY_DAYS + rng.randrange(400))
+        username = f"gen{n:06d}"
+        rows.append(
+            {
+                "password": "!generated",
+                "username": username,
+                "first_name": forename,
+                "last_name": surname,
+                "email": f"membre{n:06d}@{GENERATED_EMAIL_DOMAIN}",
+                "is_active": True,
+                "date_joined": joined,
+                "display_name": f"{forename} {surname[0]}.",
+                "commune_insee": branch.insee,
+                "commune_name": branch.commune,
+                "latitude": round(branch.latitude + rng.gauss(0, 0.03), 5),
+                "longitude": round(branch.longitude + rng.gauss(0, 0.03), 5),
+                "home_branch_id": branch.pk if has_home else None,
+                "onboarded_at": joined,
+                "handle": username,
+                "profile_visibility": User.ProfileVisibility.MEMBERS,
+            }
+        )
+        wanted = rng.randint(3, 10)
+        chosen: set[int] = set()
+        while len(chosen) < wanted:
+            chosen.add(popularity[_zipf_index(rng, len(popularity), 1.6)].pk)
+        plan.append((username, sorted(chosen), has_home and branch.pk))
+    now = timezone.now()
+    for start in range(0, len(rows), BATCH):
+        insert_rows(User, rows[start : start + BATCH], now)
+    ids_by_username = dict(
+        generated_members().filter(username__in=[p[0] for p in plan]).values_list("username", "pk")
+    )
+    ids, homes, follows, follow_rows = [], {}, {}, []
+    for username, chosen, home in plan:
+        pk = ids_by_username[username]
+        ids.append(pk)
+        homes[pk] = home or None
+        follows[pk] = chosen
+        follow_rows.extend({"user_id": pk, "interest_id": i, "is_public": True} for i in chosen)
+    for start in range(0, len(follow_rows), BATCH * 4):
+        insert_rows(FollowedInterest, follow_rows[start : start + BATCH * 4], now)
+    return ids, homes, follows
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def _insert_specific(model: type[Page], rows: list[dict]) -> None:
+    """INSERT the specific table rows (page_ptr_id + the model's own columns)."""
+    fields = list(model._meta.local_concrete_fields)
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(model._meta.db_table),
+        ", ".join(quote(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    values = [
+        [f.get_db_prep_save(row.get(f.attname, f.get_default()), connection) for f in fields]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, values)
+
+
+def bulk_add_children(
+    parent: Page,
+    model: type[Page],
+    pages: list[dict],
+    m2m: dict[str, list[list[int]]],
+    rng: random.Random,
+) -> list[int]:
+    """Append live child pages of `model` under `parent` in bulk; returns their ids.
+
+    `pages`: dicts with title, slug, first_published_at and the model's own fields;
+    `m2m`: for each many-to-many field name, one list of target ids per page.
+    """
+    parent = Page.objects.get(pk=parent.pk)
+    last = parent.get_last_child()
+    step = (Page._str2int(last.path[-Page.steplen :]) if last else 0) + 1
+    depth = parent.depth + 1
+    content_type = ContentType.objects.get_for_model(model)
+    page_fields = {f.attname for f in Page._meta.concrete_fields}
+    ids: list[int] = []
+    for start in range(0, len(pages), BATCH):
+        chunk = pages[start : start + BATCH]
+        bases = []
+        for n, fields in enumerate(chunk):
+            published = fields["first_published_at"]
+            bases.append(
+                Page(
+                    title=fields["title"],
+                    draft_title=fields["title"],
+                    slug=fields["slug"],
+                    content_type=content_type,
+                    path=Page._get_path(parent.path, depth, step + start + n),
+                    depth=depth,
+                    numchild=0,
+                    url_path=f"{parent.url_path}{fields['slug']}/",
+                    live=True,
+                    has_unpublished_changes=False,
+                    first_published_at=published,
+                    last_published_at=published,
+                    locale_id=parent.locale_id,
+                    translation_key=uuid.UUID(int=rng.getrandbits(128), version=4),
+                    seo_title="",
+                    search_description="",
+                )
+            )
+        created = Page.objects.bulk_create(bases)
+        _insert_specific(
+            model,
+            [
+                {"page_ptr_id": page.pk} | {k: v for k, v in fields.items() if k not in page_fields}
+                for page, fields in zip(created, chunk, strict=True)
+            ],
+        )
+        for name, targets in m2m.items():
+            through = getattr(model, name).through
+            source = f"{model._meta.model_name}_id"
+            target = f"{getattr(model, name).field.related_model._meta.model_name}_id"
+            insert_rows(
+                through,
+                [
+                    {source: page.pk, target: value}
+                    for page, values in zip(created, targets[start : start + BATCH], strict=True)
+                    for value in values
+                ],
+                timezone.now(),
+            )
+        ids.extend(page.pk for page in created)
+    Page.objects.filter(pk=parent.pk).update(numchild=models.F("numchild") + len(pages))
+    return ids
+
+
+def _interest_pool(interests: dict[str, Interest]) -> list[Interest]:
+    return [i for i in interests.values() if i.parent_id] or list(interests.values())
+
+
+def _generate_events(
+    count: int,
+    rng: random.Random,
+    branches: list[Branch],
+    interests: dict[str, Interest],
+    anchor: datetime,
+) -> list[int]:
+    index = EventIndexPage.objects.order_by("path").first()
+    if index is None:
+        raise RuntimeError("No events index page: run `manage.py migrate` first.")
+    pool = _interest_pool(interests)
+    pages, tags = [], []
+    for n in range(1, count + 1):
+        kind, minutes, registration = rng.choice(EVENT_KINDS)
+        topic = rng.choice(pool)
+        branch = rng.choice(branches)
+        day = anchor.date() + timedelta(days=rng.randint(-30, 90))
+        start = datetime.combine(day, dtime(rng.choice([10, 14, 15, 17, 18]), 0), UTC)
+        title = f"{kind} {topic.name.lower()} ({n})"
+        pages.append(
+            {
+                "title": title,
+                "slug": f"{SLUG_PREFIX}evenement-{n:06d}",
+                "first_published_at": start - timedelta(days=rng.randint(7, 40)),
+                "start": start,
+                "end": start + timedelta(minutes=minutes),
+                "branch_id": branch.pk,
+                "room": "",
+                "description": f"<p>{kind} autour de {topic.name.lower()} à {branch.name}.</p>",
+                "registration_required": registration,
+                "capacity": rng.choice([12, 15, 20, 30]) if registration else None,
+                "registration_closes": start - timedelta(hours=2) if registration else None,
+                "publish_on_facebook": False,
+            }
+        )
+        extra = [rng.choice(pool).pk] if rng.random() < 0.3 else []
+        tags.append(sorted({topic.pk, *extra}))
+    return bulk_add_children(index, EventPage, pages, {"interests": tags}, rng)
+
+
+def _generate_announcements(
+    count: int,
+    rng: random.Random,
+    branches: list[Branch],
+    interests: dict[str, Interest],
+    anchor: datetime,
+) -> list[int]:
+    index = NewsIndexPage.objects.order_by("path").first()
+    if index is None:
+        raise RuntimeError("No news index page: run `manage.py migrate` first.")
+    pool = _interest_pool(interests)
+    pages, tags, places = [], [], []
+    for n in range(1, count + 1):
+        topics = rng.sample(pool, rng.randint(1, 3))
+        where = rng.sample(branches, rng.choice([0, 1, 1, 2]))
+        title = f"Nouveautés {topics[0].name.lower()} ({n})"
+        pages.append(
+            {
+                "title": title,
+                "slug": f"{SLUG_PREFIX}actualite-{n:06d}",
+                "first_published_at": anchor - timedelta(minutes=rng.randrange(60 * 24 * 60)),
+                "intro": f"Les nouveautés {topics[0].name.lower()} arrivent dans les médiathèques.",
+                "body": [],
+                "publish_on_facebook": False,
+            }
+        )
+        tags.append(sorted(t.pk for t in topics))
+        places.append(sorted(b.pk for b in where))
+    return bulk_add_children(
+        index, AnnouncementPage, pages, {"interests": tags, "branches": places}, rng
+    )
+
+
+# --- interactions -----------------------------------------------------------------------------
+
+
+def _generate_interactions(
+    count: int,
+    rng: random.Random,
+    members: list[int],
+    homes: dict[int, int | None],
+    follows: dict[int, list[int]],
+    items: list[int],
+    by_interest: dict[int, list[int]],
+    by_branch: dict[int, list[int]],
+    interests: dict[str, Interest],
+    anchor: datetime,
+) -> int:
+    if not count or not members or not items:
+        return 0
+    # A fixed popularity order of the items, shared by every list below.
+    order = items[:]
+    rng.shuffle(order)
+    rank = {item_id: r for r, item_id in enumerate(order)}
+    interest_lists = {k: sorted(v, key=rank.__getitem__) for k, v in by_interest.items()}
+    branch_lists = {k: sorted(v, key=rank.__getitem__) for k, v in by_branch.items()}
+    children = defaultdict(list)
+    for interest in interests.values():
+        if interest.parent_id:
+            children[interest.parent_id].append(interest.pk)
+    # Members' activity: heavy-tailed.
+    activity = [rng.paretovariate(1.2) for _ in members]
+    picks = rng.choices(range(len(members)), weights=activity, k=count)
+    tastes: dict[int, list[tuple[int, int]]] = {}
+    kinds = [k for k, _ in KIND_SHARES]
+    kind_weights = [w for _, w in KIND_SHARES]
+    rows = []
+    now = timezone.now()
+    for index in picks:
+        member = members[index]
+        if member not in tastes:
+            reachable = []
+            for interest_id in follows.get(member, ()):
+                for candidate in (interest_id, *children.get(interest_id, ())):
+                    if candidate in interest_lists:
+                        reachable.append(candidate)
+            taste = []
+            for interest_id in sorted(set(reachable)):
+                clusters = max(1, len(interest_lists[interest_id]) // CLUSTER_SIZE)
+                for _ in range(2):
+                    taste.append((interest_id, _zipf_index(rng, clusters, 1.5)))
+            tastes[member] = taste
+        taste = tastes[member]
+        roll = rng.random()
+        if taste and roll < 0.45:
+            interest_id, cluster = rng.choice(taste)
+            pool = interest_lists[interest_id][
+                cluster * CLUSTER_SIZE : (cluster + 1) * CLUSTER_SIZE
+            ]
+            item = rng.choice(pool)
+        elif taste and roll < 0.70:
+            pool = interest_lists[rng.choice(taste)[0]]
+            item = pool[_zipf_index(rng, len(pool))]
+        elif homes.get(member) in branch_lists and roll < 0.85:
+            pool = branch_lists[homes[member]]
+            item = pool[_zipf_index(rng, len(pool), 3.0)]
+        else:
+            item = order[_zipf_index(rng, len(order), 3.5)]
+        when = anchor - timedelta(seconds=rng.randrange(HISTORY_DAYS * 86400))
+        rows.append(
+            {
+                "member_id": member,
+                "item_id": item,
+                "kind": rng.choices(kinds, kind_weights)[0],
+                "post_id": None,
+                "created_at": when,
+            }
+        )
+        if len(rows) >= BATCH * 4:
+            insert_rows(Interaction, rows, now)
+            rows = []
+    insert_rows(Interaction, rows, now)
+    return count
+
+
+# --- entry point ------------------------------------------------------------------------------
+
+
+def default_anchor() -> datetime:
+    """Midnight UTC today: runs on the same day give the same rows."""
+    return datetime.combine(timezone.now().date(), dtime(0, 0), UTC)
+
+
+def generate_dataset(
+    size: DatasetSize,
+    anchor: datetime | None = None,
+    say: Callable[[str], None] = lambda message: None,
+) -> dict:
+    """Generate the dataset; returns counts and seconds per step. Refuses if one exists."""
+    if has_generated_data():
+        raise DatasetExists(
+            "Generated data is already in the database (emails @generated.invalid, "
+            "GEN… records, gen-… pages)."
+        )
+    anchor = anchor or default_anchor()
+    rng = random.Random(size.seed)
+    timings: dict[str, float] = {}
+
+    def step(name: str, fn):
+        started = time.perf_counter()
+        with transaction.atomic():
+            result = fn()
+        timings[name] = round(time.perf_counter() - started, 2)
+        say(f"  {name}: {timings[name]} s")
+        return result
+
+    branches, interests = _ensure_base(say)
+    items, by_interest, by_branch = step(
+        "items", lambda: _generate_items(size.items, size.seed, branches, interests)
+    )
+    members, homes, follows = step(
+        "members",
+        lambda: _generate_members(size.members, rng, branches, interests, anchor),
+    )
+    events = step("events", lambda: _generate_events(size.events, rng, branches, interests, anchor))
+    announcements = step(
+        "announcements",
+        lambda: _generate_announcements(size.announcements, rng, branches, interests, anchor),
+    )
+    interactions = step(
+        "interactions",
+        lambda: _generate_interactions(
+            size.interactions,
+            rng,
+            members,
+            homes,
+            follows,
+            items,
+            by_interest,
+            by_branch,
+            interests,
+            anchor,
+        ),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # fresh planner statistics after a bulk load
+    return {
+        "counts": {
+            "members": len(members),
+            "followed_interests": sum(len(v) for v in follows.values()),
+            "items": len(items),
+            "events": len(events),
+            "announcements": len(announcements),
+            "interactions": interactions,
+        },
+        "seconds": timings,
+        "anchor": anchor.isoformat(),
+        "seed": size.seed,
+    }

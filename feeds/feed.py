@@ -1,0 +1,614 @@
+"""A member's feed: rebuilding it, keeping it fresh, reading a page of it.
+
+* `build_feed(member)` scores everything currently relevant to the member (announcements,
+  upcoming events, curated lists, posts of their communities and of people they follow,
+  catalogue suggestions from `feeds.recommendations`) and replaces their stored feed.
+* `ensure_fresh(member)` is called when they open their feed: it rebuilds it when they come
+  back after `FEED_INACTIVE_DAYS` (fan-out skipped them), when their interests, home branch
+  or communities changed, or once a day (event freshness, new suggestions).
+* `read_feed(member, cursor=…)` reads one page by keyset, hydrates the objects in a fixed
+  number of queries and applies the diversity rule.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from wagtail.models import Page
+
+from cms.models import AnnouncementPage, CatalogueItem, EventPage, Interest, RecommendationPage
+from community.actions.social import blocked_ids
+from community.models import Block, Membership, Post
+from feeds import facts as load
+from feeds import ranking
+from feeds.models import FeedKind, FeedState
+from feeds.store import Position, StoredEntry, get_store
+
+logger = logging.getLogger(__name__)
+
+ANNOUNCEMENT_DAYS = 120
+RECOMMENDATION_DAYS = 365
+POST_DAYS = 90
+CANDIDATES_PER_KIND = 300
+SUGGESTIONS = 10
+REBUILD_AFTER = timedelta(hours=24)
+SEEN_EVERY = timedelta(hours=1)
+
+KIND_LABELS = {
+    FeedKind.ANNOUNCEMENT: _("News"),
+    FeedKind.EVENT: _("Event"),
+    FeedKind.RECOMMENDATION: _("Our picks"),
+    FeedKind.ITEM: _("Suggested for you"),
+    FeedKind.POST: _("Community"),
+}
+
+
+# --- building ------------------------------------------------------------------------------
+
+
+def _suggestions(member) -> list[ranking.ContentFacts]:
+    try:
+        from feeds.recommendations import recommend_for
+    except ImportError:  # pragma: no cover - the recommender ships with the feeds package
+        return []
+    try:
+        suggestions = recommend_for(member, limit=SUGGESTIONS)
+    except Exception:  # a failing recommender must not break the feed
+        logger.exception("Suggestions failed for member %s", member.pk)
+        return []
+    now = timezone.now()
+    return [
+        ranking.ContentFacts(
+            ranking.ITEM,
+            s.item.pk,
+            title=s.item.title,
+            published_at=now,
+            reason=s.reason,
+            base=max(0.0, min(1.0, float(s.score))),
+        )
+        for s in suggestions
+    ]
+
+
+def candidates_for(member, facts: ranking.MemberFacts, now: datetime) -> list[ranking.ContentFacts]:
+    """Everything that may belong in this member's feed now (before scoring)."""
+    family = list(Interest.objects.with_family(facts.followed).values_list("pk", flat=True))
+    targeted = Q(interests__in=family) | Q(interests__isnull=True)
+    found: list[ranking.ContentFacts] = []
+    found += load.announcements(
+        AnnouncementPage.objects.live()
+        .public()
+        .filter(targeted, first_published_at__gte=now - timedelta(days=ANNOUNCEMENT_DAYS))
+        .distinct()
+        .order_by("-first_published_at")[:CANDIDATES_PER_KIND]
+    )
+    found += load.events(
+        EventPage.objects.live()
+        .public()
+        .filter(targeted, end__gte=now)
+        .distinct()
+        .order_by("start")[:CANDIDATES_PER_KIND]
+    )
+    found += load.recommendations(
+        RecommendationPage.objects.live()
+        .public()
+        .filter(targeted, first_published_at__gte=now - timedelta(days=RECOMMENDATION_DAYS))
+        .distinct()
+        .order_by("-first_published_at")[:CANDIDATES_PER_KIND]
+    )
+    if facts.communities or facts.followed_authors:
+        blocked = Block.objects.filter(Q(blocker=member.pk) | Q(blocked=member.pk))
+        hidden = {a for pair in blocked.values_list("blocker_id", "blocked_id") for a in pair}
+        hidden.discard(member.pk)
+        found += load.posts(
+            Post.objects.published()
+            .filter(
+                Q(community_id__in=facts.communities) | Q(author_id__in=facts.followed_authors),
+                created_at__gte=now - timedelta(days=POST_DAYS),
+            )
+            .exclude(author_id=member.pk)
+            .exclude(author_id__in=hidden)
+            .order_by("-created_at")[:CANDIDATES_PER_KIND]
+        )
+    found += _suggestions(member)
+    return found
+
+
+def score_entries(
+    member: ranking.MemberFacts, contents, now: datetime, *, audience: bool = True
+) -> list[StoredEntry]:
+    """Score `contents` for `member`, best first (with `audience`, only what is theirs)."""
+    entries = []
+    for content in contents:
+        if audience and not ranking.in_audience(member, content):
+            continue
+        scored = ranking.score(member, content, now)
+        if scored is None:
+            continue
+        entries.append(
+            StoredEntry(
+                kind=content.kind,
+                object_id=content.pk,
+                score=scored.score,
+                reason=scored.reason,
+                interest_id=scored.interest_id,
+                community_id=scored.community_id,
+                created_at=now,
+            )
+        )
+    entries.sort(key=lambda e: e.score, reverse=True)
+    return entries
+
+
+def member_signature(member) -> str:
+    """Changes when what the feed is built from changes (interests, place, communities)."""
+    return _signature(member)[0]
+
+
+def _signature(member) -> tuple[str, bool]:
+    """(the signature, whether the member follows any interest), in two queries."""
+    interests = sorted(member.followed_interests.values_list("interest_id", flat=True))
+    communities = sorted(
+        Membership.objects.filter(user=member).values_list("community_id", flat=True)
+    )
+    raw = json.dumps(
+        [interests, communities, member.home_branch_id, member.latitude, member.longitude]
+    )
+    return hashlib.sha1(raw.encode()).hexdigest(), bool(interests)
+
+
+def build_feed(member, *, now: datetime | None = None, signature: str | None = None) -> int:
+    """Rebuild `member`'s feed from scratch; returns the number of entries written."""
+    now = now or timezone.now()
+    facts = load.members([member.pk])[member.pk]
+    entries = score_entries(facts, candidates_for(member, facts, now), now)
+    entries = entries[: getattr(settings, "FEED_MAX_ENTRIES", 800)]
+    written = get_store().replace_member(member.pk, entries)
+    FeedState.objects.update_or_create(
+        member_id=member.pk,
+        defaults={
+            "built_at": now,
+            "signature": signature if signature is not None else member_signature(member),
+        },
+        create_defaults={
+            "built_at": now,
+            "last_seen": now,
+            "signature": signature if signature is not None else member_signature(member),
+        },
+    )
+    return written
+
+
+def inactive_since(now: datetime | None = None) -> datetime:
+    return (now or timezone.now()) - timedelta(days=settings.FEED_INACTIVE_DAYS)
+
+
+def ensure_fresh(member, *, now: datetime | None = None) -> dict:
+    """Called when the member opens their feed: rebuild it if needed, note the visit.
+
+    Returns {"rebuilt": bool, "has_interests": bool}. Three queries when nothing is due (the
+    state, the interests and the communities of the signature); the steady state only reads.
+    """
+    now = now or timezone.now()
+    state = FeedState.objects.filter(member_id=member.pk).first()
+    signature, has_interests = _signature(member)
+    due = (
+        state is None
+        or state.built_at is None
+        or state.signature != signature
+        or state.built_at < now - REBUILD_AFTER
+        or state.last_seen is None
+        or state.last_seen < inactive_since(now)
+    )
+    if due:
+        build_feed(member, now=now, signature=signature)
+        FeedState.objects.filter(member_id=member.pk).update(last_seen=now)
+    elif state.last_seen < now - SEEN_EVERY:
+        FeedState.objects.filter(member_id=member.pk).update(last_seen=now)
+    return {"rebuilt": due, "has_interests": has_interests}
+
+
+def signature_has_interests(member) -> bool:
+    return member.followed_interests.exists()
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+@dataclass
+class Cursor:
+    """Where the next page starts: a keyset position, entries held back by the diversity
+    rule (shown first next time), and the kinds and communities that ended the page."""
+
+    position: Position
+    deferred: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    communities: list[int | None] = field(default_factory=list)
+
+    def encode(self) -> str:
+        raw = json.dumps(
+            [
+                self.position.score,
+                self.position.tiebreak,
+                self.deferred,
+                self.kinds,
+                self.communities,
+            ],
+            separators=(",", ":"),
+        )
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, value: str) -> Cursor:
+        try:
+            padded = value + "=" * (-len(value) % 4)
+            score, tiebreak, deferred, kinds, communities = json.loads(
+                base64.urlsafe_b64decode(padded.encode()).decode()
+            )
+            position = Position(float(score), str(tiebreak))
+            if not all(isinstance(k, str) and ":" in k for k in deferred) or len(deferred) > 200:
+                raise ValueError("deferred")
+            kinds = [str(k) for k in kinds][-ranking.MAX_CONSECUTIVE :]
+            communities = [int(c) if c is not None else None for c in communities][
+                -ranking.MAX_CONSECUTIVE :
+            ]
+        except (ValueError, TypeError, UnicodeDecodeError) as error:
+            raise InvalidCursor(str(error)) from None
+        return cls(position, list(deferred), kinds, communities)
+
+
+@dataclass
+class FeedCard:
+    """One entry ready to render."""
+
+    entry: StoredEntry
+    title: str
+    url: str
+    summary: str = ""
+    when: datetime | None = None
+    where: str = ""
+    byline: str = ""
+    obj: object = None
+
+    @property
+    def kind(self) -> str:
+        return self.entry.kind
+
+    @property
+    def key(self) -> str:
+        return self.entry.key
+
+    @property
+    def reason(self) -> str:
+        return self.entry.reason
+
+    @property
+    def kind_label(self) -> str:
+        return str(KIND_LABELS.get(self.entry.kind, ""))
+
+    @property
+    def community_id(self) -> int | None:
+        return self.entry.community_id
+
+
+@dataclass
+class FeedPage:
+    cards: list[FeedCard]
+    next_cursor: str | None
+    is_first: bool
+
+
+def _excerpt(html: str, words: int = 40) -> str:
+    return Truncator(" ".join(strip_tags(html or "").split())).words(words)
+
+
+def hydrate(
+    entries: list[StoredEntry], request=None, *, now: datetime | None = None
+) -> dict[str, FeedCard]:
+    """Cards for these entries: one query per kind present (plus Wagtail's site lookup and
+    its private sections), whatever their number; pages load only the fields cards show.
+    Entries whose object is gone or over are left out."""
+    from community.markup import plain_excerpt
+
+    now = now or timezone.now()
+    ids: dict[str, list[int]] = {}
+    for entry in entries:
+        ids.setdefault(entry.kind, []).append(entry.object_id)
+    by_key: dict[str, object] = {}
+    private = None
+    if {FeedKind.ANNOUNCEMENT, FeedKind.EVENT, FeedKind.RECOMMENDATION} & ids.keys():
+        private = Page.objects.all().private_q()  # once, not once per kind of page
+    if ids.get(FeedKind.ANNOUNCEMENT):
+        for page in (
+            AnnouncementPage.objects.live()
+            .exclude(private)
+            .filter(pk__in=ids[FeedKind.ANNOUNCEMENT])
+            .only("title", "url_path", "first_published_at", "intro")
+        ):
+            by_key[f"announcement:{page.pk}"] = page
+    if ids.get(FeedKind.EVENT):
+        for page in (
+            EventPage.objects.live()
+            .exclude(private)
+            .filter(pk__in=ids[FeedKind.EVENT], end__gte=now)
+            .select_related("branch")
+            .only("title", "url_path", "description", "start", "room", "branch__name")
+        ):
+            by_key[f"event:{page.pk}"] = page
+    if ids.get(FeedKind.RECOMMENDATION):
+        for page in (
+            RecommendationPage.objects.live()
+            .exclude(private)
+            .filter(pk__in=ids[FeedKind.RECOMMENDATION])
+            .select_related("branch")
+            .only("title", "url_path", "intro", "branch__name")
+        ):
+            by_key[f"recommendation:{page.pk}"] = page
+    if ids.get(FeedKind.ITEM):
+        for item in CatalogueItem.objects.active().filter(pk__in=ids[FeedKind.ITEM]):
+            by_key[f"item:{item.pk}"] = item
+    if ids.get(FeedKind.POST):
+        for post in (
+            Post.objects.published()
+            .filter(pk__in=ids[FeedKind.POST])
+            .select_related("author", "community")
+        ):
+            by_key[f"post:{post.pk}"] = post
+
+    cards: dict[str, FeedCard] = {}
+    for entry in entries:
+        obj = by_key.get(entry.key)
+        if obj is None:
+            continue
+        if entry.kind == FeedKind.ANNOUNCEMENT:
+            card = FeedCard(
+                entry,
+                obj.title,
+                obj.get_url(request),
+                summary=obj.intro,
+                when=obj.first_published_at,
+            )
+        elif entry.kind == FeedKind.EVENT:
+            where = obj.branch.name + (f" ({obj.room})" if obj.room else "")
+            card = FeedCard(
+                entry,
+                obj.title,
+                obj.get_url(request),
+                summary=_excerpt(obj.description),
+                when=obj.start,
+                where=where,
+            )
+        elif entry.kind == FeedKind.RECOMMENDATION:
+            card = FeedCard(
+                entry,
+                obj.title,
+                obj.get_url(request),
+                summary=obj.intro,
+                where=obj.branch.name if obj.branch_id else "",
+            )
+        elif entry.kind == FeedKind.ITEM:
+            byline = " · ".join(
+                str(x) for x in (obj.main_author, obj.get_doc_type_display(), obj.year) if x
+            )
+            card = FeedCard(
+                entry,
+                obj.title,
+                reverse("search:item", args=[obj.record_id]),
+                summary=Truncator(obj.summary).words(30),
+                byline=byline,
+            )
+        else:
+            card = FeedCard(
+                entry,
+                obj.community.title,
+                obj.get_absolute_url(),
+                summary=plain_excerpt(obj.body, 280),
+                when=obj.published_at or obj.created_at,
+                byline=obj.author.public_name,
+            )
+        card.obj = obj
+        cards[entry.key] = card
+    return cards
+
+
+def read_feed(
+    member, *, cursor: Cursor | None = None, size: int | None = None, request=None
+) -> FeedPage:
+    """One page of the member's feed, best first, diversified; stale entries are dropped."""
+    size = size or settings.FEED_PAGE_SIZE
+    lookahead = size
+    store = get_store()
+    deferred = store.get_many(member.pk, cursor.deferred) if cursor and cursor.deferred else []
+    wanted = size + lookahead - len(deferred)
+    fresh = store.page(member.pk, before=cursor.position if cursor else None, limit=max(wanted, 0))
+    exhausted = len(fresh) < wanted
+    candidates = sorted(deferred, key=lambda e: (e.score, e.tiebreak), reverse=True)
+    seen = {e.key for e in candidates}
+    candidates += [e for e in fresh if e.key not in seen]
+    candidates.sort(key=lambda e: e.score, reverse=True)
+    # Diversify the stored entries (they carry kind and community), then hydrate only the
+    # ones picked: the lookahead costs no object loading. An entry whose object is gone
+    # (unpublished, withdrawn, an event now over) leaves the store and the pick is redone.
+    cards: dict[str, FeedCard] = {}
+    while True:
+        picked_entries, rest = ranking.diversify(
+            candidates,
+            size,
+            kind=lambda e: e.kind,
+            community=lambda e: e.community_id,
+            tail_kinds=cursor.kinds if cursor else (),
+            tail_communities=cursor.communities if cursor else (),
+            more_coming=not exhausted,
+        )
+        missing = [e for e in picked_entries if e.key not in cards]
+        cards.update(hydrate(missing, request))
+        stale = [e for e in missing if e.key not in cards]
+        if not stale:
+            break
+        for entry in stale:
+            store.remove_content(entry.kind, entry.object_id, members=[member.pk])
+        gone = {e.key for e in stale}
+        candidates = [e for e in candidates if e.key not in gone]
+    picked = [cards[e.key] for e in picked_entries]
+    next_cursor = None
+    if rest or not exhausted:
+        if fresh:
+            last = fresh[-1]
+            position = Position(last.score, last.tiebreak)
+        else:
+            position = cursor.position if cursor else Position(float("inf"), "")
+        next_cursor = Cursor(
+            position,
+            deferred=[e.key for e in rest],
+            kinds=[c.kind for c in picked][-ranking.MAX_CONSECUTIVE :]
+            or (cursor.kinds if cursor else []),
+            communities=[c.community_id for c in picked][-ranking.MAX_CONSECUTIVE :],
+        ).encode()
+    return FeedPage(picked, next_cursor, is_first=cursor is None)
+
+
+# --- "not interested" ----------------------------------------------------------------------
+
+
+def mark_not_interested(member, kind: str, object_id: int) -> bool:
+    """The member does not want this entry: it and similar ones (same kind and interest,
+    same community) sink now, and later fan-outs and rebuilds keep them low.
+    Returns False when the entry is not in their feed."""
+    from feeds.models import FeedFeedback
+
+    store = get_store()
+    found = store.get_many(member.pk, [f"{kind}:{object_id}"])
+    if not found:
+        return False
+    entry = found[0]
+    FeedFeedback.objects.get_or_create(
+        member_id=member.pk,
+        kind=kind,
+        object_id=object_id,
+        defaults={"interest_id": entry.interest_id, "community_id": entry.community_id},
+    )
+    store.sink(
+        member.pk,
+        kind=kind,
+        object_id=object_id,
+        interest_id=entry.interest_id,
+        community_id=entry.community_id,
+        penalty=ranking.NOT_INTERESTED_PENALTY,
+        similar_penalty=ranking.SIMILAR_PENALTY,
+    )
+    return True
+
+
+# --- public samples (visitors, community pages) ---------------------------------------------
+
+
+def nearby_sample(
+    lat: float, lon: float, *, limit: int = 12, now: datetime | None = None
+) -> list[FeedCard]:
+    """What is on near a place, for a visitor without an account: upcoming events,
+    announcements and curated lists of the nearest branches (and network-wide news),
+    ranked by proximity and freshness, diversified."""
+    from cms.branches import nearest_branches
+
+    now = now or timezone.now()
+    ranked = nearest_branches(lat, lon)
+    near = [bd.branch.pk for bd in ranked[:3] if bd.is_near] or [bd.branch.pk for bd in ranked[:1]]
+    visitor = load.visitor(lat, lon)
+    contents = load.events(
+        EventPage.objects.live()
+        .public()
+        .filter(branch_id__in=near, end__gte=now)
+        .order_by("start")[:30]
+    )
+    contents += load.announcements(
+        AnnouncementPage.objects.live()
+        .public()
+        .filter(Q(branches__in=near) | Q(branches__isnull=True))
+        .distinct()
+        .order_by("-first_published_at")[:20]
+    )
+    contents += load.recommendations(
+        RecommendationPage.objects.live()
+        .public()
+        .filter(Q(branch_id__in=near) | Q(branch__isnull=True))
+        .order_by("-first_published_at")[:10]
+    )
+    entries = score_entries(visitor, contents, now, audience=False)
+    return _diversified_cards(entries, limit, now)
+
+
+def community_sample(
+    community, *, limit: int = 8, now: datetime | None = None, request=None
+) -> list[FeedCard]:
+    """A community's feed: library content for its interests (taxonomy-aware) and its
+    branches, and its own recent posts, ranked by relevance and freshness, diversified."""
+    now = now or timezone.now()
+    interests = list(community.interests.all())
+    branch_list = list(community.branches.all())
+    pseudo = ranking.MemberFacts(
+        id=0,
+        followed={i.pk: ranking.InterestFact(i.pk, i.name, i.parent_id) for i in interests},
+        communities=frozenset([community.pk]),
+    )
+    if branch_list:
+        pseudo.lat = sum(b.latitude for b in branch_list) / len(branch_list)
+        pseudo.lon = sum(b.longitude for b in branch_list) / len(branch_list)
+    family = list(Interest.objects.with_family(interests).values_list("pk", flat=True))
+    contents = load.events(
+        EventPage.objects.live()
+        .public()
+        .filter(interests__in=family, end__gte=now)
+        .distinct()
+        .order_by("start")[:30]
+    )
+    contents += load.announcements(
+        AnnouncementPage.objects.live()
+        .public()
+        .filter(interests__in=family)
+        .distinct()
+        .order_by("-first_published_at")[:20]
+    )
+    contents += load.recommendations(
+        RecommendationPage.objects.live()
+        .public()
+        .filter(interests__in=family)
+        .distinct()
+        .order_by("-first_published_at")[:10]
+    )
+    viewer = getattr(request, "user", None)
+    if viewer is not None and viewer.is_authenticated:
+        # What this viewer may see: no posts of anyone in a block with them.
+        posts = Post.objects.published().filter(community=community)
+        hidden = blocked_ids(viewer)
+        if hidden:
+            posts = posts.exclude(author_id__in=hidden)
+    else:
+        posts = Post.objects.published().filter(community=community)
+    contents += load.posts(posts.order_by("-created_at")[:10])
+    entries = score_entries(pseudo, contents, now)
+    return _diversified_cards(entries, limit, now, request=request)
+
+
+def _diversified_cards(entries, limit: int, now: datetime, request=None) -> list[FeedCard]:
+    cards = hydrate(entries, request, now=now)
+    live = [cards[e.key] for e in entries if e.key in cards]
+    picked, _rest = ranking.diversify(
+        live, limit, kind=lambda c: c.kind, community=lambda c: c.community_id
+    )
+    return picked

@@ -1,0 +1,227 @@
+"""Feed store on Redis: one sorted set per member, capped (Mastodon keeps 800).
+
+Keys (under ``settings.FEED_REDIS_PREFIX``):
+  ``<prefix>:m:<member>``        sorted set, member "kind:id", score = rank score
+  ``<prefix>:meta:<member>``     hash "kind:id" → JSON [reason, interest id, community id, created]
+  ``<prefix>:c:<kind>:<id>``     set of member ids holding that content (for unpublishing)
+Equal scores are ordered by member string (reverse lexicographic), which is the tiebreak.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from feeds.store.base import FeedStore, Position, StoredEntry
+
+PIPELINE_CHUNK = 1000
+
+
+def _encode(entry: StoredEntry) -> str:
+    created = entry.created_at.timestamp() if entry.created_at else None
+    return json.dumps([entry.reason, entry.interest_id, entry.community_id, created])
+
+
+def _decode(key: str, score: float, raw) -> StoredEntry:
+    kind, _, object_id = key.partition(":")
+    reason, interest_id, community_id, created = ("", None, None, None)
+    if raw:
+        with contextlib.suppress(ValueError, TypeError):
+            reason, interest_id, community_id, created = json.loads(raw)
+    return StoredEntry(
+        kind=kind,
+        object_id=int(object_id),
+        score=float(score),
+        reason=reason or "",
+        interest_id=interest_id,
+        community_id=community_id,
+        created_at=datetime.fromtimestamp(created, UTC) if created else None,
+        tiebreak=key,
+    )
+
+
+class RedisFeedStore(FeedStore):
+    name = "redis"
+
+    def __init__(self, max_entries: int, url: str, prefix: str = "affinites:feed") -> None:
+        super().__init__(max_entries)
+        import redis
+
+        self.client = redis.Redis.from_url(url, decode_responses=True)
+        self.prefix = prefix
+
+    def _m(self, member_id: int) -> str:
+        return f"{self.prefix}:m:{member_id}"
+
+    def _meta(self, member_id: int) -> str:
+        return f"{self.prefix}:meta:{member_id}"
+
+    def _c(self, kind: str, object_id: int) -> str:
+        return f"{self.prefix}:c:{kind}:{object_id}"
+
+    # --- writing
+    def add_many(self, entries: Iterable[tuple[int, StoredEntry]]) -> int:
+        by_member: dict[int, list[StoredEntry]] = defaultdict(list)
+        for member_id, entry in entries:
+            by_member[member_id].append(entry)
+        if not by_member:
+            return 0
+        written = 0
+        members = list(by_member)
+        for start in range(0, len(members), PIPELINE_CHUNK):
+            chunk = members[start : start + PIPELINE_CHUNK]
+            pipe = self.client.pipeline(transaction=False)
+            for member_id in chunk:
+                rows = by_member[member_id]
+                pipe.zadd(self._m(member_id), {e.key: e.score for e in rows})
+                pipe.hset(self._meta(member_id), mapping={e.key: _encode(e) for e in rows})
+                for e in rows:
+                    pipe.sadd(self._c(e.kind, e.object_id), member_id)
+                written += len(rows)
+            pipe.execute()
+        self.trim(members)
+        return written
+
+    def remove_content(
+        self, kind: str, object_id: int, members: Iterable[int] | None = None
+    ) -> int:
+        key = f"{kind}:{object_id}"
+        holders = self.members_with(kind, object_id) if members is None else set(members)
+        if not holders:
+            return 0
+        removed = 0
+        holders = list(holders)
+        for start in range(0, len(holders), PIPELINE_CHUNK):
+            chunk = holders[start : start + PIPELINE_CHUNK]
+            pipe = self.client.pipeline(transaction=False)
+            for member_id in chunk:
+                pipe.zrem(self._m(member_id), key)
+                pipe.hdel(self._meta(member_id), key)
+            pipe.srem(self._c(kind, object_id), *chunk)
+            results = pipe.execute()
+            removed += sum(results[0:-1:2])
+        return removed
+
+    def members_with(self, kind: str, object_id: int) -> set[int]:
+        return {int(m) for m in self.client.smembers(self._c(kind, object_id))}
+
+    def replace_member(self, member_id: int, entries: Iterable[StoredEntry]) -> int:
+        self.clear(member_id)
+        return self.add_many((member_id, e) for e in entries)
+
+    def sink(
+        self, member_id, *, kind, object_id, interest_id, community_id, penalty, similar_penalty
+    ):
+        own = f"{kind}:{object_id}"
+        scores = dict(self.client.zrange(self._m(member_id), 0, -1, withscores=True))
+        meta = self.client.hgetall(self._meta(member_id))
+        pipe = self.client.pipeline(transaction=False)
+        touched = 0
+        for key in scores:
+            entry = _decode(key, scores[key], meta.get(key))
+            if key == own:
+                pipe.zincrby(self._m(member_id), -penalty, key)
+            elif (
+                interest_id is not None and entry.kind == kind and entry.interest_id == interest_id
+            ) or (community_id is not None and entry.community_id == community_id):
+                pipe.zincrby(self._m(member_id), -similar_penalty, key)
+            else:
+                continue
+            touched += 1
+        pipe.execute()
+        return touched
+
+    def trim(self, member_ids: Iterable[int]) -> int:
+        member_ids = list(member_ids)
+        removed = 0
+        for start in range(0, len(member_ids), PIPELINE_CHUNK):
+            chunk = member_ids[start : start + PIPELINE_CHUNK]
+            pipe = self.client.pipeline(transaction=False)
+            for member_id in chunk:
+                pipe.zcard(self._m(member_id))
+            over = [m for m, n in zip(chunk, pipe.execute(), strict=True) if n > self.max_entries]
+            for member_id in over:
+                # Lowest ranks first: everything below the cap goes.
+                extra = self.client.zrange(self._m(member_id), 0, -(self.max_entries + 1))
+                if not extra:
+                    continue
+                pipe = self.client.pipeline(transaction=False)
+                pipe.zrem(self._m(member_id), *extra)
+                pipe.hdel(self._meta(member_id), *extra)
+                for key in extra:
+                    kind, _, object_id = key.partition(":")
+                    pipe.srem(self._c(kind, int(object_id)), member_id)
+                pipe.execute()
+                removed += len(extra)
+        return removed
+
+    def clear(self, member_id: int | None = None) -> None:
+        if member_id is None:
+            batch = []
+            for key in self.client.scan_iter(match=f"{self.prefix}:*", count=1000):
+                batch.append(key)
+                if len(batch) >= 1000:
+                    self.client.delete(*batch)
+                    batch = []
+            if batch:
+                self.client.delete(*batch)
+            return
+        keys = self.client.zrange(self._m(member_id), 0, -1)
+        pipe = self.client.pipeline(transaction=False)
+        for key in keys:
+            kind, _, object_id = key.partition(":")
+            pipe.srem(self._c(kind, int(object_id)), member_id)
+        pipe.delete(self._m(member_id), self._meta(member_id))
+        pipe.execute()
+
+    # --- reading
+    def page(self, member_id: int, *, before: Position | None, limit: int) -> list[StoredEntry]:
+        if limit <= 0:
+            return []
+        rows: list[tuple[str, float]] = []
+        maximum = "+inf" if before is None else repr(before.score)
+        offset = 0
+        batch = limit + 16
+        while len(rows) < limit:
+            chunk = self.client.zrevrangebyscore(
+                self._m(member_id), maximum, "-inf", start=offset, num=batch, withscores=True
+            )
+            for key, score in chunk:
+                if before is not None and score == before.score and key >= before.tiebreak:
+                    continue  # at the cursor's score: only tiebreaks below it
+                rows.append((key, score))
+            if len(chunk) < batch:
+                break
+            offset += batch
+        rows = rows[:limit]
+        if not rows:
+            return []
+        meta = self.client.hmget(self._meta(member_id), [key for key, _ in rows])
+        return [_decode(key, score, raw) for (key, score), raw in zip(rows, meta, strict=True)]
+
+    def get_many(self, member_id: int, keys: Iterable[str]) -> list[StoredEntry]:
+        keys = list(keys)
+        if not keys:
+            return []
+        pipe = self.client.pipeline(transaction=False)
+        pipe.zmscore(self._m(member_id), keys)
+        pipe.hmget(self._meta(member_id), keys)
+        scores, meta = pipe.execute()
+        return [
+            _decode(key, score, raw)
+            for key, score, raw in zip(keys, scores, meta, strict=True)
+            if score is not None
+        ]
+
+    def count_above(self, member_id: int, position: Position) -> int:
+        above = self.client.zcount(self._m(member_id), f"({position.score!r}", "+inf")
+        ties = self.client.zrangebyscore(
+            self._m(member_id), repr(position.score), repr(position.score)
+        )
+        return above + sum(1 for key in ties if key > position.tiebreak)
+
+    def count(self, member_id: int) -> int:
+        return self.client.zcard(self._m(member_id))

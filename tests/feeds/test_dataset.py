@@ -1,0 +1,116 @@
+"""The generated benchmark dataset: deterministic, marked as generated, valid page tree."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.core.management import CommandError, call_command
+from wagtail.models import Page
+
+from cms.models import AnnouncementPage, CatalogueItem, EventPage
+from community.models import FollowedInterest, Interaction
+from feeds.dataset import (
+    DatasetExists,
+    DatasetSize,
+    delete_generated,
+    generate_dataset,
+    generated_members,
+)
+
+pytestmark = pytest.mark.django_db
+
+SMALL = DatasetSize(members=60, items=300, events=12, announcements=15, interactions=1200, seed=7)
+ANCHOR = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def first_rows() -> dict:
+    members = list(
+        generated_members()
+        .order_by("username")
+        .values_list("username", "email", "commune_name", "home_branch__code")[:5]
+    )
+    follows = list(
+        FollowedInterest.objects.filter(user__in=generated_members())
+        .order_by("user__username", "interest__slug")
+        .values_list("user__username", "interest__slug")[:12]
+    )
+    interactions = list(
+        Interaction.objects.order_by(
+            "created_at", "member__username", "item__record_id"
+        ).values_list("member__username", "item__record_id", "kind", "created_at")[:10]
+    )
+    events = list(
+        EventPage.objects.order_by("slug").values_list("slug", "title", "start", "branch__code")[:3]
+    )
+    return {"members": members, "follows": follows, "interactions": interactions, "events": events}
+
+
+def test_generation_is_deterministic_marked_and_refuses_to_run_twice():
+    summary = generate_dataset(SMALL, anchor=ANCHOR)
+    assert summary["counts"] == {
+        "members": 60,
+        "followed_interests": FollowedInterest.objects.count(),
+        "items": 300,
+        "events": 12,
+        "announcements": 15,
+        "interactions": 1200,
+    }
+    # 3 to 10 interests each, every generated row marked as generated.
+    per_member = [m.followed_interests.count() for m in generated_members()]
+    assert min(per_member) >= 3 and max(per_member) <= 10
+    assert generated_members().count() == 60
+    assert all(
+        e.endswith("@generated.invalid")
+        for e in generated_members().values_list("email", flat=True)
+    )
+    assert CatalogueItem.objects.filter(record_id__startswith="GEN").count() == 300
+    assert Interaction.objects.count() == 1200
+    assert all(slug.startswith("gen-") for slug in EventPage.objects.values_list("slug", flat=True))
+    rows = first_rows()
+
+    with pytest.raises(DatasetExists):
+        generate_dataset(SMALL, anchor=ANCHOR)
+
+    delete_generated()
+    assert not generated_members().exists() and not EventPage.objects.exists()
+    assert not Interaction.objects.exists()
+
+    generate_dataset(SMALL, anchor=ANCHOR)
+    assert first_rows() == rows
+
+
+def test_interactions_are_skewed_and_spread_over_months():
+    generate_dataset(SMALL, anchor=ANCHOR)
+    from django.db.models import Count, Max, Min
+
+    per_item = sorted(
+        Interaction.objects.values("item").annotate(n=Count("pk")).values_list("n", flat=True),
+        reverse=True,
+    )
+    top_tenth = sum(per_item[: max(1, len(per_item) // 10)])
+    assert top_tenth > 0.3 * sum(per_item)  # popular items take a large share
+    span = Interaction.objects.aggregate(first=Min("created_at"), last=Max("created_at"))
+    assert (span["last"] - span["first"]).days >= 150
+    assert span["last"] <= ANCHOR
+
+
+def test_generated_pages_form_a_valid_tree_and_render(client):
+    generate_dataset(SMALL, anchor=ANCHOR)
+    assert Page.find_problems() == ([], [], [], [], [])
+    event = EventPage.objects.order_by("slug").first()
+    announcement = AnnouncementPage.objects.order_by("slug").first()
+    assert event.interests.exists() and event.get_parent().numchild == 12
+    for page in (event, announcement):
+        response = client.get(page.url)
+        assert response.status_code == 200
+        assert page.title in response.content.decode()
+
+
+def test_command_refuses_clearly_then_replaces_with_delete(capsys):
+    args = ["--members", "20", "--items", "50", "--events", "2", "--announcements", "2"]
+    args += ["--interactions", "100"]
+    call_command("generate_dataset", *args)
+    with pytest.raises(CommandError, match="--delete"):
+        call_command("generate_dataset", *args)
+    call_command("generate_dataset", *args, "--delete")
+    assert generated_members().count() == 20
+    assert Interaction.objects.count() == 100
