@@ -12,7 +12,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from community.journey import Step, send_journey_step
 from feeds import feed as feeds
+from feeds.entry_links import InvalidEntryLink, read_token
 from feeds.models import FeedKind
 
 
@@ -94,3 +96,23 @@ def discover(request: HttpRequest) -> HttpResponse:
             "unknown_place": bool(place and commune is None),
         },
     )
+
+
+@require_GET
+def open_entry(request: HttpRequest) -> HttpResponse:
+    """A click on a feed card: count "feed entry opened" (aggregate), then go to the page."""
+    try:
+        _kind, _object_id, target = read_token(request.GET.get("e", "")[:2000])
+    except InvalidEntryLink:
+        return HttpResponseBadRequest(
+            _("This link is not valid: open the entry again from your feed."),
+            content_type="text/plain; charset=utf-8",
+        )
+    member = request.user if request.user.is_authenticated else None
+    send_journey_step(
+        Step.FEED_ENTRY_OPENED,
+        request=request,
+        member=member,
+        branch=getattr(member, "home_branch", None),
+    )
+    return redirect(target)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("fil/", feed_views.feed, name="feed"),
     path("fil/pas-interesse/", feed_views.not_interested, name="not_interested"),
     path("fil/decouvrir/", feed_views.discover, name="discover"),
+    path("fil/ouvrir/", feed_views.open_entry, name="open_entry"),
     path("agenda/evenement/<int:page_id>.ics", views.event_calendar, name="event_calendar"),
     path(
         "mediatheques/<slug:branch_slug>/agenda.ics",

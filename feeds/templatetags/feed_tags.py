@@ -3,6 +3,7 @@ feeds from below). ``{% load feed_tags %}`` then ``{% community_feed page %}``."
 
 from django import template
 
+from feeds.entry_links import open_url
 from feeds.feed import community_sample
 
 register = template.Library()
@@ -19,3 +20,9 @@ def community_feed(context, community, limit: int = 8) -> dict:
         "cards": [card for card in cards if card.kind != "post"][:limit],
         "request": request,
     }
+
+
+@register.filter
+def feed_open_url(card) -> str:
+    """The card's link through the counted "feed entry opened" click-through."""
+    return open_url(card.kind, card.entry.object_id, card.url)
