@@ -59,6 +59,15 @@ def log_in(page, email: str) -> None:
     page.wait_for_url(lambda url: "/comptes/login/" not in url)
 
 
+@pytest.fixture(autouse=True)
+def no_autosave(settings):
+    """Wagtail 8 autosaves the edit form every 500 ms. In a browser driven at machine speed an
+    autosave can be in flight when "Soumettre" is clicked; the submission then meets a newer
+    revision and the editor stays on the edit view (seen in CI, one run in several). This test
+    is about the workflow, not autosave: switch it off."""
+    settings.WAGTAIL_AUTOSAVE_INTERVAL = 0
+
+
 @pytest.fixture
 def people(db):
     now = timezone.now()
@@ -104,8 +113,7 @@ def test_event_from_draft_to_waitlist_promotion(new_page, people):
     librarian.locator("#id_capacity").fill("1")
     librarian.get_by_role("button", name="Plus d'actions").click()
     librarian.get_by_role("button", name="Soumettre à Validation réseau").click()
-    # (Wagtail's autosave may already have turned the form into the edit view: wait for the
-    # explorer of the agenda, where a submission lands, not just for any admin page.)
+    # a submission lands on the explorer of the agenda
     librarian.wait_for_url(f"**/admin/pages/{agenda.pk}/", timeout=45_000)
     event = EventPage.objects.get(title=TITLE)
     assert not event.live and event.workflow_in_progress

@@ -203,7 +203,9 @@ def test_keyboard_only_questionnaire_on_a_partner_page_with_csp(tab, sites, live
     assert layout(page) == before
     check_axe(page, "the dialog, step 1")
 
-    # Step 1: interests (Space ticks), Enter on "Suivant".
+    # Step 1: interests (Space ticks), Enter on "Suivant". (The list arrives with the
+    # partner's configuration: wait for it before walking the dialog with Tab.)
+    dialog.get_by_label("Science-fiction").wait_for()
     tab_to(page, "Science-fiction")
     page.keyboard.press("Space")
     assert focused(page)["checked"]
