@@ -42,6 +42,7 @@ from wagtail.models import Page
 
 from cms.catalogue.bulk import insert_rows
 from cms.catalogue.generator import FORENAMES, SURNAMES, generate_records
+from cms.catalogue.importer import record_item_fields
 from cms.models import (
     AnnouncementPage,
     Branch,
@@ -178,22 +179,7 @@ def _generate_items(
         now = timezone.now()
         insert_rows(
             CatalogueItem,
-            [
-                {
-                    "record_id": r.record_id,
-                    "title": r.title,
-                    "authors": " ; ".join(r.authors),
-                    "doc_type": r.doc_type,
-                    "isbn": r.isbn,
-                    "year": r.year,
-                    "publisher": r.publisher,
-                    "language": r.language,
-                    "summary": r.summary,
-                    "subjects": r.subjects,
-                    "audience": r.audience,
-                }
-                for r in rows
-            ],
+            [record_item_fields(r) for r in rows],
             now,
         )
         pks = dict(

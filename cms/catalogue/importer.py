@@ -166,20 +166,7 @@ class Prepared:
     source_hash: str
 
     def item_fields(self) -> dict:
-        r = self.record
-        return {
-            "record_id": r.record_id,
-            "title": r.title,
-            "authors": " ; ".join(r.authors),
-            "doc_type": r.doc_type,
-            "isbn": r.isbn,
-            "year": r.year,
-            "publisher": r.publisher,
-            "language": r.language,
-            "summary": r.summary,
-            "subjects": r.subjects,
-            "audience": r.audience,
-        }
+        return record_item_fields(self.record)
 
 
 @dataclass
@@ -540,3 +527,20 @@ def import_catalogue(
             batch_size=batch_size,
             position=position,
         )
+
+
+def record_item_fields(r) -> dict:
+    """A parsed record's CatalogueItem column values (the importer's and generators' mapping)."""
+    return {
+        "record_id": r.record_id,
+        "title": r.title,
+        "authors": " ; ".join(r.authors),
+        "doc_type": r.doc_type,
+        "isbn": r.isbn,
+        "year": r.year,
+        "publisher": r.publisher,
+        "language": r.language,
+        "summary": r.summary,
+        "subjects": r.subjects,
+        "audience": r.audience,
+    }
