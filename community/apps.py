@@ -9,6 +9,7 @@ class CommunityConfig(AppConfig):
 
     def ready(self) -> None:
         from community import (
+            context_processors,  # noqa: F401  (forgets the cached navigation on publish)
             interactions,  # noqa: F401  (records members' interactions)
             signals,  # noqa: F401  (connects the receivers)
         )

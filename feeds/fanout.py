@@ -3,7 +3,8 @@ the members it concerns (house style 2: started on commit by `feeds.feed_receive
 as a django-tasks task from `feeds.tasks`).
 
 Audience: members following one of the content's interests or a parent/child of one
-(taxonomy-aware), near the branch when the content is tied to branches (`FEED_AUDIENCE_KM`);
+(taxonomy-aware), near the branch when the content is tied to branches (`FEED_AUDIENCE_KM`:
+a bounding box in SQL, then the exact distance in Python);
 for posts, the community's members and the author's followers
 (`community.actions.posts.post_audience`). Members not seen for `FEED_INACTIVE_DAYS` are
 skipped: their feed is rebuilt on their next visit (`feeds.feed.ensure_fresh`).
@@ -12,6 +13,7 @@ skipped: their feed is rebuilt on their next visit (`feeds.feed.ensure_fresh`).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable
 from functools import partial
 
@@ -21,6 +23,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cms.geo import EARTH_RADIUS_KM
 from cms.models import AnnouncementPage, Interest
 from community.models import Membership, Post, User
 from feeds import facts as load
@@ -43,6 +46,45 @@ def active_members():
     )
 
 
+def _box(lat: float, lon: float, km: float) -> tuple[float, float, float, float] | None:
+    """(min lat, max lat, min lon, max lon) of a box holding every point within `km` of
+    (lat, lon), with a 1 % margin; None near a pole or across the antimeridian."""
+    dlat = math.degrees(km * 1.01 / EARTH_RADIUS_KM)
+    widest = abs(lat) + dlat  # the box is widest at its edge nearest the pole
+    if widest >= 89:
+        return None
+    dlon = dlat / math.cos(math.radians(widest))
+    if lon - dlon < -180 or lon + dlon > 180:
+        return None
+    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+def near_branches(branches: Iterable[ranking.BranchFact], km: float) -> Q | None:
+    """A SQL pre-filter for `ranking.in_audience` on content tied to branches: members whose
+    home branch is one of them, who have no known place, or whose place (their own, else
+    their home branch's) lies in the bounding box of `km` around one of them. The exact
+    distance is still checked in Python; None when no box can be drawn."""
+    branches = list(branches)
+    own = Q(latitude__isnull=False, longitude__isnull=False)
+    # (a branch always has coordinates: a member without any is one without a home branch)
+    near = Q(home_branch_id__in=[b.id for b in branches]) | (~own & Q(home_branch__isnull=True))
+    for branch in branches:
+        if branch.lat is None or branch.lon is None:
+            return None
+        box = _box(branch.lat, branch.lon, km)
+        if box is None:
+            return None
+        south, north, west, east = box
+        near |= (own & Q(latitude__range=(south, north), longitude__range=(west, east))) | (
+            ~own
+            & Q(
+                home_branch__latitude__range=(south, north),
+                home_branch__longitude__range=(west, east),
+            )
+        )
+    return near
+
+
 def audience(content: ranking.ContentFacts) -> tuple[QuerySet[User], list[int] | None]:
     """(the candidate members as a queryset, the interest ids that matter) before scoring
     in Python: used as a subquery, so no list of ids travels back and forth."""
@@ -52,6 +94,10 @@ def audience(content: ranking.ContentFacts) -> tuple[QuerySet[User], list[int] |
 
         post = Post.objects.get(pk=content.pk)
         return post_audience(post).filter(pk__in=members.values("pk")), None
+    if content.branches:
+        near = near_branches(content.branches, settings.FEED_AUDIENCE_KM)
+        if near is not None:
+            members = members.filter(near)
     if content.interests:
         family = list(
             Interest.objects.with_family([i.id for i in content.interests]).values_list(

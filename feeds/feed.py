@@ -18,21 +18,25 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from wagtail.models import Page
+from wagtail.coreutils import WAGTAIL_APPEND_SLASH
+from wagtail.models import Page, Site
 
 from cms.models import AnnouncementPage, CatalogueItem, EventPage, Interest, RecommendationPage
 from community.actions.social import blocked_ids
 from community.models import Block, Membership, Post
 from feeds import facts as load
 from feeds import ranking
+from feeds.entry_links import open_url
 from feeds.models import FeedKind, FeedState
 from feeds.store import Position, StoredEntry, get_store
 
@@ -275,7 +279,7 @@ class Cursor:
 
 @dataclass
 class FeedCard:
-    """One entry ready to render."""
+    """One entry ready to render (plain values: no model instance travels to the template)."""
 
     entry: StoredEntry
     title: str
@@ -284,7 +288,6 @@ class FeedCard:
     when: datetime | None = None
     where: str = ""
     byline: str = ""
-    obj: object = None
 
     @property
     def kind(self) -> str:
@@ -306,6 +309,15 @@ class FeedCard:
     def community_id(self) -> int | None:
         return self.entry.community_id
 
+    @property
+    def object_id(self) -> int:
+        return self.entry.object_id
+
+    @property
+    def open_url(self) -> str:
+        """The link through the counted "feed entry opened" click-through (member feed)."""
+        return open_url(self.entry.kind, self.entry.object_id, self.url)
+
 
 @dataclass
 class FeedPage:
@@ -315,115 +327,191 @@ class FeedPage:
 
 
 def _excerpt(html: str, words: int = 40) -> str:
-    return Truncator(" ".join(strip_tags(html or "").split())).words(words)
+    return _plain_words(html or "", words, get_language())
+
+
+@lru_cache(maxsize=512)
+def _plain_words(html: str, words: int, language: str | None) -> str:
+    # Many members see the same events: their descriptions are stripped once per process
+    # (the truncation mark may depend on the language, hence in the key).
+    return Truncator(" ".join(strip_tags(html).split())).words(words)
+
+
+class PageUrls:
+    """`Page.get_url(request)` from a page's ``url_path`` alone, without loading the page.
+
+    One site (the usual case, and without Wagtail's i18n): the local URL, from the site
+    root paths Wagtail caches (kept on the request as Wagtail does), with no site lookup.
+    Otherwise each URL comes from Wagtail's own ``get_url`` on a bare page, as before.
+    """
+
+    def __init__(self, request=None) -> None:
+        self.request = request
+        if request is not None:
+            try:
+                paths = request._wagtail_cached_site_root_paths
+            except AttributeError:
+                paths = request._wagtail_cached_site_root_paths = Site.get_site_root_paths()
+        else:
+            paths = Site.get_site_root_paths()
+        self.paths = paths
+        self.simple = len({p.site_id for p in paths}) == 1 and not getattr(
+            settings, "WAGTAIL_I18N_ENABLED", False
+        )
+
+    def __call__(self, pk: int, url_path: str) -> str | None:
+        if not self.simple:
+            return Page(id=pk, url_path=url_path).get_url(self.request)
+        for root in self.paths:
+            if url_path.startswith(root.root_path):
+                return _served_path(
+                    url_path[len(root.root_path) :], get_script_prefix(), get_urlconf()
+                )
+        return None  # not under any site: not routable
+
+
+@lru_cache(maxsize=4096)
+def _served_path(path: str, script_prefix: str, urlconf: str | None) -> str | None:
+    """Wagtail's serving URL for a path below a site root (as in ``Page.get_url_parts``)."""
+    try:
+        url = reverse("wagtail_serve", args=(path,), urlconf=urlconf)
+    except NoReverseMatch:
+        return None
+    if not WAGTAIL_APPEND_SLASH and url != "/":
+        url = url.rstrip("/")
+    return url
+
+
+def _page_cards(ids: dict[str, list[int]], now: datetime, page_url: PageUrls) -> dict:
+    """{entry key: (title, url, card fields)} of the live, public announcements, upcoming
+    events and curated lists among `ids`: one query for the pages, whatever their kinds
+    (each with its own table joined), after Wagtail's one for its private sections."""
+    announcements = set(ids.get(FeedKind.ANNOUNCEMENT, ()))
+    events = set(ids.get(FeedKind.EVENT, ()))
+    recommendations = set(ids.get(FeedKind.RECOMMENDATION, ()))
+    rows = (
+        Page.objects.live()
+        .filter(pk__in=announcements | events | recommendations)
+        .exclude(Page.objects.all().private_q())
+        .order_by()
+        .values_list(
+            "pk",
+            "title",
+            "url_path",
+            "first_published_at",
+            "announcementpage__pk",
+            "announcementpage__intro",
+            "eventpage__pk",
+            "eventpage__description",
+            "eventpage__start",
+            "eventpage__end",
+            "eventpage__room",
+            "eventpage__branch__name",
+            "recommendationpage__pk",
+            "recommendationpage__intro",
+            "recommendationpage__branch__name",
+        )
+    )
+    found: dict[str, tuple] = {}
+    for (
+        pk,
+        title,
+        url_path,
+        published,
+        announcement_pk,
+        announcement_intro,
+        event_pk,
+        description,
+        start,
+        end,
+        room,
+        event_branch,
+        recommendation_pk,
+        recommendation_intro,
+        recommendation_branch,
+    ) in rows:
+        # a page counts only as the kind its entry says (its own table joined), an event
+        # only until it is over
+        if announcement_pk is not None and pk in announcements:
+            kind = FeedKind.ANNOUNCEMENT
+            extra = {"summary": announcement_intro, "when": published}
+        elif event_pk is not None and pk in events and end >= now:
+            kind = FeedKind.EVENT
+            where = event_branch + (f" ({room})" if room else "")
+            extra = {"summary": _excerpt(description), "when": start, "where": where}
+        elif recommendation_pk is not None and pk in recommendations:
+            kind = FeedKind.RECOMMENDATION
+            extra = {"summary": recommendation_intro, "where": recommendation_branch or ""}
+        else:
+            continue
+        found[f"{kind}:{pk}"] = (title, page_url(pk, url_path), extra)
+    return found
 
 
 def hydrate(
     entries: list[StoredEntry], request=None, *, now: datetime | None = None
 ) -> dict[str, FeedCard]:
-    """Cards for these entries: one query per kind present (plus Wagtail's site lookup and
-    its private sections), whatever their number; pages load only the fields cards show.
-    Entries whose object is gone or over are left out."""
+    """Cards for these entries, whatever their number: two queries for the pages (Wagtail's
+    private sections, then the pages of every kind at once), one for catalogue items, one
+    for posts; pages are read as plain values (no page objects, no site lookup). Entries
+    whose object is gone, private or over are left out."""
     from community.markup import plain_excerpt
 
     now = now or timezone.now()
     ids: dict[str, list[int]] = {}
     for entry in entries:
         ids.setdefault(entry.kind, []).append(entry.object_id)
-    by_key: dict[str, object] = {}
-    private = None
-    if {FeedKind.ANNOUNCEMENT, FeedKind.EVENT, FeedKind.RECOMMENDATION} & ids.keys():
-        private = Page.objects.all().private_q()  # once, not once per kind of page
-    if ids.get(FeedKind.ANNOUNCEMENT):
-        for page in (
-            AnnouncementPage.objects.live()
-            .exclude(private)
-            .filter(pk__in=ids[FeedKind.ANNOUNCEMENT])
-            .only("title", "url_path", "first_published_at", "intro")
-        ):
-            by_key[f"announcement:{page.pk}"] = page
-    if ids.get(FeedKind.EVENT):
-        for page in (
-            EventPage.objects.live()
-            .exclude(private)
-            .filter(pk__in=ids[FeedKind.EVENT], end__gte=now)
-            .select_related("branch")
-            .only("title", "url_path", "description", "start", "room", "branch__name")
-        ):
-            by_key[f"event:{page.pk}"] = page
-    if ids.get(FeedKind.RECOMMENDATION):
-        for page in (
-            RecommendationPage.objects.live()
-            .exclude(private)
-            .filter(pk__in=ids[FeedKind.RECOMMENDATION])
-            .select_related("branch")
-            .only("title", "url_path", "intro", "branch__name")
-        ):
-            by_key[f"recommendation:{page.pk}"] = page
+    found: dict[str, tuple] = {}
+    page_kinds = {FeedKind.ANNOUNCEMENT, FeedKind.EVENT, FeedKind.RECOMMENDATION}
+    if page_kinds & ids.keys():
+        found.update(_page_cards(ids, now, PageUrls(request)))
     if ids.get(FeedKind.ITEM):
-        for item in CatalogueItem.objects.active().filter(pk__in=ids[FeedKind.ITEM]):
-            by_key[f"item:{item.pk}"] = item
+        for item in (
+            CatalogueItem.objects.active()
+            .filter(pk__in=ids[FeedKind.ITEM])
+            .only("record_id", "title", "authors", "doc_type", "year", "summary")
+        ):
+            byline = " · ".join(
+                str(x) for x in (item.main_author, item.get_doc_type_display(), item.year) if x
+            )
+            found[f"item:{item.pk}"] = (
+                item.title,
+                reverse("search:item", args=[item.record_id]),
+                {"summary": Truncator(item.summary).words(30), "byline": byline},
+            )
     if ids.get(FeedKind.POST):
         for post in (
             Post.objects.published()
             .filter(pk__in=ids[FeedKind.POST])
             .select_related("author", "community")
+            .only(
+                "community_id",
+                "body",
+                "published_at",
+                "created_at",
+                "community__title",
+                "author__display_name",
+                "author__first_name",
+                "author__last_name",
+                "author__email",
+            )
         ):
-            by_key[f"post:{post.pk}"] = post
+            found[f"post:{post.pk}"] = (
+                post.community.title,
+                post.get_absolute_url(),
+                {
+                    "summary": plain_excerpt(post.body, 280),
+                    "when": post.published_at or post.created_at,
+                    "byline": post.author.public_name,
+                },
+            )
 
     cards: dict[str, FeedCard] = {}
     for entry in entries:
-        obj = by_key.get(entry.key)
-        if obj is None:
-            continue
-        if entry.kind == FeedKind.ANNOUNCEMENT:
-            card = FeedCard(
-                entry,
-                obj.title,
-                obj.get_url(request),
-                summary=obj.intro,
-                when=obj.first_published_at,
-            )
-        elif entry.kind == FeedKind.EVENT:
-            where = obj.branch.name + (f" ({obj.room})" if obj.room else "")
-            card = FeedCard(
-                entry,
-                obj.title,
-                obj.get_url(request),
-                summary=_excerpt(obj.description),
-                when=obj.start,
-                where=where,
-            )
-        elif entry.kind == FeedKind.RECOMMENDATION:
-            card = FeedCard(
-                entry,
-                obj.title,
-                obj.get_url(request),
-                summary=obj.intro,
-                where=obj.branch.name if obj.branch_id else "",
-            )
-        elif entry.kind == FeedKind.ITEM:
-            byline = " · ".join(
-                str(x) for x in (obj.main_author, obj.get_doc_type_display(), obj.year) if x
-            )
-            card = FeedCard(
-                entry,
-                obj.title,
-                reverse("search:item", args=[obj.record_id]),
-                summary=Truncator(obj.summary).words(30),
-                byline=byline,
-            )
-        else:
-            card = FeedCard(
-                entry,
-                obj.community.title,
-                obj.get_absolute_url(),
-                summary=plain_excerpt(obj.body, 280),
-                when=obj.published_at or obj.created_at,
-                byline=obj.author.public_name,
-            )
-        card.obj = obj
-        cards[entry.key] = card
+        values = found.get(entry.key)
+        if values is not None:
+            title, url, extra = values
+            cards[entry.key] = FeedCard(entry, title, url, **extra)
     return cards
 
 

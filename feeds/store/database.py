@@ -9,13 +9,16 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from feeds.models import FeedEntry
+from feeds.models import FeedCount, FeedEntry
 from feeds.store.base import FeedStore, Position, StoredEntry
 
 BATCH = 2000
 UPSERT_BATCH = 500  # rows per INSERT (8 parameters each: under SQLite's and psycopg's limits)
 UNNEST_BATCH = 10000  # rows per INSERT … SELECT FROM unnest (PostgreSQL)
-TRIM_BATCH = 900
+TRIM_BATCH = 900  # member ids per IN (…) list (SQLite)
+TRIM_PER_WRITE = 500  # members trimmed by one write at most: the most over first, the rest
+# next time they are written to (a synchronised audience never stalls one fan-out)
+COUNT_BATCH = 5000  # (member, added) pairs per counter upsert (2 parameters each)
 
 _TABLE = FeedEntry._meta.db_table
 _COLUMNS = (
@@ -43,13 +46,35 @@ _UPSERT_UNNEST = (
     "reason = excluded.reason, interest_id = excluded.interest_id, "
     "community_id = excluded.community_id"
 )
-_OVER_ANY = (
-    f"SELECT member_id FROM {_TABLE} WHERE member_id = ANY(%s::bigint[]) "
-    "GROUP BY member_id HAVING COUNT(*) > %s"
+_COUNTS = FeedCount._meta.db_table
+# Counters: add what was written, get the new bounds back (one statement per batch).
+_COUNT_UP = (
+    f"INSERT INTO {_COUNTS} (member_id, entries) VALUES %s "
+    f"ON CONFLICT (member_id) DO UPDATE SET entries = {_COUNTS}.entries + excluded.entries "
+    "RETURNING member_id, entries"
 )
-_OVER = (
-    f"SELECT member_id FROM {_TABLE} WHERE member_id IN (%s) "
-    "GROUP BY member_id HAVING COUNT(*) > %%s"
+_COUNT_UP_UNNEST = (
+    f"INSERT INTO {_COUNTS} (member_id, entries) "
+    "SELECT * FROM unnest(%s::bigint[], %s::integer[]) "
+    f"ON CONFLICT (member_id) DO UPDATE SET entries = {_COUNTS}.entries + excluded.entries "
+    "RETURNING member_id, entries"
+)
+# Trims: everything below the cap goes, for a set of members at once ({members}: "IN (…)"
+# on SQLite, "= ANY(%s)" on PostgreSQL), then the counters are set to the exact count.
+_TRIM = (
+    f"DELETE FROM {_TABLE} WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER "
+    "(PARTITION BY member_id ORDER BY score DESC, id DESC) AS rank "
+    f"FROM {_TABLE} WHERE member_id {{members}}) ranked WHERE rank > %s)"
+)
+_RECOUNT = (
+    f"INSERT INTO {_COUNTS} (member_id, entries) SELECT member_id, COUNT(*) FROM {_TABLE} "
+    "WHERE member_id {members} GROUP BY member_id "
+    "ON CONFLICT (member_id) DO UPDATE SET entries = excluded.entries"
+)
+_RECOUNT_ALL = (
+    f"INSERT INTO {_COUNTS} (member_id, entries) SELECT member_id, COUNT(*) FROM {_TABLE} "
+    "WHERE true GROUP BY member_id "
+    "ON CONFLICT (member_id) DO UPDATE SET entries = excluded.entries"
 )
 
 
@@ -72,12 +97,22 @@ def _below(position: Position) -> Q:
 
 
 class DatabaseFeedStore(FeedStore):
+    """The cap is kept off the hot path: every write adds to the members' `FeedCount`
+    (an upper bound, returned by the same upsert), and only the members whose bound passes
+    ``max_entries + slack`` are trimmed, together, back to ``max_entries``. With the default
+    10 % slack a member is trimmed once every ~80 fan-outs instead of being counted on each."""
+
     name = "database"
+
+    def __init__(self, max_entries: int) -> None:
+        super().__init__(max_entries)
+        self.slack = max_entries // 10
 
     def add_many(self, entries: Iterable[tuple[int, StoredEntry]]) -> int:
         """One multi-row ``INSERT … ON CONFLICT DO UPDATE`` per `BATCH` rows (SQLite and
-        PostgreSQL), then the cap; a fan-out to thousands of members is a handful of
-        statements. Within one call the last entry for a (member, content) wins."""
+        PostgreSQL), then the counters and the trims they call for; a fan-out to thousands
+        of members is a handful of statements. Within one call the last entry for a
+        (member, content) wins."""
         ops = connection.ops
         now = timezone.now()
         adapted: dict[datetime, object] = {}  # a fan-out writes one date thousands of times
@@ -116,8 +151,68 @@ class DatabaseFeedStore(FeedStore):
                     cursor.execute(
                         _UPSERT % placeholders, [value for row in chunk for value in row]
                     )
-        self.trim({row[0] for row in values})
+            added: dict[int, int] = {}
+            for row in values:
+                added[row[0]] = added.get(row[0], 0) + 1
+            over = self._count_up(cursor, added)
+            if over:
+                self._trim(cursor, over)
         return len(values)
+
+    def _count_up(self, cursor, added: dict[int, int]) -> list[int]:
+        """Add `added` (member → rows written) to the counters; the members now over the
+        cap plus the slack (`TRIM_PER_WRITE` at most, the most over first)."""
+        limit = self.max_entries + self.slack
+        pairs = sorted(added.items())  # one lock order for concurrent fan-outs (PostgreSQL)
+        over: list[tuple[int, int]] = []
+        if connection.vendor == "postgresql":
+            for start in range(0, len(pairs), UNNEST_BATCH):
+                chunk = pairs[start : start + UNNEST_BATCH]
+                cursor.execute(_COUNT_UP_UNNEST, [list(c) for c in zip(*chunk, strict=True)])
+                over += [(bound, member) for member, bound in cursor.fetchall() if bound > limit]
+        else:
+            for start in range(0, len(pairs), COUNT_BATCH):
+                chunk = pairs[start : start + COUNT_BATCH]
+                cursor.execute(
+                    _COUNT_UP % ", ".join(["(%s, %s)"] * len(chunk)),
+                    [value for pair in chunk for value in pair],
+                )
+                over += [(bound, member) for member, bound in cursor.fetchall() if bound > limit]
+        over.sort(reverse=True)
+        return [member for _, member in over[:TRIM_PER_WRITE]]
+
+    def _trim(self, cursor, member_ids: list[int]) -> int:
+        """Cut these members' feeds down to `max_entries` (lowest scores go) and set their
+        counters to the exact count. A couple of statements per batch of members."""
+        removed = 0
+        if connection.vendor == "postgresql":
+            batches = [(" = ANY(%s::bigint[])", [member_ids])]
+        else:
+            batches = [
+                (f" IN ({', '.join(['%s'] * len(chunk))})", chunk)
+                for chunk in (
+                    member_ids[start : start + TRIM_BATCH]
+                    for start in range(0, len(member_ids), TRIM_BATCH)
+                )
+            ]
+        for members, params in batches:
+            cursor.execute(_TRIM.format(members=members), [*params, self.max_entries])
+            removed += max(cursor.rowcount, 0)
+            cursor.execute(_RECOUNT.format(members=members), params)
+        return removed
+
+    def recount(self, member_ids: Iterable[int] | None = None) -> None:
+        """Set the counters to the exact number of entries (every member, or these)."""
+        with connection.cursor() as cursor:
+            if member_ids is None:
+                cursor.execute(_RECOUNT_ALL)
+                return
+            member_ids = list(member_ids)
+            for start in range(0, len(member_ids), TRIM_BATCH):
+                chunk = member_ids[start : start + TRIM_BATCH]
+                cursor.execute(
+                    _RECOUNT.format(members=f" IN ({', '.join(['%s'] * len(chunk))})"), chunk
+                )
 
     def _add_many_orm(self, rows) -> int:
         objects = [
@@ -139,7 +234,7 @@ class DatabaseFeedStore(FeedStore):
             unique_fields=["member", "kind", "object_id"],
             update_fields=["score", "reason", "interest_id", "community_id"],
         )
-        self.trim({row.member_id for row in objects})
+        self.trim({row.member_id for row in objects})  # no counters here: exact trim
         return len(objects)
 
     def remove_content(
@@ -166,6 +261,7 @@ class DatabaseFeedStore(FeedStore):
         with transaction.atomic():
             with connection.cursor() as cursor:  # no cascade, no signal: skip the collector
                 cursor.execute(f"DELETE FROM {_TABLE} WHERE member_id = %s", [member_id])
+                cursor.execute(f"DELETE FROM {_COUNTS} WHERE member_id = %s", [member_id])
             return self.add_many((member_id, e) for e in entries)
 
     def sink(
@@ -186,33 +282,31 @@ class DatabaseFeedStore(FeedStore):
         return touched
 
     def trim(self, member_ids: Iterable[int]) -> int:
-        member_ids = list(member_ids)
-        over: list[int] = []
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql" and member_ids:
-                cursor.execute(_OVER_ANY, [member_ids, self.max_entries])  # one array
-                over += [row[0] for row in cursor.fetchall()]
-            else:
-                for start in range(0, len(member_ids), TRIM_BATCH):
-                    chunk = member_ids[start : start + TRIM_BATCH]
-                    placeholders = ", ".join(["%s"] * len(chunk))
-                    cursor.execute(_OVER % placeholders, [*chunk, self.max_entries])
-                    over += [row[0] for row in cursor.fetchall()]
-        removed = 0
-        for member_id in over:
-            extra = list(
-                FeedEntry.objects.filter(member_id=member_id)
-                .order_by("-score", "-pk")
-                .values_list("pk", flat=True)[self.max_entries :]
+        """Exactly `max_entries` at most for these members (no slack); the counters spare
+        the members known to be under the cap."""
+        member_ids = list(dict.fromkeys(member_ids))
+        if not member_ids:
+            return 0
+        under: set[int] = set()
+        for start in range(0, len(member_ids), BATCH):
+            under.update(
+                FeedCount.objects.filter(
+                    member_id__in=member_ids[start : start + BATCH],
+                    entries__lte=self.max_entries,
+                ).values_list("member_id", flat=True)
             )
-            removed += FeedEntry.objects.filter(pk__in=extra).delete()[0]
-        return removed
+        over = [m for m in member_ids if m not in under]
+        if not over:
+            return 0
+        with connection.cursor() as cursor:
+            return self._trim(cursor, over)
 
     def clear(self, member_id: int | None = None) -> None:
-        rows = FeedEntry.objects.all()
+        rows, counts = FeedEntry.objects.all(), FeedCount.objects.all()
         if member_id is not None:
-            rows = rows.filter(member_id=member_id)
+            rows, counts = rows.filter(member_id=member_id), counts.filter(member_id=member_id)
         rows.delete()
+        counts.delete()
 
     def page(self, member_id: int, *, before: Position | None, limit: int) -> list[StoredEntry]:
         rows = FeedEntry.objects.filter(member_id=member_id)

@@ -1,9 +1,13 @@
 """Feed blocks for other packages' templates (templates may use them; Python never imports
 feeds from below). ``{% load feed_tags %}`` then ``{% community_feed page %}``."""
 
-from django import template
+from datetime import datetime
+from functools import lru_cache
 
-from feeds.entry_links import open_url
+from django import template
+from django.template.defaultfilters import date
+from django.utils.translation import get_language
+
 from feeds.feed import community_sample
 
 register = template.Library()
@@ -22,7 +26,17 @@ def community_feed(context, community, limit: int = 8) -> dict:
     }
 
 
-@register.filter
-def feed_open_url(card) -> str:
-    """The card's link through the counted "feed entry opened" click-through."""
-    return open_url(card.kind, card.entry.object_id, card.url)
+@register.filter(expects_localtime=True, is_safe=False)
+def card_date(value, arg=None):
+    """Django's ``date`` filter, remembered: the cards of a feed page show the same few
+    dates to every member (the result depends on the instant, its time zone, the format
+    and the language, all in the key)."""
+    if value in (None, ""):
+        return ""
+    offset = value.utcoffset() if isinstance(value, datetime) else None
+    return _card_date(value, offset, str(getattr(value, "tzinfo", "")), arg, get_language())
+
+
+@lru_cache(maxsize=4096)
+def _card_date(value, offset, tzname, arg, language) -> str:
+    return date(value, arg)

@@ -28,6 +28,8 @@ Prints a table and writes var/bench/feed-<vendor>[-redis].json.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import random
 import statistics
 import sys
@@ -72,6 +74,13 @@ def parse_args(argv):
     parser.add_argument("--interactions", type=int, default=200_000)
     parser.add_argument("--sample", type=int, default=100, help="Members whose page is timed.")
     parser.add_argument("--fanout-members", type=int, default=10_000)
+    parser.add_argument(
+        "--fill-feeds",
+        type=int,
+        default=None,
+        help="Entries already in each fan-out member's feed before the fan-out (default: "
+        "FEED_MAX_ENTRIES plus 0–10 %%, the steady state of a capped store; 0: empty).",
+    )
     parser.add_argument("--page-sizes", default="10,40", help="Two FEED_PAGE_SIZE values.")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--output-dir", default=str(OUTPUT_DIR))
@@ -194,6 +203,7 @@ def fan_out(args) -> dict:
         (FollowedInterest(user_id=pk, interest=interest) for pk in ids), batch_size=2000
     )
     User.objects.filter(pk__in=ids).update(last_login=timezone.now())  # active members
+    filled = fill_feeds(ids, args)
     analyze()
 
     dummy = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
@@ -233,7 +243,94 @@ def fan_out(args) -> dict:
         "pushed_members": pushed.get("members", 0),
         "total_seconds": round(total, 3),
         "target_seconds": TARGETS["fanout_seconds"],
+        **filled,
     }
+
+
+def fill_feeds(member_ids: list[int], args) -> dict:
+    """Bring the fan-out members' feeds to their steady state before the timed fan-out: a
+    capped store holds between FEED_MAX_ENTRIES and the cap plus its slack (10 %) for every
+    active member, so the fan-out writes into full feeds and trims those over the slack,
+    as on a site that has been running for a while (an empty store would flatter it)."""
+    from django.conf import settings
+
+    from cms.models import CatalogueItem
+    from feeds.models import FeedKind
+    from feeds.store import StoredEntry, get_store
+
+    cap = settings.FEED_MAX_ENTRIES
+    low = cap if args.fill_feeds is None else args.fill_feeds
+    high = cap + cap // 10 if args.fill_feeds is None else args.fill_feeds
+    if high <= 0:
+        return {"feeds_filled_to": [0, 0], "fill_seconds": 0.0}
+    print(f"  filling {len(member_ids)} feeds with {low}–{high} entries each…", flush=True)
+    rng = random.Random(args.seed)
+    item_ids = list(CatalogueItem.objects.values_list("pk", flat=True))
+    store = get_store()
+    started = time.perf_counter()
+
+    def entries():
+        for member_id in member_ids:
+            count = min(rng.randint(low, high), len(item_ids))
+            for position, object_id in enumerate(rng.sample(item_ids, count)):
+                yield member_id, object_id, position / count
+
+    if store.name == "database":
+        from feeds.models import FeedEntry
+
+        for start in range(0, len(member_ids), 1000):  # what the sampled members had
+            FeedEntry.objects.filter(member_id__in=member_ids[start : start + 1000]).delete()
+        _insert_feed_rows(entries())
+        store.recount(member_ids)
+    else:
+        batch: list[tuple[int, StoredEntry]] = []
+        for member_id, object_id, score in entries():
+            batch.append((member_id, StoredEntry(FeedKind.ITEM, object_id, score=score)))
+            if len(batch) >= 50_000:
+                store.add_many(batch)
+                batch = []
+        store.add_many(batch)
+    return {"feeds_filled_to": [low, high], "fill_seconds": round(time.perf_counter() - started, 1)}
+
+
+def _insert_feed_rows(rows) -> None:
+    """Plain inserts of fresh rows into the database store's table (COPY on PostgreSQL),
+    much faster than the store's upserts for millions of rows; the counters are recounted
+    afterwards. Only for filling empty feeds."""
+    from itertools import islice
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from feeds.models import FeedEntry, FeedKind
+
+    table = connection.ops.quote_name(FeedEntry._meta.db_table)
+    columns = "member_id, kind, object_id, score, reason, created_at"
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for member_id, object_id, score in rows:
+                    copy.write_row((member_id, FeedKind.ITEM, object_id, score, "", now))
+            return
+        created = connection.ops.adapt_datetimefield_value(now)
+        sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, '', %s)"
+        rows = iter(rows)
+        while chunk := list(islice(rows, 100_000)):
+            cursor.executemany(sql, [(m, FeedKind.ITEM, o, sc, created) for m, o, sc in chunk])
+
+
+@contextlib.contextmanager
+def _redis_feeds_removed():
+    from django.conf import settings
+
+    try:
+        yield
+    finally:
+        if settings.REDIS_URL:
+            from feeds.store import get_store
+
+            get_store().clear()
 
 
 def main(argv=None) -> int:
@@ -241,10 +338,14 @@ def main(argv=None) -> int:
     sizes = [int(size) for size in args.page_sizes.split(",")][:2]
     setup_django()
     from django.conf import settings
+    from django.test.utils import override_settings
 
     output_dir = Path(args.output_dir)
     redis = bool(settings.REDIS_URL)
-    with throwaway_database("feed", output_dir) as vendor:
+    # Redis feeds of the throwaway members live under a prefix of their own, removed at the
+    # end like the throwaway database (never another run's or a site's feeds).
+    own_prefix = override_settings(FEED_REDIS_PREFIX=f"bench:feed:{os.getpid()}")
+    with own_prefix, throwaway_database("feed", output_dir) as vendor, _redis_feeds_removed():
         print(
             f"Generating the dataset: {args.members} members, {args.items} items, "
             f"{args.events} events, {args.announcements} announcements, "
@@ -333,7 +434,8 @@ def main(argv=None) -> int:
             f"fan-out to {fan['audience']} members (s)",
             f"{fan['total_seconds']:.2f}",
             f"≤ {TARGETS['fanout_seconds']:g} s; write {fan['write_seconds']:.2f} s, "
-            f"commit + push {fan['commit_and_push_seconds']:.2f} s ({store})",
+            f"commit + push {fan['commit_and_push_seconds']:.2f} s ({store}; feeds held "
+            f"{fan['feeds_filled_to'][0]}–{fan['feeds_filled_to'][1]} entries)",
         ),
     ]
     print_table(

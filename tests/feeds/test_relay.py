@@ -175,3 +175,36 @@ def test_with_redis_pushes_go_straight_to_the_layer_without_outbox():
         assert async_to_sync(layer.receive)(channel)["payload"] == {"type": "feed.new", "count": 3}
         assert not PushOutbox.objects.exists()
         async_to_sync(layer.group_discard)(member_group(42), channel)
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason="Redis not reachable")
+@pytest.mark.django_db
+def test_with_redis_only_groups_someone_listens_to_are_sent_to():
+    redis_layers = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}]},
+        }
+    }
+    with override_settings(CHANNEL_LAYERS=redis_layers):
+        layer = get_channel_layer()
+        channels = [async_to_sync(layer.new_channel)() for _ in range(2)]
+        async_to_sync(layer.group_add)(member_group(7), channels[0])
+        async_to_sync(layer.group_add)(member_group(9), channels[1])
+        groups = [member_group(pk) for pk in range(1, 2001)]
+
+        kept = async_to_sync(relay.listened_groups)(layer, groups)
+
+        assert kept == [member_group(7), member_group(9)]
+        async_to_sync(layer.group_discard)(member_group(9), channels[1])
+        assert async_to_sync(relay.listened_groups)(layer, groups) == [member_group(7)]
+        async_to_sync(layer.group_discard)(member_group(7), channels[0])
+
+
+def test_without_a_redis_layer_or_when_redis_fails_every_group_is_kept():
+    groups = [member_group(pk) for pk in range(1, 4)]
+    assert async_to_sync(relay.listened_groups)(InMemoryChannelLayer(), groups) == groups
+    from channels_redis.core import RedisChannelLayer
+
+    unreachable = RedisChannelLayer(hosts=[{"address": "redis://127.0.0.1:1/0"}])
+    assert async_to_sync(relay.listened_groups)(unreachable, groups) == groups
