@@ -266,15 +266,20 @@ def analyze_for_index(text: str | None, vocabulary: set[str]) -> str:
     return " ".join(out)
 
 
+@lru_cache(maxsize=300_000)
+def _vocabulary_word(raw: str) -> str:
+    """The folded form of a lower-case word, "" for a stop word (before or after folding)."""
+    if raw in STOP_WORDS:
+        return ""
+    word = raw if raw.isascii() else fold(raw)
+    return "" if word in STOP_WORDS else word
+
+
 def add_vocabulary(text: str | None, vocabulary: set[str]) -> None:
     """Add the folded words of `text` (stop words left out) to `vocabulary`, as
     analyze_for_index does, without stemming (when the database analyses the text itself)."""
-    for raw in set(_WORD.findall((text or "").lower())):
-        if raw in STOP_WORDS:
-            continue
-        word = raw if raw.isascii() else fold(raw)
-        if word and word not in STOP_WORDS:
-            vocabulary.add(word)
+    vocabulary.update(map(_vocabulary_word, set(_WORD.findall((text or "").lower()))))
+    vocabulary.discard("")
 
 
 def variants(word: str) -> list[str]:

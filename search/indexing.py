@@ -12,10 +12,11 @@ are removed. Nothing is indexed for a transaction that rolls back.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
-from django.db import transaction
+from django.db import connection, connections, transaction
 
 from .backends import get_backend
 from .documents import KINDS, interest_suggestions
@@ -106,13 +107,66 @@ def total_to_index(kinds: Iterable[str] | None = None) -> int:
 
 
 def rebuild(progress: Callable[[int], None] | None = None, batch_size: int = 1000) -> int:
-    """Rebuild the whole index from the database; returns the number of documents."""
+    """Rebuild the whole index from the database; returns the number of documents.
+
+    On PostgreSQL, outside any transaction (the command, not a test), the documents are
+    built one batch ahead in a thread with its own connection: building a batch (Python)
+    and writing the previous one (the database computing tsvectors and index entries) then
+    overlap. Inside a transaction they are built in line (another connection would not see
+    its uncommitted rows)."""
 
     def batches():
         for kind in sorted(KINDS.values(), key=lambda k: k.position):
             for objects in kind.iter_batches(batch_size):
                 yield kind.documents(objects)
 
+    documents = batches()
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        documents = read_ahead(documents)
     return get_backend().rebuild(
-        batches(), progress=progress, extra_suggestions=interest_suggestions()
+        documents, progress=progress, extra_suggestions=interest_suggestions()
     )
+
+
+_DONE = object()
+
+
+def read_ahead(items: Iterator, depth: int = 2) -> Iterator:
+    """The items of `items`, produced up to `depth` ahead by a thread (which closes its own
+    database connections when done). Its exceptions are raised here; stopping early stops it."""
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                buffer.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # handed to the consumer
+            put(exc)
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    worker = threading.Thread(target=produce, name="search-rebuild-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()

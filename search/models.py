@@ -32,7 +32,9 @@ class SearchEntry(models.Model):
     available = models.BooleanField(default=False)
     boost = models.FloatField(default=1.0)
     # the ids of SearchEntryBranch / SearchEntryInterest again, space-separated, so that
-    # PostgreSQL counts facets from the matched rows alone (unnest), without joins
+    # PostgreSQL counts facets from the matched rows alone (unnest), without joins; on
+    # PostgreSQL they are the only copy (GIN indexes over string_to_array(…), migration 0005,
+    # make the médiathèque and interest filters index conditions)
     branch_ids = models.TextField(blank=True)
     available_branch_ids = models.TextField(blank=True)
     interest_ids = models.TextField(blank=True)
@@ -54,7 +56,8 @@ class SearchEntry(models.Model):
 
 class SearchEntryBranch(models.Model):
     """A branch an entry belongs to: holding branch of an item (available: a copy is on the
-    shelf there), branch of an event, target branch of an announcement or a community."""
+    shelf there), branch of an event, target branch of an announcement or a community.
+    SQLite and other databases only: PostgreSQL reads the entry's id lists instead."""
 
     entry = models.ForeignKey(SearchEntry, on_delete=models.CASCADE, related_name="+")
     branch_id = models.BigIntegerField()
@@ -70,7 +73,8 @@ class SearchEntryBranch(models.Model):
 
 
 class SearchEntryInterest(models.Model):
-    """An interest of an entry (and the parent of each, so "Imaginaire" finds "Fantasy")."""
+    """An interest of an entry (and the parent of each, so "Imaginaire" finds "Fantasy").
+    SQLite and other databases only: PostgreSQL reads the entry's id lists instead."""
 
     entry = models.ForeignKey(SearchEntry, on_delete=models.CASCADE, related_name="+")
     interest_id = models.BigIntegerField()

@@ -206,6 +206,9 @@ class BackendResult:
     relaxed: bool = False  # no hit had every word: hits have some of them
     # total and counts estimated from a sample (a very broad query on a large index)
     approximate: bool = False
+    # labels the backend already has: facet → value → label (None: no such value), for
+    # the médiathèques and interests; label_facets looks up the others
+    labels: dict[str, dict[str, str | None]] | None = None
 
 
 @dataclass
@@ -290,7 +293,7 @@ class SearchBackend:
             page_size=page_size,
             total=result.total,
             hits=page_hits,
-            facets=self._label_facets(result.counts, filters),
+            facets=self._label_facets(result.counts, filters, result.labels),
             relaxed=result.relaxed,
             approximate=result.approximate,
             personalised=not profile.is_neutral,
@@ -329,6 +332,9 @@ class SearchBackend:
 
     def replace_interest_suggestions(self, suggestions) -> None:
         raise NotImplementedError
+
+    def after_rebuild(self) -> None:
+        """Maintenance once a rebuild is committed (`search_index --rebuild`); none by default."""
 
     def count(self) -> int:
         raise NotImplementedError
@@ -390,8 +396,13 @@ class SearchBackend:
                 out.append(hit)
         return out
 
-    def _label_facets(self, counts: dict[str, dict[str, int]], filters: Filters) -> list[Facet]:
-        return label_facets(counts, filters)
+    def _label_facets(
+        self,
+        counts: dict[str, dict[str, int]],
+        filters: Filters,
+        labels: dict[str, dict[str, str | None]] | None = None,
+    ) -> list[Facet]:
+        return label_facets(counts, filters, labels)
 
 
 def _visible_to(hits: list[Hit], user) -> list[Hit]:
@@ -417,11 +428,11 @@ def _title_keys(query: ParsedQuery) -> set[str]:
 
 
 def _load(kind: str, ids: list[int]) -> list:
-    from cms.models import CatalogueItem, EventPage
+    from cms.models import EventPage
     from cms.templatetags.library_tags import prefetch_catalogue_items
 
     if kind == "catalogue":
-        items = list(CatalogueItem.objects.filter(pk__in=ids, withdrawn=False))
+        items = _load_catalogue_items(ids)
         prefetch_catalogue_items(items)
         return items
     if kind not in KINDS:
@@ -440,28 +451,88 @@ def _load(kind: str, ids: list[int]) -> list:
     return list(qs)
 
 
-def label_facets(counts: dict[str, dict[str, int]], filters: Filters) -> list[Facet]:
-    """Facets in display order with their labels; selected values are always listed."""
-    from cms.models import Audience, Branch, DocumentType, Interest
+_item_statements: dict[str, tuple] = {}  # database alias → (item rows, holding rows, SQL)
+
+
+def _load_catalogue_items(ids: list[int]) -> list:
+    """``CatalogueItem.objects.filter(pk__in=ids, withdrawn=False)`` (in no particular order)
+    with their holdings and branches prefetched, from one plain SQL statement: for a page of
+    hits, building the ORM queries cost more than running them."""
+    from django.db import connections, router
+
+    from cms.models import CatalogueItem
+    from cms.templatetags.library_tags import HoldingRows, ModelRows
+
+    if not ids:
+        return []
+    db = router.db_for_read(CatalogueItem)
+    connection = connections[db]
+    cached = _item_statements.get(db)
+    if cached is None:
+        loader = ModelRows(CatalogueItem, "c", connection)
+        holdings = HoldingRows.for_connection(connection)
+        quote = connection.ops.quote_name
+        meta = CatalogueItem._meta
+        pk = f"c.{quote(meta.pk.column)}"
+        sql = (
+            f"SELECT {loader.sql}, {holdings.columns} FROM {quote(meta.db_table)} c "
+            f"LEFT JOIN {holdings.table} h ON {holdings.item_column} = {pk} "
+            f"{holdings.branch_join} "
+            f"WHERE {pk} IN ({{marks}}) AND c.{quote(meta.get_field('withdrawn').column)} = %s "
+            f"ORDER BY {holdings.order}"
+        )
+        cached = _item_statements[db] = (loader, holdings, sql)
+    loader, holdings, sql = cached
+    key = loader.names.index(CatalogueItem._meta.pk.attname)
+    items: dict = {}
+    ids = list(dict.fromkeys(ids))
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            cursor.execute(sql.format(marks=", ".join(["%s"] * len(chunk))), [*chunk, False])
+            rows = cursor.fetchall()
+            found = {}
+            for row in rows:
+                if row[key] not in found:
+                    found[row[key]] = loader.load(db, row[: loader.width], connection)
+            holdings.attach(list(found.values()), rows, loader.width, db, connection)
+            items.update(found)
+    return list(items.values())
+
+
+def label_facets(
+    counts: dict[str, dict[str, int]],
+    filters: Filters,
+    known_labels: dict[str, dict[str, str | None]] | None = None,
+) -> list[Facet]:
+    """Facets in display order with their labels; selected values are always listed.
+    `known_labels`: médiathèque and interest labels the backend already read (facet → value
+    → label, None for no such row); the others are read in one statement."""
+    from cms.models import Audience, DocumentType
 
     facets: list[Facet] = []
+    known = known_labels or {}
+    names_by_id = _branch_and_interest_names(
+        *(
+            [
+                int(v)
+                for v in [*(counts.get(name) or {}), *(filters.values(name) or ())]
+                if str(v).isdigit() and str(v) not in known.get(name, {})
+            ]
+            for name in ("branch", "interest")
+        )
+    )
+    for name in ("branch", "interest"):
+        names_by_id[name].update(
+            (value, label) for value, label in known.get(name, {}).items() if label is not None
+        )
     labels: dict[str, Callable[[list[str]], dict[str, str]]] = {
         "kind": lambda values: {k: str(KINDS[k].label_plural) for k in values if k in KINDS},
         "doc_type": lambda values: {
             k: str(DocumentType(k).label).capitalize() for k in values if k in DocumentType.values
         },
-        "interest": lambda values: {
-            str(i.pk): i.label
-            for i in Interest.objects.filter(
-                pk__in=[int(v) for v in values if v.isdigit()]
-            ).select_related("parent")
-        },
-        "branch": lambda values: {
-            str(pk): name
-            for pk, name in Branch.objects.filter(
-                pk__in=[int(v) for v in values if v.isdigit()]
-            ).values_list("pk", "name")
-        },
+        "interest": lambda values: names_by_id["interest"],
+        "branch": lambda values: names_by_id["branch"],
         "available": lambda values: {"1": _("Available now")},
         "audience": lambda values: {
             k: str(Audience(k).label).capitalize() for k in values if k in Audience.values
@@ -504,6 +575,46 @@ def label_facets(counts: dict[str, dict[str, int]], filters: Filters) -> list[Fa
             values.sort(key=lambda v: (-v.count, v.label))
         facets.append(Facet(name, titles[name], param, values))
     return facets
+
+
+def _branch_and_interest_names(
+    branch_ids: list[int], interest_ids: list[int]
+) -> dict[str, dict[str, str]]:
+    """{"branch": {id: name}, "interest": {id: "Parent › Name" (Interest.label)}} of the given
+    ids, in one statement (none when there is no id)."""
+    from django.db import connections, router
+
+    from cms.models import Branch, Interest
+
+    out: dict[str, dict[str, str]] = {"branch": {}, "interest": {}}
+    branch_ids, interest_ids = sorted(set(branch_ids)), sorted(set(interest_ids))
+    if not branch_ids and not interest_ids:
+        return out
+    connection = connections[router.db_for_read(Branch)]
+    quote = connection.ops.quote_name
+    branches, interests = Branch._meta, Interest._meta
+    parts, params = [], []
+    if branch_ids:
+        parts.append(
+            f"SELECT 'branch', b.{quote(branches.pk.column)}, b.{quote('name')}, NULL "
+            f"FROM {quote(branches.db_table)} b "
+            f"WHERE b.{quote(branches.pk.column)} IN ({', '.join(['%s'] * len(branch_ids))})"
+        )
+        params += branch_ids
+    if interest_ids:
+        parent = quote(interests.get_field("parent").column)
+        parts.append(
+            f"SELECT 'interest', i.{quote(interests.pk.column)}, i.{quote('name')}, p.{quote('name')} "
+            f"FROM {quote(interests.db_table)} i LEFT JOIN {quote(interests.db_table)} p "
+            f"ON p.{quote(interests.pk.column)} = i.{parent} "
+            f"WHERE i.{quote(interests.pk.column)} IN ({', '.join(['%s'] * len(interest_ids))})"
+        )
+        params += interest_ids
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for facet, pk, name, parent_name in cursor.fetchall():
+            out[facet][str(pk)] = f"{parent_name} › {name}" if parent_name else name
+    return out
 
 
 LANGUAGES = {

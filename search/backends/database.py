@@ -8,9 +8,17 @@
   correction with pg_trgm ``similarity`` over the vocabulary (GIN trigram index).
 * Any other database: ``LIKE`` matching (works, slowly; no ranking).
 
-Every query is one statement for the hits and one for the facet counts (a materialised CTE
-of the matching ids grouped by each facet), plus one per facet with an active filter
-(its counts ignore its own filter, so that values can be combined).
+SQLite and other databases: every query is one statement for the hits and one for the facet
+counts (a materialised CTE of the matching ids grouped by each facet), plus one per facet
+with an active filter (its counts ignore its own filter, so that values can be combined).
+
+PostgreSQL (see _search_postgresql): the query's words analysed (and checked against the
+vocabulary for typos) in one statement, then two whatever the filters — the sample counts
+that tell exact from estimated, then every facet count (one materialised CTE per filter set)
+and the page of hits: from the same rows when exact, ranked among candidates when broad.
+Médiathèque and interest filters are conditions on the entries' id lists (GIN indexes,
+migration 0005): the join tables SearchEntryBranch / SearchEntryInterest are not written
+there.
 """
 
 from __future__ import annotations
@@ -135,10 +143,11 @@ class DatabaseBackend(SearchBackend):
         now = timezone.now()
         match = self._match(query)
         if self.vendor == "postgresql":
-            result = self._search_postgresql(query, match, filters, sort, now, offset, limit)
-            if with_details and result.hits and not profile.is_neutral:
-                self._details(result.hits)
-            return result
+            # the hits' branches and interests only for a member's re-ranking
+            details = with_details and not profile.is_neutral
+            return self._search_postgresql(
+                query, match, filters, sort, now, offset, limit, details=details
+            )
         relaxed = False
         counts = self._counts(match, filters, now)
         total = counts.pop("_total", {}).get("", 0)
@@ -163,29 +172,56 @@ class DatabaseBackend(SearchBackend):
         now: dt.datetime,
         offset: int,
         limit: int,
+        *,
+        details: bool = True,
     ) -> BackendResult:
         """Counts and hits with a cost bounded by EXACT_LIMIT, whatever the number of matches.
 
         Visiting every matching row (to count it, to rank it, to add it to the facets) is what
         costs: a word found in 15 % of 100,000 items meant 15,000 rows read, ranked and
         unnested per search. So a first statement counts the matches in the sample (its
-        partial index), up to EXACT_LIMIT / SAMPLE_MODULUS + 1. Up to about EXACT_LIMIT
-        matches, everything is exact. Above, the total and the facet counts are
-        estimated from the 1/SAMPLE_MODULUS sample (flagged `approximate`: the page shows
-        "≈"), and hits are ranked among the entries whose title is the query, the first
+        partial index), up to EXACT_LIMIT / SAMPLE_MODULUS + 1, for the filters and for each
+        facet's own counts (which ignore that facet's filter). Up to about EXACT_LIMIT
+        matches, everything is exact, and the hits are ranked from the same rows as the
+        counts, in the same statement. Above, the total and the facet counts are estimated
+        from the 1/SAMPLE_MODULUS sample (flagged `approximate`: the page shows "≈"), and
+        hits are ranked among the entries whose title is the query, the first
         RANK_CANDIDATES whose title matches and the first RANK_CANDIDATES matching anywhere
         (sort by date stays exact: it needs no ranking).
         """
-        counts, total, approximate = self._pg_counts(match, filters, now)
-        relaxed = False
-        if total == 0 and match.relaxable:
-            match = match.relaxed()
-            counts, total, approximate = self._pg_counts(match, filters, now)
-            relaxed = total > 0
-        hits: list[RawHit] = []
-        if total:
-            candidates = approximate and match.ranked and sort != "date"
-            hits = self._hits(
+        result = self._pg_run(query, match, filters, sort, now, offset, limit, details)
+        if result.total == 0 and match.relaxable:
+            relaxed = self._pg_run(
+                query, match.relaxed(), filters, sort, now, offset, limit, details
+            )
+            if relaxed.total:
+                relaxed.relaxed = True
+                return relaxed
+        return result
+
+    def _pg_run(
+        self,
+        query: ParsedQuery,
+        match: _Match,
+        filters: Filters,
+        sort: str,
+        now: dt.datetime,
+        offset: int,
+        limit: int,
+        details: bool = True,
+    ) -> BackendResult:
+        # the filters, then each active facet without its own filter (its counts)
+        sets: list[tuple[str | None, Filters]] = [(None, filters)]
+        sets += [(facet, filters.without(facet)) for facet in filters.active()]
+        broad = self._pg_broad(match, [f for _, f in sets], now)
+        sample = broad[0]  # the others match more entries: broad too
+        specs = [
+            (f, None if facet is None else [facet], sample or is_broad)
+            for (facet, f), is_broad in zip(sets, broad, strict=True)
+        ]
+        if sample:  # the page ranked among candidates (see _hits), in the same statement
+            candidates = match.ranked and sort != "date"
+            page = self._hits_statement(
                 match,
                 filters,
                 sort,
@@ -194,33 +230,24 @@ class DatabaseBackend(SearchBackend):
                 limit,
                 candidates=query.title_key if candidates else None,
             )
-        return BackendResult(total, hits, offset, counts, relaxed, approximate)
-
-    def _pg_is_broad(self, match: _Match, filters: Filters, now) -> bool:
-        """Whether more than about EXACT_LIMIT entries match, judged on the sample (cheap:
-        its partial index, at most EXACT_LIMIT / SAMPLE_MODULUS + 1 rows read)."""
-        where, params = self._where(filters, now)
-        where.append(f"e.id %% {SAMPLE_MODULUS} = 0")
-        limit = EXACT_LIMIT // SAMPLE_MODULUS
-        sql = (
-            f"SELECT COUNT(*) FROM (SELECT 1 FROM {match.source} "
-            f"WHERE {' AND '.join(match.where + where)} LIMIT %s) s"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, match.params + params + [limit + 1])
-            return cursor.fetchone()[0] > limit
-
-    def _pg_counts(
-        self, match: _Match, filters: Filters, now: dt.datetime
-    ) -> tuple[dict[str, dict[str, int]], int, bool]:
-        sample = self._pg_is_broad(match, filters, now)
-        counts = self._pg_facet_query(match, filters, now, None, sample)
+            order = (
+                "date DESC NULLS LAST, id"
+                if sort == "date" or not match.ranked
+                else "score DESC, date DESC NULLS LAST, id"
+            )
+            by_set, hits, labels = self._pg_facets(
+                match, specs, now, None, (*page, order), details=details
+            )
+        else:
+            by_set, hits, labels = self._pg_facets(
+                match, specs, now, (sort, offset, limit), details=details
+            )
+        counts = by_set[0]
         estimated = set(counts) if sample else set()
-        for facet in filters.active():
-            # a facet's counts ignore its own filter: more entries, maybe a broad set
-            others = filters.without(facet)
-            sampled = sample or self._pg_is_broad(match, others, now)
-            counts.update(self._pg_facet_query(match, others, now, [facet], sampled))
+        for (facet, _f), set_counts, (_, _, sampled) in zip(
+            sets[1:], by_set[1:], specs[1:], strict=True
+        ):
+            counts.update(set_counts)
             if sampled:
                 estimated.add(facet)
         total = counts.pop("_total", {}).get("", 0)
@@ -228,27 +255,74 @@ class DatabaseBackend(SearchBackend):
             total = _estimate(total)
         for facet in estimated - {"_total"}:
             counts[facet] = {v: _estimate(n) for v, n in counts.get(facet, {}).items()}
-        return counts, total, bool(estimated)
+        return BackendResult(
+            total, hits or [], offset, counts, False, bool(estimated), labels=labels
+        )
 
-    def _pg_facet_query(
+    def _pg_broad(self, match: _Match, filter_sets: list[Filters], now) -> list[bool]:
+        """Whether more than about EXACT_LIMIT entries match, for each filter set, judged on
+        the sample (cheap: its partial index, at most EXACT_LIMIT / SAMPLE_MODULUS + 1 rows
+        read each), in one statement. The first set is the strictest: when it is broad, the
+        others are not counted (CASE evaluates their subquery only when needed)."""
+        limit = EXACT_LIMIT // SAMPLE_MODULUS
+        counts: list[tuple[str, list]] = []
+        for n, filters in enumerate(filter_sets):
+            where, params = self._where(filters, now)
+            where.append(match.sample)
+            counts.append(
+                (
+                    f"(SELECT COUNT(*) FROM (SELECT 1 FROM {match.source} "
+                    f"WHERE {' AND '.join(match.where + where)} LIMIT %s) s{n})",
+                    match.params + params + [limit + 1],
+                )
+            )
+        columns, params = ["b.c0"], []
+        for sql, sql_params in counts[1:]:
+            columns.append(f"CASE WHEN b.c0 > %s THEN %s ELSE {sql} END")
+            params += [limit, limit + 1, *sql_params]
+        # MATERIALIZED: the first count once (inlined, each mention would count again)
+        sql = f"WITH b AS MATERIALIZED (SELECT {counts[0][0]} AS c0) SELECT {', '.join(columns)} FROM b"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, counts[0][1] + params)
+            return [count > limit for count in cursor.fetchone()]
+
+    def _pg_facets(
         self,
         match: _Match,
-        filters: Filters,
+        specs: list[tuple[Filters, list[str] | None, bool]],
         now: dt.datetime,
-        groups: list[str] | None,
-        sample: bool,
-    ) -> dict[str, dict[str, int]]:
-        """Facet counts in one pass over the matches: GROUPING SETS for the one-value facets,
-        a set-returning unnest in the select list (no per-row function scan) for branches
-        and interests. With `sample`, over the 1/SAMPLE_MODULUS sample, scaled up."""
-        where, params = self._where(filters, now)
-        if sample:
-            where.append(f"e.id %% {SAMPLE_MODULUS} = 0")
-        if filters.branches:
-            available = "string_to_array(e.available_branch_ids, ' ') && %s::text[]"
-            available_params = [[str(b) for b in filters.branches]]
-        else:
-            available, available_params = "e.available", []
+        hits: tuple[str, int, int] | None,
+        page: tuple[str, list, str] | None = None,
+        *,
+        details: bool = True,
+    ) -> tuple[
+        list[dict[str, dict[str, int]]], list[RawHit] | None, dict[str, dict[str, str | None]]
+    ]:
+        """Facet counts of every filter set in one statement, one pass over the matches of
+        each: GROUPING SETS for the one-value facets, a set-returning unnest in the select
+        list (no per-row function scan) for branches and interests. A spec is (filters,
+        facets wanted or None for all and the total, over the sample). With `hits`
+        (sort, offset, limit), the first set's rows also give the page of hits; with `page`
+        (a statement of _hits_statement, its parameters and its order on the statement's
+        columns), the page of hits comes from it, in the same statement; without `details`,
+        the hits come without their id lists (branches, interests: a member's re-ranking
+        only). Also returns the labels of the médiathèque and interest values counted (None:
+        no such row)."""
+        ctes, cte_params, parts, part_params = [], [], [], []
+        decoders = []
+        # the date orders the hits but is not read back (no timestamp to parse per hit)
+        lists = (
+            "branch_list, available_list, interest_list"
+            if details
+            else "NULL::text, NULL::text, NULL::text"
+        )
+        hit_columns = f"kind, object_id, score, title_key, id, NULL::timestamptz, {lists}"
+        # the hit columns after the first (kind, or a médiathèque or interest label)
+        hit_rest = (
+            ", NULL::bigint, NULL::float8, NULL::text, NULL::bigint, "
+            "NULL::timestamptz, NULL::text, NULL::text, NULL::text"
+        )
+        empty_hit = ", NULL::text" + hit_rest
         year_case = (
             "CASE "
             + " ".join(
@@ -257,63 +331,187 @@ class DatabaseBackend(SearchBackend):
             )
             + " END"
         )
-        branch_column = "available_branch_ids" if filters.available else "branch_ids"
-        cte = (
-            "SELECT e.kind, e.doc_type, e.audience, e.language, "
-            f"{year_case} AS year, CASE WHEN {available} THEN '1' END AS available, "
-            f"e.{branch_column} AS branches, e.interest_ids AS interests "
-            f"FROM {match.source} WHERE {' AND '.join(match.where + where)}"
+        score = match.score if match.ranked else "0"
+        score_params = match.score_params if match.ranked else []
+        # The first set (the filters) is a subset of every other (the filters without one
+        # facet's): when one of them is read at the same scale (both exact or both over the
+        # sample), the first set's rows are picked among its rows in memory instead of
+        # being read from the table again (index and heap) — e.g. "montagne" available at
+        # a médiathèque: the matches at that médiathèque, then those available there.
+        # Words only: filters alone read a covering index of the sample, cheaper than rows.
+        source = next(
+            (
+                n
+                for n, (_, _, sample) in enumerate(specs)
+                if n and sample == specs[0][2] and match.tsquery is not None
+            ),
+            None,
         )
-        cte_params = available_params + match.params + params
-        single = ["kind", "doc_type", "audience", "language", "year", "available"]
-        names = ["_total", *single, "branch", "interest"] if groups is None else groups
-        wanted = [name for name in single if name in names]
-        parts = []
-        if wanted or "_total" in names:
-            sets = ", ".join(f"(m.{name})" for name in wanted)
-            grouping = f"GROUPING({', '.join('m.' + n for n in wanted)})" if wanted else "0"
-            value = f"COALESCE({', '.join('m.' + n for n in wanted)})" if wanted else "''"
-            every = ["()"] if "_total" in names else []  # the grand total: all columns grouped
-            parts.append(
-                f"SELECT {grouping} AS g, CAST({value} AS TEXT), COUNT(*) FROM m "
-                f"GROUP BY GROUPING SETS ({', '.join([sets] * bool(sets) + every)})"
+        ctes_by_set: dict[int, list[tuple[str, list]]] = {}
+        for n, (filters, groups, sample) in enumerate(specs):
+            alias = f"m{n}"
+            where, params = self._where(filters, now)
+            if sample:
+                where.append(match.sample)
+            if filters.branches:
+                available = "string_to_array(e.available_branch_ids, ' ') && %s::text[]"
+                available_params = [[str(b) for b in filters.branches]]
+            else:
+                available, available_params = "e.available", []
+            branch_column = "available_branch_ids" if filters.available else "branch_ids"
+            columns = (
+                f"e.kind, e.doc_type, e.audience, e.language, "
+                f"{year_case} AS year, CASE WHEN {available} THEN '1' END AS available, "
+                f"e.{branch_column} AS branches, e.interest_ids AS interests"
             )
-        for name, column, code in (("branch", "branches", -1), ("interest", "interests", -2)):
-            if name in names:
-                parts.append(
-                    f"SELECT {code}, x.id, COUNT(*) FROM (SELECT unnest(string_to_array("
-                    f"m.{column}, ' ')) AS id FROM m) x GROUP BY x.id"
+            derived = source is not None and n in (0, source)
+            extra, extra_params = "", []
+            if n == 0 and hits is not None:
+                extra = (
+                    f", e.object_id, {'e.score' if derived else f'{score} * e.boost'} AS score, "
+                    "e.title_key, e.id, e.date, e.branch_ids AS branch_list, "
+                    "e.available_branch_ids AS available_list, e.interest_ids AS interest_list"
                 )
-        if not parts:
-            return {}
-        sql = f"WITH m AS MATERIALIZED ({cte}) " + " UNION ALL ".join(parts)
-        scale = SAMPLE_MODULUS if sample else 1
-        out: dict[str, dict[str, int]] = {name: {} for name in names}
-        all_grouped = (1 << len(wanted)) - 1
-        with connection.cursor() as cursor:
-            cursor.execute(sql, cte_params)
-            for code, value, count in cursor.fetchall():
-                if code == -1:
-                    facet = "branch"
-                elif code == -2:
-                    facet = "interest"
-                elif code == all_grouped:
-                    if "_total" not in names:
-                        continue
-                    facet, value = "_total", ""
-                else:  # GROUPING(): a bit set for every column not grouped, first is highest
-                    position = next(
-                        i for i in range(len(wanted)) if not code & (1 << (len(wanted) - 1 - i))
+                extra_params = [] if derived else score_params
+            if not derived:
+                ctes_by_set[n] = [
+                    (
+                        f"{alias} AS MATERIALIZED (SELECT {columns}{extra} "
+                        f"FROM {match.source} WHERE {' AND '.join(match.where + where)})",
+                        available_params + extra_params + match.params + params,
                     )
-                    facet = wanted[position]
-                if value is None or value == "":
-                    if facet != "_total":
-                        continue
-                    value = ""
-                out.setdefault(facet, {})[str(value)] = int(count) * scale
-        if "_total" in names:
-            out.setdefault("_total", {}).setdefault("", 0)
-        return out
+                ]
+            elif n == source:
+                # its rows with the columns either set needs, then its own columns
+                raw_hit, raw_params = "", []
+                if hits is not None:
+                    raw_hit = (
+                        f", e.id, e.object_id, e.title_key, e.date, {score} * e.boost AS score"
+                    )
+                    raw_params = score_params
+                ctes_by_set[n] = [
+                    (
+                        f"r{n} AS MATERIALIZED (SELECT e.kind, e.doc_type, e.audience, "
+                        "e.language, e.year, e.available, e.branch_ids, e.available_branch_ids, "
+                        f"e.interest_ids, e.expires_at{raw_hit} "
+                        f"FROM {match.source} WHERE {' AND '.join(match.where + where)})",
+                        raw_params + match.params + params,
+                    ),
+                    (f"{alias} AS MATERIALIZED (SELECT {columns} FROM r{n} e)", available_params),
+                ]
+            else:  # the first set, among the source's rows: its filters (not the match)
+                where, params = self._where(filters, now)
+                ctes_by_set[n] = [
+                    (
+                        f"{alias} AS MATERIALIZED (SELECT {columns}{extra} FROM r{source} e "
+                        f"WHERE {' AND '.join(where)})",
+                        available_params + extra_params + params,
+                    )
+                ]
+            single = ["kind", "doc_type", "audience", "language", "year", "available"]
+            names = ["_total", *single, "branch", "interest"] if groups is None else groups
+            wanted = [name for name in single if name in names]
+            decoders.append((names, wanted, SAMPLE_MODULUS if sample else 1))
+            m = alias
+            if wanted or "_total" in names:
+                sets = ", ".join(f"({m}.{name})" for name in wanted)
+                grouping = (
+                    f"GROUPING({', '.join(f'{m}.{name}' for name in wanted)})" if wanted else "0"
+                )
+                value = (
+                    f"COALESCE({', '.join(f'{m}.{name}' for name in wanted)})" if wanted else "''"
+                )
+                every = ["()"] if "_total" in names else []  # the grand total: all grouped
+                parts.append(
+                    f"SELECT {n}, {grouping}, CAST({value} AS TEXT), COUNT(*){empty_hit} "
+                    f"FROM {m} GROUP BY GROUPING SETS ({', '.join([sets] * bool(sets) + every)})"
+                )
+            for name, column, code in (
+                ("branch", "branches", -1),
+                ("interest", "interests", -2),
+            ):
+                if name in names:
+                    parts.append(
+                        f"SELECT {n}, {code}, x.id, COUNT(*){empty_hit} FROM (SELECT "
+                        f"unnest(string_to_array({m}.{column}, ' ')) AS id FROM {m}) x "
+                        "GROUP BY x.id"
+                    )
+        # every médiathèque's and interest's label (a few dozen short rows, planned in no
+        # time), in the first hit column: label_facets needs no statement of its own
+        parts += [f"SELECT 0, {code}, {sql}" for code, sql in _facet_label_rows(hit_rest)]
+        order_of_sets = (
+            [source, *(n for n in ctes_by_set if n != source)] if source else ctes_by_set
+        )
+        for n in order_of_sets:
+            for sql_, params_ in ctes_by_set[n]:
+                ctes.append(sql_)
+                cte_params += params_
+        if hits is not None:
+            sort, offset, limit = hits
+            order = (
+                "date DESC NULLS LAST, id"
+                if sort == "date" or not match.ranked
+                else "score DESC, date DESC NULLS LAST, id"
+            )
+            parts.append(
+                f"(SELECT 0, -3, NULL::text, row_number() OVER (ORDER BY {order}), "
+                f"{hit_columns} FROM m0 ORDER BY {order} LIMIT %s OFFSET %s)"
+            )
+            part_params += [limit, offset]
+        elif page is not None:
+            page_sql, page_params, order = page
+            lists = (
+                "branch_ids, available_branch_ids, interest_ids"
+                if details
+                else "NULL::text, NULL::text, NULL::text"
+            )
+            parts.append(
+                f"(SELECT 0, -3, NULL::text, row_number() OVER (ORDER BY {order}), kind, "
+                f"object_id, score, title_key, id, NULL::timestamptz, {lists} "
+                f"FROM ({page_sql}) p)"
+            )
+            part_params += page_params
+        sql = f"WITH {', '.join(ctes)} " + " UNION ALL ".join(parts)
+        out = [{name: {} for name in names} for names, _, _ in decoders]
+        ranked: list[tuple[int, RawHit]] = []
+        labels: dict[str, dict[str, str | None]] = {"branch": {}, "interest": {}}
+        with connection.cursor() as cursor:
+            cursor.execute(sql, cte_params + part_params)
+            rows = cursor.fetchall()
+        for n, code, value, count, *hit in rows:
+            if code == -3:  # a hit: its rank in `count`
+                ranked.append((count, _raw_hit(*hit)))
+                continue
+            if code in (-4, -5):  # a label
+                labels["branch" if code == -4 else "interest"][str(value)] = hit[0]
+                continue
+            names, wanted, scale = decoders[n]
+            all_grouped = (1 << len(wanted)) - 1
+            if code in (-1, -2):
+                facet = "branch" if code == -1 else "interest"
+            elif code == all_grouped:
+                if "_total" not in names:
+                    continue
+                facet, value = "_total", ""
+            else:  # GROUPING(): a bit set for every column not grouped, first is highest
+                position = next(
+                    i for i in range(len(wanted)) if not code & (1 << (len(wanted) - 1 - i))
+                )
+                facet = wanted[position]
+            if value is None or value == "":
+                if facet != "_total":
+                    continue
+                value = ""
+            out[n].setdefault(facet, {})[str(value)] = int(count) * scale
+        for (names, _, _), counts in zip(decoders, out, strict=True):
+            if "_total" in names:
+                counts.setdefault("_total", {}).setdefault("", 0)
+            for facet, known in labels.items():  # counted but gone since: no label
+                for value in counts.get(facet, ()):
+                    known.setdefault(value, None)
+        if hits is None and page is None:
+            return out, None, labels
+        return out, [hit for _, hit in sorted(ranked, key=lambda pair: pair[0])], labels
 
     # --- matching -----------------------------------------------------------------------------
 
@@ -325,19 +523,30 @@ class DatabaseBackend(SearchBackend):
             if query.title_key:  # nothing but stop words ("Nous", "Elle et lui"): whole title
                 return _Match.title(query.title_key)
             return _Match.everything()
+        if vendor == "postgresql":
+            # the words analysed and the vocabulary checked in one statement; analysed again
+            # only when a typo was corrected
+            groups, known = self._pg_groups(query, check=self._typo_candidates(query))
+            if self._correct(query, known=known):
+                groups, _known = self._pg_groups(query)
+            return _Match.postgresql(groups)
         self._correct(query)
         if vendor == "sqlite":
             return _Match.sqlite(query.groups)
-        if vendor == "postgresql":
-            return _Match.postgresql(self._pg_groups(query))
         return _Match.like([group[0] for group in query.groups])
 
-    def _correct(self, query: ParsedQuery) -> None:
-        """Replace words the index does not know by the nearest known word (typos)."""
-        candidates = [w for w in query.words if len(w) >= MIN_TYPO_LENGTH and w.isalpha()]
+    @staticmethod
+    def _typo_candidates(query: ParsedQuery) -> list[str]:
+        return [w for w in query.words if len(w) >= MIN_TYPO_LENGTH and w.isalpha()]
+
+    def _correct(self, query: ParsedQuery, known: set[str] | None = None) -> bool:
+        """Replace words the index does not know by the nearest known word (typos); whether
+        any was. `known`: the candidates found in the vocabulary, when already looked up."""
+        candidates = self._typo_candidates(query)
         if not candidates:
-            return
-        known = self._known_terms_among(candidates)
+            return False
+        if known is None:
+            known = self._known_terms_among(candidates)
         corrections = {}
         for word in candidates:
             if word in known:
@@ -347,6 +556,7 @@ class DatabaseBackend(SearchBackend):
                 corrections[word] = best
         if corrections:
             query.apply_corrections(corrections)
+        return bool(corrections)
 
     def _nearest_term(self, word: str) -> str | None:
         """One edit away first (a letter swapped, missing, extra or wrong: "dnue" → "dune"),
@@ -413,25 +623,35 @@ class DatabaseBackend(SearchBackend):
             return scored[0][2]
         return None
 
-    def _pg_groups(self, query: ParsedQuery) -> list[list[str]]:
-        """The query's words and their singular / plural, analysed by PostgreSQL itself."""
+    def _pg_groups(
+        self, query: ParsedQuery, check: Sequence[str] = ()
+    ) -> tuple[list[list[str]], set[str]]:
+        """The query's words and their singular / plural, analysed by PostgreSQL itself; and
+        which of the words of `check` are in the vocabulary (as _known_terms_among), in the
+        same statement."""
         words_ = query.corrected_words
         rows = [(n, v) for n, word in enumerate(words_) for v in variants(word)]
-        if not rows:
-            return []
+        if not rows and not check:
+            return [], set()
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT v.n, tsvector_to_array(to_tsvector('affinites_fr', v.word)) "
-                "FROM unnest(%s::int[], %s::text[]) AS v(n, word)",
-                [[n for n, _ in rows], [v for _, v in rows]],
+                "FROM unnest(%s::int[], %s::text[]) AS v(n, word) "
+                "UNION ALL SELECT -1, ARRAY[t.term] FROM unnest(%s::text[]) AS c(word) "
+                "JOIN search_searchterm t ON t.term = c.word",
+                [[n for n, _ in rows], [v for _, v in rows], list(check)],
             )
             analysed = cursor.fetchall()
         groups: dict[int, list[str]] = {}
+        known: set[str] = set()
         for n, lexemes in analysed:
+            if n == -1:
+                known.update(lexemes)
+                continue
             for lexeme in lexemes or []:
                 if lexeme not in groups.setdefault(n, []):
                     groups[n].append(lexeme)
-        return [groups[n] for n in sorted(groups) if groups[n]]
+        return [groups[n] for n in sorted(groups) if groups[n]], known
 
     # --- filters ------------------------------------------------------------------------------
 
@@ -460,6 +680,20 @@ class DatabaseBackend(SearchBackend):
                     params.append(high)
                 parts.append("(" + " AND ".join(conds or ["e.year IS NOT NULL"]) + ")")
             where.append("(" + " OR ".join(parts) + ")")
+        if self.vendor == "postgresql":
+            # the entry's id lists, GIN-indexed (migration 0005): an index condition, combined
+            # with the full-text index in one bitmap
+            if filters.interests:
+                where.append("string_to_array(e.interest_ids, ' ') && %s::text[]")
+                params.append([str(i) for i in filters.interests])
+            if filters.branches:
+                column = "available_branch_ids" if filters.available else "branch_ids"
+                where.append(f"string_to_array(e.{column}, ' ') && %s::text[]")
+                params.append([str(b) for b in filters.branches])
+            elif filters.available:
+                where.append("e.available = %s")
+                params.append(True)
+            return where, params
         # uncorrelated IN (…): evaluated once, whatever the number of matching entries
         if filters.interests:
             where.append(
@@ -493,9 +727,30 @@ class DatabaseBackend(SearchBackend):
         limit: int,
         candidates: str | None = None,
     ) -> list[RawHit]:
-        """A page of hits. With `candidates` (PostgreSQL, a very broad query: see
-        _search_postgresql), ranked among the entries whose title key is `candidates`, the
-        first RANK_CANDIDATES matching in the title and the first RANK_CANDIDATES matching."""
+        """A page of hits (see _hits_statement)."""
+        sql, params = self._hits_statement(
+            match, filters, sort, now, offset, limit, candidates=candidates
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return [_raw_hit(*row) for row in rows]
+
+    def _hits_statement(
+        self,
+        match: _Match,
+        filters: Filters,
+        sort: str,
+        now: dt.datetime,
+        offset: int,
+        limit: int,
+        candidates: str | None = None,
+    ) -> tuple[str, list]:
+        """The statement of a page of hits and its parameters. With `candidates`
+        (PostgreSQL, a very broad query: see _search_postgresql), ranked among the entries
+        whose title key is `candidates`, the first RANK_CANDIDATES matching in the title and
+        the first RANK_CANDIDATES matching. Columns: kind, object_id, score, title_key, id,
+        date and on PostgreSQL branch_ids, available_branch_ids, interest_ids."""
         where, params = self._where(filters, now)
         score = match.score if match.ranked else "0"
         order = (
@@ -505,6 +760,9 @@ class DatabaseBackend(SearchBackend):
         )
         conditions = " AND ".join(match.where + where)
         columns = f"e.kind, e.object_id, {score} * e.boost AS score, e.title_key, e.id, e.date"
+        postgresql = self.vendor == "postgresql"
+        if postgresql:  # what re-ranking needs, without another query (see _details)
+            columns += ", e.branch_ids, e.available_branch_ids, e.interest_ids"
         if candidates is not None and match.tsquery is not None:
             # each source ranks its own rows; UNION removes the duplicates
             filters_only = " AND ".join(where)
@@ -538,17 +796,13 @@ class DatabaseBackend(SearchBackend):
                 f"ORDER BY {order} LIMIT %s OFFSET %s"
             )
             all_params = match.score_params + match.params + params + [limit, offset]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, all_params)
-            rows = cursor.fetchall()
-        hits = []
-        for kind, object_id, value, key, entry_id, _date in rows:
-            hit = RawHit(kind, object_id, float(value or 0.0), key)
-            hit.entry_id = entry_id  # type: ignore[attr-defined]
-            hits.append(hit)
-        return hits
+        return sql, all_params
 
     def _details(self, hits: list[RawHit]) -> None:
+        """The branches and interests of the hits (re-ranking). PostgreSQL: already read
+        from the entries' id lists by _hits."""
+        if self.vendor == "postgresql":
+            return
         by_entry = {hit.entry_id: hit for hit in hits}  # type: ignore[attr-defined]
         for hit in hits:
             hit.branches, hit.interests = {}, []
@@ -778,12 +1032,26 @@ class DatabaseBackend(SearchBackend):
                         "search_entry_tsv",
                         "search_entry_tsv_sample",
                         "search_entry_title_tsv",
+                        "search_entry_branches",
+                        "search_entry_available_branches",
+                        "search_entry_interests",
                         "search_term_trgm",
                         "search_suggestion_tsv",
                     ):
                         cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
         self._rebuild_authors = set()
         return count
+
+    def after_rebuild(self) -> None:
+        """PostgreSQL, outside a transaction: VACUUM (ANALYZE) of the search tables — planner
+        statistics of the new rows, and the visibility map that lets searches without words
+        count on the covering sample index alone (what autovacuum would do a little later)."""
+        if self.vendor != "postgresql" or connection.in_atomic_block:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "VACUUM (ANALYZE) search_searchentry, search_searchsuggestion, search_searchterm"
+            )
 
     def replace_interest_suggestions(self, suggestions: list[Suggestion]) -> None:
         with transaction.atomic():
@@ -808,12 +1076,14 @@ class DatabaseBackend(SearchBackend):
         with connection.cursor() as cursor:
             for chunk in _chunks(entry_ids):
                 marks = _placeholders(len(chunk))
-                cursor.execute(
-                    f"DELETE FROM search_searchentrybranch WHERE entry_id IN ({marks})", chunk
-                )
-                cursor.execute(
-                    f"DELETE FROM search_searchentryinterest WHERE entry_id IN ({marks})", chunk
-                )
+                if self.vendor != "postgresql":  # PostgreSQL: no rows there (_insert)
+                    cursor.execute(
+                        f"DELETE FROM search_searchentrybranch WHERE entry_id IN ({marks})", chunk
+                    )
+                    cursor.execute(
+                        f"DELETE FROM search_searchentryinterest WHERE entry_id IN ({marks})",
+                        chunk,
+                    )
                 if self.vendor == "sqlite":
                     cursor.execute(f"DELETE FROM search_fts WHERE rowid IN ({marks})", chunk)
                 cursor.execute(f"DELETE FROM search_searchentry WHERE id IN ({marks})", chunk)
@@ -867,9 +1137,10 @@ class DatabaseBackend(SearchBackend):
                     " ".join(str(i) for i in doc.interests),
                 )
             )
-            branches += [(pk, branch, available) for branch, available in doc.branches.items()]
-            interests += [(pk, interest) for interest in doc.interests]
             if self.vendor == "sqlite":
+                # PostgreSQL: the entry's id lists are the only copy (GIN-indexed)
+                branches += [(pk, b, available) for b, available in doc.branches.items()]
+                interests += [(pk, interest) for interest in doc.interests]
                 fts.append(
                     (
                         pk,
@@ -1047,10 +1318,17 @@ class DatabaseBackend(SearchBackend):
     ) -> None:
         if not suggestions:
             return
-        latest: dict[tuple[str, str], Suggestion] = {}
+        # (kind, ref) → (suggestion, its key): the key folded once, and not at all for an
+        # author a rebuild has already written
+        latest: dict[tuple[str, str], tuple[Suggestion, str]] = {}
+        written = self._rebuild_authors if rebuilding else set()
         for s in suggestions:
-            if s.key:
-                latest[(s.kind, s.ref[:64])] = s
+            ref = (s.kind, s.ref[:64])
+            if ref in written:
+                continue
+            key = s.key
+            if key:
+                latest[ref] = (s, key)
         existing: dict[tuple[str, str], int] = {}
         if rebuilding:
             # authors are shared by many items: keep the first row of each
@@ -1081,21 +1359,21 @@ class DatabaseBackend(SearchBackend):
                     SearchSuggestion(
                         kind=k,
                         ref=r,
-                        key=s.key,
+                        key=key,
                         label=s.label[:300],
                         detail=s.detail[:300],
                         url=s.url[:500],
                         weight=s.weight,
                     )
-                    for (k, r), s in rows
+                    for (k, r), (s, key) in rows
                 ],
                 ignore_conflicts=True,
             )
             return
         ids = self._reserve_ids("search_searchsuggestion", len(rows))
         values = [
-            (pk, kind, ref, s.key, s.label[:300], s.detail[:300], s.url[:500], s.weight)
-            for pk, ((kind, ref), s) in zip(ids, rows, strict=True)
+            (pk, kind, ref, key, s.label[:300], s.detail[:300], s.url[:500], s.weight)
+            for pk, ((kind, ref), (s, key)) in zip(ids, rows, strict=True)
         ]
         with connection.cursor() as cursor:
             self._insert_rows(
@@ -1131,6 +1409,46 @@ class DatabaseBackend(SearchBackend):
                         f"DELETE FROM search_suggest_fts WHERE rowid IN ({marks})", chunk
                     )
                 cursor.execute(f"DELETE FROM search_searchsuggestion WHERE id IN ({marks})", chunk)
+
+
+def _raw_hit(kind, object_id, score, key, entry_id, _date, *lists) -> RawHit:
+    """A row of (kind, object_id, score, title_key, entry id, date) and on PostgreSQL the
+    entry's id lists (branches, available branches, interests: what re-ranking needs; all
+    NULL when it does not need them)."""
+    hit = RawHit(kind, object_id, float(score or 0.0), key)
+    hit.entry_id = entry_id  # type: ignore[attr-defined]
+    if lists and any(value is not None for value in lists):
+        branch_ids, available_ids, interest_ids = lists
+        available = set((available_ids or "").split())
+        hit.branches = {int(b): b in available for b in (branch_ids or "").split()}
+        hit.interests = [int(i) for i in (interest_ids or "").split()]
+    return hit
+
+
+def _facet_label_rows(hit_rest: str) -> list[tuple[int, str]]:
+    """PostgreSQL: (code, the rest of a SELECT) giving every médiathèque's name (code -4)
+    and every interest's label (-5, "Parent › Name" as label_facets words it), as rows of
+    _pg_facets' statement: its value column the id, its first hit column the label."""
+    from cms.models import Branch, Interest
+
+    quote = connection.ops.quote_name
+    branch, interest = Branch._meta, Interest._meta
+    name = quote("name")
+    pk, parent = quote(interest.pk.column), quote(interest.get_field("parent").column)
+    return [
+        (
+            -4,
+            f"b.{quote(branch.pk.column)}::text, 0, b.{name}::text{hit_rest} "
+            f"FROM {quote(branch.db_table)} b",
+        ),
+        (
+            -5,
+            f"i.{pk}::text, 0, CASE WHEN COALESCE(p.{name}, '') = '' THEN i.{name}::text "
+            f"ELSE p.{name} || ' › ' || i.{name} END{hit_rest} "
+            f"FROM {quote(interest.db_table)} i "
+            f"LEFT JOIN {quote(interest.db_table)} p ON p.{pk} = i.{parent}",
+        ),
+    ]
 
 
 def _estimate(count: int) -> int:
@@ -1192,6 +1510,15 @@ class _Match:
         self.ranked = ranked
         self._relaxed = relaxed_factory
         self.tsquery: str | None = None  # PostgreSQL full-text matches: the tsquery
+
+    @property
+    def sample(self) -> str:
+        """PostgreSQL: the condition selecting the 1/SAMPLE_MODULUS sample. Matching words:
+        the partial GIN index. Filters alone: the partial btree index, whose extra condition
+        (always true) keeps the planner from choosing it for word matches (migration 0005)."""
+        if self.where:
+            return f"e.id %% {SAMPLE_MODULUS} = 0"
+        return f"e.id %% {SAMPLE_MODULUS} = 0 AND e.kind <> ''"
 
     # the CTE does not select the score: no score parameters
     @property

@@ -100,8 +100,30 @@ def parse_args(argv):
     parser.add_argument(
         "--repeat", type=int, default=5, help="Runs of each query (after a warm-up)."
     )
-    parser.add_argument("--wagtail-sample", type=int, default=5000)
+    parser.add_argument(
+        "--naive-sample",
+        type=int,
+        default=1000,
+        help="Items indexed row by row through the ORM for the rebuild baseline.",
+    )
     parser.add_argument("--output-dir", default=str(ROOT / "var" / "bench"))
+    parser.add_argument(
+        "--keep-db",
+        metavar="NAME",
+        help="PostgreSQL: generate into database NAME and keep it; a later run with the same "
+        "NAME reuses it (skips relevance and generation, rebuilds unless --skip-rebuild). "
+        "Drop it by hand when done.",
+    )
+    parser.add_argument(
+        "--skip-rebuild",
+        action="store_true",
+        help="With --keep-db on a reused database: search the index as it is.",
+    )
+    parser.add_argument(
+        "--skip-naive",
+        action="store_true",
+        help="Leave out the naive icontains queries (quicker iterations; no ratios).",
+    )
     return parser.parse_args(argv)
 
 
@@ -240,7 +262,116 @@ def naive_suggest(prefix: str) -> None:
     )
 
 
+class _RollBack(Exception):
+    pass
+
+
+# a row-by-row ORM writer cannot go faster than this (one round trip per row, several rows
+# per item): a higher figure means nothing was written
+IMPOSSIBLE_NAIVE_RATE = 50_000
+
+
+def naive_rebuild_rate(sample: int) -> tuple[float | None, str]:
+    """The rebuild's job done the obvious way, on the first `sample` catalogue items: the same
+    document builder, then one ORM statement per row (entry, holding branch, interest,
+    suggestion) and one per item for its vocabulary. In a transaction rolled back at the end
+    (the index is left as the rebuild made it); items/s extrapolated from the sample.
+    Returns (rate, label), or (None, why not) when the figure cannot be right."""
+    from django.db import transaction
+
+    from search.analysis import add_vocabulary
+    from search.documents import KINDS
+    from search.models import (
+        SearchEntry,
+        SearchEntryBranch,
+        SearchEntryInterest,
+        SearchSuggestion,
+        SearchTerm,
+    )
+
+    kind = KINDS["catalogue"]
+    items = list(kind.queryset().order_by("pk")[:sample])
+    if not items:
+        return None, "no catalogue item to index"
+    ids = [item.pk for item in items]
+    written = 0
+    seconds = 0.0
+    try:
+        with transaction.atomic():
+            SearchEntry.objects.filter(kind="catalogue", object_id__in=ids).delete()
+            started = time.perf_counter()
+            documents = [
+                doc
+                for n in range(0, len(items), 1000)
+                for doc in kind.documents(items[n : n + 1000])
+            ]
+            for doc in documents:
+                entry = SearchEntry.objects.create(
+                    kind=doc.kind,
+                    object_id=doc.object_id,
+                    title=doc.title[:500],
+                    title_key=doc.title_key,
+                    people=doc.people,
+                    keywords=doc.keywords,
+                    body=doc.body,
+                    doc_type=doc.doc_type,
+                    audience=doc.audience,
+                    language=doc.language,
+                    year=doc.year,
+                    date=doc.date,
+                    expires_at=doc.expires_at,
+                    available=doc.available,
+                    boost=doc.boost,
+                    branch_ids=" ".join(str(b) for b in doc.branches),
+                    available_branch_ids=" ".join(str(b) for b, ok in doc.branches.items() if ok),
+                    interest_ids=" ".join(str(i) for i in doc.interests),
+                )
+                for branch_id, available in doc.branches.items():
+                    SearchEntryBranch.objects.create(
+                        entry=entry, branch_id=branch_id, available=available
+                    )
+                for interest_id in doc.interests:
+                    SearchEntryInterest.objects.create(entry=entry, interest_id=interest_id)
+                for suggestion in doc.suggestions:
+                    SearchSuggestion.objects.update_or_create(
+                        kind=suggestion.kind,
+                        ref=suggestion.ref[:64],
+                        defaults={
+                            "key": suggestion.key,
+                            "label": suggestion.label[:300],
+                            "detail": suggestion.detail[:300],
+                            "url": suggestion.url[:500],
+                            "weight": suggestion.weight,
+                        },
+                    )
+                words: set[str] = set()
+                add_vocabulary(f"{doc.title} {doc.people} {doc.keywords} {doc.body}", words)
+                SearchTerm.objects.bulk_create(
+                    [SearchTerm(term=w) for w in words if 4 <= len(w) <= 100 and w.isalpha()],
+                    ignore_conflicts=True,
+                )
+            seconds = time.perf_counter() - started
+            written = SearchEntry.objects.filter(kind="catalogue", object_id__in=ids).count()
+            raise _RollBack
+    except _RollBack:
+        pass
+    if written != len(items) or not seconds:
+        return None, f"the row-by-row baseline wrote {written} entries for {len(items)} items"
+    rate = len(items) / seconds
+    if rate > IMPOSSIBLE_NAIVE_RATE:
+        return None, f"the row-by-row baseline measured an impossible {rate:,.0f} items/s"
+    return rate, f"naive row-by-row ORM indexing, {len(items):,} items, extrapolated"
+
+
 # --- main -----------------------------------------------------------------------------------
+
+
+def _database_exists(name: str) -> bool:
+    from django.db import connection
+
+    with connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        return cursor.fetchone() is not None
 
 
 def main(argv=None) -> int:
@@ -258,29 +389,46 @@ def main(argv=None) -> int:
     from django.test.utils import setup_test_environment, teardown_test_environment
 
     vendor = connection.vendor
-    test_settings = connection.settings_dict.setdefault("TEST", {})
-    test_settings["NAME"] = (
-        str(out_dir / "search-bench.sqlite3")
-        if vendor == "sqlite"
-        else f"bench_search_{os.getpid()}"  # never a concurrent run's database
-    )
-    setup_test_environment()
-    print(f"Creating a throwaway {vendor} database (migrations)…", flush=True)
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        result = run(args, vendor)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
+    if args.keep_db:
+        if vendor != "postgresql":
+            print("--keep-db: PostgreSQL only", file=sys.stderr)
+            return 2
+        reused = _database_exists(args.keep_db)
+        setup_test_environment()
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = args.keep_db
+        print(f"{'Reusing' if reused else 'Creating'} database {args.keep_db}…", flush=True)
+        connection.creation.create_test_db(verbosity=0, keepdb=True, serialize=False)
+        try:
+            result = run(args, vendor, reuse=reused)
+        finally:
+            connection.close()
+            teardown_test_environment()
+    else:
+        test_settings = connection.settings_dict.setdefault("TEST", {})
+        test_settings["NAME"] = (
+            str(out_dir / "search-bench.sqlite3")
+            if vendor == "sqlite"
+            else f"bench_search_{os.getpid()}"  # never a concurrent run's database
+        )
+        setup_test_environment()
+        print(f"Creating a throwaway {vendor} database (migrations)…", flush=True)
+        old_name = connection.creation.create_test_db(
+            verbosity=0, autoclobber=True, serialize=False
+        )
+        try:
+            result = run(args, vendor)
+        finally:
+            connection.close()
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+            teardown_test_environment()
     path = out_dir / f"search-{vendor}.json"
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False))
     print(f"\nWritten {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     return 0
 
 
-def run(args, vendor: str) -> dict:
+def run(args, vendor: str, reuse: bool = False) -> dict:
     from django.db import connection
-    from wagtail.search.backends import get_search_backend
 
     from cms.models import Branch, CatalogueItem
     from search import indexing
@@ -289,37 +437,53 @@ def run(args, vendor: str) -> dict:
     from tests.search.judged import evaluate, load_judged_catalogue
 
     backend = get_backend()
-    print("Relevance: demo catalogue and judged queries…", flush=True)
-    demo_items = load_judged_catalogue()
-    ids = dict(CatalogueItem.objects.values_list("pk", "record_id"))
+    if reuse:
+        print("Reused database: relevance and generation skipped.", flush=True)
+        relevance, demo_items, generate_seconds = None, None, None
+    else:
+        print("Relevance: demo catalogue and judged queries…", flush=True)
+        demo_items = load_judged_catalogue()
+        ids = dict(CatalogueItem.objects.values_list("pk", "record_id"))
 
-    def ranked(query: str) -> list[str]:
-        hits = backend.search(query, page_size=10, hydrate=False).hits
-        return [ids[h.object_id] for h in hits if h.kind == "catalogue"]
+        def ranked(query: str) -> list[str]:
+            hits = backend.search(query, page_size=10, hydrate=False).hits
+            return [ids[h.object_id] for h in hits if h.kind == "catalogue"]
 
-    relevance = evaluate(ranked)
-    relevance.pop("rows")
+        relevance = evaluate(ranked)
+        relevance.pop("rows")
 
-    print(f"Generating {args.items} synthetic items…", flush=True)
-    generate_seconds = generate_items(args.items, args.seed)
+        print(f"Generating {args.items} synthetic items…", flush=True)
+        generate_seconds = generate_items(args.items, args.seed)
     total_items = CatalogueItem.objects.count()
 
-    load_rebuild = [round(os.getloadavg()[0], 2)]
-    print(f"Rebuilding the index ({total_items} items)…", flush=True)
-    started = time.perf_counter()
-    documents = indexing.rebuild()
-    rebuild_seconds = time.perf_counter() - started
-    load_rebuild.append(round(os.getloadavg()[0], 2))
-    if vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-
-    sample = list(CatalogueItem.objects.order_by("pk")[: args.wagtail_sample])
-    wagtail = get_search_backend("default")
-    started = time.perf_counter()
-    for start in range(0, len(sample), 500):
-        wagtail.add_bulk(CatalogueItem, sample[start : start + 500])
-    wagtail_seconds = time.perf_counter() - started
+    rebuild = None
+    if not (reuse and args.skip_rebuild):
+        load_rebuild = [round(os.getloadavg()[0], 2)]
+        print(f"Rebuilding the index ({total_items} items)…", flush=True)
+        started = time.perf_counter()
+        documents = indexing.rebuild()
+        rebuild_seconds = time.perf_counter() - started
+        load_rebuild.append(round(os.getloadavg()[0], 2))
+        vacuum_seconds = None
+        if vendor == "postgresql":
+            # what `search_index --rebuild` (and autovacuum soon after any rebuild) does:
+            # planner statistics, visibility map for index-only scans; timed apart
+            started = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM (ANALYZE)")
+            vacuum_seconds = round(time.perf_counter() - started, 1)
+        print(f"Naive baseline: row-by-row ORM indexing of {args.naive_sample} items…", flush=True)
+        naive_rate, naive_note = naive_rebuild_rate(args.naive_sample)
+        rebuild = {
+            "documents": documents,
+            "seconds": round(rebuild_seconds, 1),
+            "items_per_s": round(documents / rebuild_seconds),
+            "then_vacuum_analyze_seconds": vacuum_seconds,
+            "load_average_1min": load_rebuild,
+            "naive_row_by_row_items_per_s": round(naive_rate) if naive_rate else None,
+            "naive_note": naive_note,
+            "target_items_per_s": 2000,
+        }
 
     first_branch = Branch.objects.order_by("pk").values_list("pk", flat=True).first()
     cases = []
@@ -335,7 +499,11 @@ def run(args, vendor: str) -> dict:
     for query, filters in cases:
         backend.search(query, filters=filters)  # warm-up
         mine = timed(lambda q=query, f=filters: backend.search(q, filters=f), args.repeat)
-        theirs = timed(lambda q=query, f=filters: naive_search(q, f), max(2, args.repeat // 2))
+        theirs = (
+            timed(lambda q=query, f=filters: naive_search(q, f), max(2, args.repeat // 2))
+            if not args.skip_naive
+            else [float("nan")]
+        )
         total = backend.search(query, filters=filters, hydrate=False).total
         ours += mine
         naive += theirs
@@ -356,13 +524,15 @@ def run(args, vendor: str) -> dict:
     for prefix in PREFIXES:
         backend.suggest(prefix)
         suggest_ours += timed(lambda p=prefix: backend.suggest(p), args.repeat)
-        suggest_naive += timed(lambda p=prefix: naive_suggest(p), max(2, args.repeat // 2))
+        suggest_naive += (
+            timed(lambda p=prefix: naive_suggest(p), max(2, args.repeat // 2))
+            if not args.skip_naive
+            else [float("nan")]
+        )
 
     search_p50, search_p95 = percentile(ours, 0.5), percentile(ours, 0.95)
     naive_p50, naive_p95 = percentile(naive, 0.5), percentile(naive, 0.95)
     auto_p50, auto_naive_p50 = percentile(suggest_ours, 0.5), percentile(suggest_naive, 0.5)
-    rebuild_rate = documents / rebuild_seconds
-    wagtail_rate = len(sample) / wagtail_seconds if wagtail_seconds else float("nan")
 
     rows = [
         ("search with facets p50 (ms)", search_p50, naive_p50),
@@ -370,45 +540,61 @@ def run(args, vendor: str) -> dict:
         ("autocomplete p50 (ms)", auto_p50, auto_naive_p50),
     ]
     print()
-    print(
-        f"Search benchmark — {vendor}, {total_items} catalogue items ({demo_items} demo + {args.items} generated)"
+    demo = (
+        "reused database" if demo_items is None else f"{demo_items} demo + {args.items} generated"
     )
+    print(f"Search benchmark — {vendor}, {total_items} catalogue items ({demo})")
     print(f"{'measure':<32}{'search index':>14}{'naive icontains':>18}{'ratio':>9}")
     for label, mine, theirs in rows:
         print(f"{label:<32}{mine:>14.2f}{theirs:>18.2f}{theirs / mine:>8.1f}×")
-    print(
-        f"{'rebuild (items/s)':<32}{rebuild_rate:>14,.0f}{wagtail_rate:>18,.0f}{rebuild_rate / wagtail_rate:>8.1f}×"
-        "   (beside: Wagtail database backend add_bulk)"
-    )
-    print(
-        f"load average (1 min, {os.cpu_count()} CPUs): rebuild {load_rebuild}, search {load_search}"
-    )
-    print(f"{'query':<28}{'filters':<40}{'total':>8}{'p50 ms':>9}{'max ms':>9}")
+    if rebuild:
+        rate, naive_rate = rebuild["items_per_s"], rebuild["naive_row_by_row_items_per_s"]
+        if naive_rate:
+            print(
+                f"{'rebuild (items/s)':<32}{rate:>14,.0f}{naive_rate:>18,.0f}"
+                f"{rate / naive_rate:>8.1f}×   (beside: {rebuild['naive_note']})"
+            )
+        else:
+            print(
+                f"{'rebuild (items/s)':<32}{rate:>14,.0f}   (no baseline: {rebuild['naive_note']})"
+            )
+        if rebuild["then_vacuum_analyze_seconds"] is not None:
+            print(
+                f"  then VACUUM (ANALYZE): {rebuild['then_vacuum_analyze_seconds']} s "
+                "(not counted in the rebuild rate)"
+            )
+        print(
+            f"load average (1 min, {os.cpu_count()} CPUs): rebuild {rebuild['load_average_1min']}"
+        )
+    print(f"load average (1 min, {os.cpu_count()} CPUs): search {load_search}")
+    print(f"{'query':<28}{'filters':<40}{'total':>8}{'p50 ms':>9}{'max ms':>9}{'naive':>9}")
     for entry in per_query:
         print(
             f"{entry['query'][:27]:<28}{str(entry['filters'])[:39]:<40}{entry['total']:>8}"
-            f"{entry['p50_ms']:>9.1f}{entry['max_ms']:>9.1f}"
+            f"{entry['p50_ms']:>9.1f}{entry['max_ms']:>9.1f}{entry['naive_p50_ms']:>9.0f}"
         )
-    print(f"{'relevance nDCG@10':<32}{relevance['ndcg@10']:>14.3f}")
-    print(
-        f"{'relevance MRR':<32}{relevance['mrr']:>14.3f}   ({relevance['queries']} judged queries)"
-    )
-    for category, entry in sorted(relevance["by_category"].items()):
+    if relevance:
+        print(f"{'relevance nDCG@10':<32}{relevance['ndcg@10']:>14.3f}")
         print(
-            f"  {category:<30}nDCG@10 {entry['ndcg']:.3f}  MRR {entry['mrr']:.3f}  (n={entry['n']})"
+            f"{'relevance MRR':<32}{relevance['mrr']:>14.3f}   ({relevance['queries']} judged queries)"
         )
+        for category, entry in sorted(relevance["by_category"].items()):
+            print(
+                f"  {category:<30}nDCG@10 {entry['ndcg']:.3f}  MRR {entry['mrr']:.3f}  (n={entry['n']})"
+            )
 
     return {
         "vendor": vendor,
         "backend": backend.name,
         "items": total_items,
-        "generated_items": args.items,
+        "generated_items": None if reuse else args.items,
         "demo_items": demo_items,
+        "reused_database": reuse,
         "repeat": args.repeat,
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
-        "generate_seconds": round(generate_seconds, 1),
-        "load_average_1min": {"rebuild": load_rebuild, "search": load_search},
+        "generate_seconds": round(generate_seconds, 1) if generate_seconds else None,
+        "load_average_1min": {"search": load_search},
         "search_with_facets": {
             "p50_ms": round(search_p50, 2),
             "p95_ms": round(search_p95, 2),
@@ -424,14 +610,7 @@ def run(args, vendor: str) -> dict:
             "ratio_p50": round(auto_naive_p50 / auto_p50, 1),
             "target_ms": 10,
         },
-        "rebuild": {
-            "documents": documents,
-            "seconds": round(rebuild_seconds, 1),
-            "items_per_s": round(rebuild_rate),
-            "wagtail_database_add_bulk_items_per_s": round(wagtail_rate),
-            "wagtail_sample": len(sample),
-            "target_items_per_s": 2000,
-        },
+        "rebuild": rebuild,
         "relevance": relevance,
         "queries": per_query,
     }

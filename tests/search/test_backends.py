@@ -10,10 +10,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from cms.models import HoldingStatus
+from cms.models import CatalogueItem, HoldingStatus
 from search import indexing
 from search.backends import get_backend
-from search.backends.base import Filters
+from search.backends.base import Filters, MemberProfile
 from tests.conftest import make_community, make_user
 
 from .conftest import make_event, make_item
@@ -342,3 +342,63 @@ def test_estimates_are_rounded_to_two_significant_digits():
         15000,
         100_000,
     ]
+
+
+def test_exact_total_beside_estimated_counts_of_a_broad_facet(broad):
+    """A filter leaving few entries: total, hits and the other facets exact; the filtered
+    facet's own counts (its filter left out: every "voyage") estimated on PostgreSQL."""
+    from django.db import connection
+
+    from search.models import SearchEntry
+
+    dvd = make_item("Voyage en images", summary="Un voyage filmé.", doc_type="dvd")
+    indexing.sync("catalogue", [dvd.pk])
+    results = search("voyage", filters=Filters(doc_types=("dvd",)))
+
+    assert results.total == 1 and titles(results) == ["Voyage en images"]
+    assert facet(results, "kind") == {"catalogue": 1}
+    if connection.vendor != "postgresql":
+        assert not results.approximate
+        expected = {
+            doc_type: SearchEntry.objects.filter(doc_type=doc_type).count()
+            for doc_type in ("livre", "bd", "dvd")
+        }
+    else:
+        assert results.approximate
+        expected = {d: _sampled_count(doc_type=d) for d in ("livre", "bd", "dvd")}
+        expected["dvd"] = expected["dvd"] or 0  # the selected value is always listed
+    assert facet(results, "doc_type") == {k: v for k, v in expected.items() if v or k == "dvd"}
+
+
+def test_branch_and_interest_filters_read_the_entries_id_lists(catalogue, branches, taxonomy):
+    """PostgreSQL: the entries' GIN-indexed id lists are the only copy (no join-table rows);
+    the filters and the re-ranking details come from them."""
+    from django.db import connection
+
+    from search.models import SearchEntryBranch, SearchEntryInterest
+
+    on_postgresql = connection.vendor == "postgresql"
+    assert (SearchEntryBranch.objects.count() == 0) is on_postgresql
+    assert (SearchEntryInterest.objects.count() == 0) is on_postgresql
+    arles, aubagne = branches["arles"].pk, branches["aubagne"].pk
+    assert titles(search("camus", filters=Filters(branches=(arles,)))) == ["La Peste"]
+    assert titles(search("camus", filters=Filters(branches=(aubagne,)))) == ["L'Étranger"]
+    assert search("camus", filters=Filters(branches=(aubagne,), available=True)).total == 0
+    family = [taxonomy[k] for k in ("imaginaire", "sf", "fantasy")]
+    expected = CatalogueItem.objects.filter(interests__in=family).distinct()
+    imaginaire = search("", filters=Filters(interests=(taxonomy["imaginaire"].pk,)))
+    assert imaginaire.total == expected.count() > 0
+    assert set(titles(imaginaire)) == {item.title for item in expected}
+    raw = get_backend()._search(
+        search("camus").query,
+        Filters(),
+        "relevance",
+        offset=0,
+        limit=10,
+        profile=MemberProfile(home_branch_id=arles),
+        with_details=True,
+    )
+    assert {hit.object_id: hit.branches for hit in raw.hits} == {
+        item.pk: {h.branch_id: h.status == HoldingStatus.AVAILABLE for h in item.holdings.all()}
+        for item in CatalogueItem.objects.filter(authors__icontains="camus")
+    }

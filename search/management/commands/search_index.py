@@ -83,6 +83,7 @@ class Command(BaseCommand):
         finally:
             bar.close()
         seconds = time.perf_counter() - started
+        backend.after_rebuild()
         self.stdout.write(
             f"{count} documents indexed in {seconds:.1f} s ({count / max(seconds, 1e-9):,.0f} doc/s), "
             f"backend {backend.name}."
