@@ -7,9 +7,31 @@ channel layer, the first connection starts the relay that brings the pushes made
 processes, such as the task worker (`feeds.relay`).
 """
 
+import asyncio
+import weakref
+
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from feeds.relay import start_relay
+
+# Group joins and leaves in flight at once, per event loop. channels_redis takes a pooled
+# Redis connection for each, and redis-py's asyncio pool refuses a 101st connection
+# ("Too many connections") instead of waiting: when a thousand pages (re)connect together
+# (a server restart, a deployment), the handshakes beyond the pool would fail with a 500.
+# Queuing them here keeps every handshake working, a few milliseconds later.
+LAYER_CALLS_IN_FLIGHT = 50
+
+_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def layer_gate() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    gate = _gates.get(loop)
+    if gate is None:
+        gate = _gates[loop] = asyncio.Semaphore(LAYER_CALLS_IN_FLIGHT)
+    return gate
 
 
 def member_group(user_id: int) -> str:
@@ -23,13 +45,15 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         self.group_name = member_group(user.pk)
-        await self.channel_layer.group_add(self.group_name, self.channel_name)
+        async with layer_gate():
+            await self.channel_layer.group_add(self.group_name, self.channel_name)
         await self.accept()
         start_relay(self.channel_layer)
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group_name"):
-            await self.channel_layer.group_discard(self.group_name, self.channel_name)
+            async with layer_gate():
+                await self.channel_layer.group_discard(self.group_name, self.channel_name)
 
     async def receive_json(self, content, **kwargs) -> None:
         # The channel is server → browser only; a ping keeps proxies from closing it.

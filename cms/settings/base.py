@@ -153,15 +153,36 @@ WHITENOISE_AUTOREFRESH = True
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # redis-py 8 defaults socket_timeout to 5 s, which kills channels_redis's
-            # blocking receive: consumers in another process then never get a message
-            # (django/channels_redis#422). No timeout on the layer's connections.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}]},
+    # Redis pub/sub by default: a process subscribes to the groups of the pages it serves
+    # and receives every push over one connection, where channels_redis's list-based layer
+    # pops messages one round trip at a time (a push to 1,000 open pages took 4–5 s here,
+    # against well under a second). Pushes are fire-and-forget notices ("3 nouveautés"):
+    # pub/sub's at-most-once delivery is what they need. CHANNEL_LAYER=lists selects the
+    # list-based layer (messages wait up to a minute for a consumer that reconnects).
+    if os.environ.get("CHANNEL_LAYER", "pubsub") == "lists":
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                # redis-py 8 defaults socket_timeout to 5 s, which kills channels_redis's
+                # blocking receive: consumers in another process then never get a message
+                # (django/channels_redis#422). No timeout on the layer's connections.
+                "CONFIG": {
+                    "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                    # All the websocket consumers of one server process share one Redis key
+                    # (its "specific." channel prefix) and channels_redis silently drops
+                    # what a group_send adds past `capacity` (100 by default): a push to a
+                    # thousand open pages would reach only a few hundred.
+                    "capacity": int(os.environ.get("CHANNEL_LAYER_CAPACITY", "20000")),
+                },
+            }
         }
-    }
+    else:
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}]},
+            }
+        }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

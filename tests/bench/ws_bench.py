@@ -478,7 +478,8 @@ def main(argv=None) -> int:
         setup_django()
         import logging
 
-        logging.getLogger("feeds").addHandler(logging.StreamHandler(sys.stderr))
+        for name in ("feeds", "django_tasks"):  # a failing fan-out task must show
+            logging.getLogger(name).addHandler(logging.StreamHandler(sys.stderr))
         print(json.dumps(commit_and_push(args.push, args.marker)))
         return 0
 
@@ -486,6 +487,11 @@ def main(argv=None) -> int:
     if soft < 2 * args.clients + 64:
         print(f"Open files limit {soft} (hard {hard}) is too low for {args.clients} clients")
         return 1
+    # With Redis, the feeds of the throwaway members (ids 1…N again in every run) live under a
+    # prefix of this run, removed at the end: left-over entries of an earlier run would make
+    # the fan-out see the members as already served and push nothing. The server and the
+    # push workers inherit the prefix through the environment.
+    os.environ["FEED_REDIS_PREFIX"] = f"bench:ws:{os.getpid()}:feed"
     setup_django()
     from django.conf import settings
     from django.db import connection
@@ -511,6 +517,10 @@ def main(argv=None) -> int:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+            if redis:
+                from feeds.store import get_store
+
+                get_store().clear()
     where = "a separate worker process" if redis else "the daphne process (in-memory layer)"
     result = {
         "benchmark": "websocket push",

@@ -23,6 +23,20 @@ pytestmark = pytest.mark.django_db
 Kind = Notification.Kind
 
 
+@pytest.fixture(autouse=True)
+def in_memory_layer(settings):
+    """These tests are about what notify() stores and pushes, not the layer: the listener
+    below reads through the layer from several event loops (async_to_sync), which only the
+    in-memory layer allows (the Redis pub/sub layer keeps its channels per event loop).
+    The Redis layers have their own tests in test_relay.py and tests/test_websocket.py."""
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
 @pytest.fixture
 def listener():
     """A channel subscribed to a member's websocket group; call it to read what arrived."""

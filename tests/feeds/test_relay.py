@@ -1,6 +1,7 @@
 """The push relay: with the in-memory channel layer, pushes made in another process (the task
 worker) reach the members connected to the ASGI server through the PushOutbox table."""
 
+import asyncio
 import os
 from datetime import timedelta
 
@@ -208,3 +209,29 @@ def test_without_a_redis_layer_or_when_redis_fails_every_group_is_kept():
 
     unreachable = RedisChannelLayer(hosts=[{"address": "redis://127.0.0.1:1/0"}])
     assert async_to_sync(relay.listened_groups)(unreachable, groups) == groups
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason="Redis not reachable")
+@pytest.mark.django_db
+def test_with_the_redis_pubsub_layer_only_subscribed_groups_are_sent_to():
+    from channels_redis.pubsub import RedisPubSubChannelLayer
+
+    layer = RedisPubSubChannelLayer(hosts=[{"address": REDIS_URL, "socket_timeout": None}])
+    groups = [member_group(pk) for pk in range(1, 1501)]
+
+    async def scenario():
+        channel = await layer.new_channel()
+        await layer.group_add(member_group(12), channel)
+        kept = await relay.listened_groups(layer, groups)
+        await relay._group_send_all(layer, groups, {"type": "member.event", "payload": {"n": 1}})
+        received = await asyncio.wait_for(layer.receive(channel), timeout=5)
+        await layer.group_discard(member_group(12), channel)
+        after = await relay.listened_groups(layer, groups)
+        await layer.flush()
+        return kept, received, after
+
+    kept, received, after = async_to_sync(scenario)()
+
+    assert kept == [member_group(12)]
+    assert received["payload"] == {"n": 1}
+    assert after == []
