@@ -95,7 +95,14 @@ def test_database_url_and_redis_url_switch_services():
         "django.db.backends.postgresql"
     )
     assert _settings_value("settings.CHANNEL_LAYERS['default']['BACKEND']", **env) == (
+        "channels_redis.pubsub.RedisPubSubChannelLayer"
+    )
+    lists = {**env, "CHANNEL_LAYER": "lists"}
+    assert _settings_value("settings.CHANNEL_LAYERS['default']['BACKEND']", **lists) == (
         "channels_redis.core.RedisChannelLayer"
+    )
+    assert _settings_value("settings.CHANNEL_LAYERS['default']['CONFIG']['capacity']", **lists) == (
+        "20000"
     )
     assert "RedisCache" in _settings_value("settings.CACHES['default']['BACKEND']", **env)
     assert (
