@@ -280,6 +280,7 @@ def naive_rebuild_rate(sample: int) -> tuple[float | None, str]:
     from django.db import transaction
 
     from search.analysis import add_vocabulary
+    from search.backends.database import entry_fields
     from search.documents import KINDS
     from search.models import (
         SearchEntry,
@@ -306,26 +307,7 @@ def naive_rebuild_rate(sample: int) -> tuple[float | None, str]:
                 for doc in kind.documents(items[n : n + 1000])
             ]
             for doc in documents:
-                entry = SearchEntry.objects.create(
-                    kind=doc.kind,
-                    object_id=doc.object_id,
-                    title=doc.title[:500],
-                    title_key=doc.title_key,
-                    people=doc.people,
-                    keywords=doc.keywords,
-                    body=doc.body,
-                    doc_type=doc.doc_type,
-                    audience=doc.audience,
-                    language=doc.language,
-                    year=doc.year,
-                    date=doc.date,
-                    expires_at=doc.expires_at,
-                    available=doc.available,
-                    boost=doc.boost,
-                    branch_ids=" ".join(str(b) for b in doc.branches),
-                    available_branch_ids=" ".join(str(b) for b, ok in doc.branches.items() if ok),
-                    interest_ids=" ".join(str(i) for i in doc.interests),
-                )
+                entry = SearchEntry.objects.create(**entry_fields(doc))
                 for branch_id, available in doc.branches.items():
                     SearchEntryBranch.objects.create(
                         entry=entry, branch_id=branch_id, available=available

@@ -20,6 +20,14 @@ from tests.test_websocket import _communicator, _session_cookie
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/8"
 
 
+REDIS_LIST_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}]},
+    }
+}
+
+
 def _redis_reachable() -> bool:
     try:
         import redis
@@ -158,13 +166,7 @@ def test_the_relay_deletes_old_rows():
 @pytest.mark.skipif(not _redis_reachable(), reason="Redis not reachable")
 @pytest.mark.django_db
 def test_with_redis_pushes_go_straight_to_the_layer_without_outbox():
-    redis_layers = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}]},
-        }
-    }
-    with override_settings(CHANNEL_LAYERS=redis_layers):
+    with override_settings(CHANNEL_LAYERS=REDIS_LIST_LAYERS):
         layer = get_channel_layer()
         assert not relay.needs_relay(layer)
         channel = async_to_sync(layer.new_channel)()
@@ -181,13 +183,7 @@ def test_with_redis_pushes_go_straight_to_the_layer_without_outbox():
 @pytest.mark.skipif(not _redis_reachable(), reason="Redis not reachable")
 @pytest.mark.django_db
 def test_with_redis_only_groups_someone_listens_to_are_sent_to():
-    redis_layers = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}]},
-        }
-    }
-    with override_settings(CHANNEL_LAYERS=redis_layers):
+    with override_settings(CHANNEL_LAYERS=REDIS_LIST_LAYERS):
         layer = get_channel_layer()
         channels = [async_to_sync(layer.new_channel)() for _ in range(2)]
         async_to_sync(layer.group_add)(member_group(7), channels[0])
