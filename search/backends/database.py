@@ -65,7 +65,8 @@ SUGGESTION_CAPS = {"interest": 2, "community": 2, "author": 3, "title": 8}
 # PostgreSQL, very broad queries (see _search_postgresql): up to EXACT_LIMIT matching entries
 # everything is exact; above, the total and the facet counts are estimated from the entries
 # whose id is a multiple of SAMPLE_MODULUS (a partial GIN index, migration 0004), and the
-# ranking looks at RANK_CANDIDATES entries matching in the title plus as many matching anywhere
+# ranking looks at the entries whose title matches (when at most RANK_CANDIDATES do) plus up to
+# RANK_CANDIDATES of the sample's matches
 EXACT_LIMIT = 2000
 SAMPLE_MODULUS = 16
 RANK_CANDIDATES = 1000
@@ -210,9 +211,9 @@ class DatabaseBackend(SearchBackend):
         matches, everything is exact, and the hits are ranked from the same rows as the
         counts, in the same statement. Above, the total and the facet counts are estimated
         from the 1/SAMPLE_MODULUS sample (flagged `approximate`: the page shows "≈"), and
-        hits are ranked among the entries whose title is the query, the first
-        RANK_CANDIDATES whose title matches and the first RANK_CANDIDATES matching anywhere
-        (sort by date stays exact: it needs no ranking).
+        hits are ranked among the entries whose title is the query, all the entries whose
+        title matches when there are at most RANK_CANDIDATES, and the first RANK_CANDIDATES
+        by id of the sample's matches (sort by date stays exact: it needs no ranking).
         """
         result = self._pg_run(query, match, filters, sort, now, offset, limit, details)
         if result.total == 0 and match.relaxable:
@@ -773,8 +774,9 @@ class DatabaseBackend(SearchBackend):
     ) -> tuple[str, list]:
         """The statement of a page of hits and its parameters. With `candidates`
         (PostgreSQL, a very broad query: see _search_postgresql), ranked among the entries
-        whose title key is `candidates`, the first RANK_CANDIDATES matching in the title and
-        the first RANK_CANDIDATES matching. Columns: kind, object_id, score, title_key, id,
+        whose title key is `candidates`, every entry whose title matches when at most
+        RANK_CANDIDATES do, and the first RANK_CANDIDATES by id of the matches in the
+        sample: sets fixed by the data, whatever the plan. Columns: kind, object_id, score, title_key, id,
         date and on PostgreSQL branch_ids, available_branch_ids, interest_ids."""
         where, params = self._where(filters, now)
         score = match.score if match.ranked else "0"
@@ -789,19 +791,29 @@ class DatabaseBackend(SearchBackend):
         if postgresql:  # what re-ranking needs, without another query (see _details)
             columns += ", e.branch_ids, e.available_branch_ids, e.interest_ids"
         if candidates is not None and match.tsquery is not None:
-            # each source ranks its own rows; UNION removes the duplicates
+            # each source ranks its own rows; UNION removes the duplicates. Every source is
+            # a set fixed by the data, never "the first N rows" of a scan (whose order
+            # depends on the plan, parallel workers, synchronised scans): page 2 is ranked
+            # from the same candidates as page 1.
             filters_only = " AND ".join(where)
             match_params = match.score_params + match.params + params
             parts = [
-                f"(SELECT {columns} FROM search_searchentry e WHERE {filters_only} AND "
-                # a title that matches implies a match (tsv holds the title)
-                "to_tsvector('affinites_fr'::regconfig, e.title) @@ %s::tsquery LIMIT %s)",
-                f"(SELECT {columns} FROM search_searchentry e WHERE {conditions} LIMIT %s)",
+                # every entry whose title matches, when there are at most RANK_CANDIDATES
+                # (the title index; a title that matches implies a match: tsv holds the
+                # title), none when there are more: the sample has a share of them
+                f"(SELECT {columns} FROM (SELECT e.*, count(*) OVER () AS title_matches "
+                f"FROM (SELECT e.* FROM search_searchentry e WHERE {filters_only} AND "
+                "to_tsvector('affinites_fr'::regconfig, e.title) @@ %s::tsquery LIMIT %s) e) e "
+                "WHERE e.title_matches <= %s)",
+                # the matches in the 1/SAMPLE_MODULUS sample (its partial index), the first
+                # RANK_CANDIDATES by id
+                f"(SELECT {columns} FROM (SELECT e.* FROM search_searchentry e "
+                f"WHERE {conditions} AND {match.sample} ORDER BY e.id LIMIT %s) e)",
             ]
             all_params = (
                 match.score_params
                 + params
-                + [match.tsquery, RANK_CANDIDATES]
+                + [match.tsquery, RANK_CANDIDATES + 1, RANK_CANDIDATES]
                 + match_params
                 + [RANK_CANDIDATES]
             )
@@ -812,9 +824,21 @@ class DatabaseBackend(SearchBackend):
                     "AND e.title_key = %s)",
                 )
                 all_params = match_params + [candidates] + all_params
+            # Past the candidates (a deep page), the other matches follow by date: one total
+            # order over every match, candidates first (their score is positive, the others'
+            # 0). The one-time filter skips reading them when the page lies within the
+            # candidates, as nearly every page does.
+            rest_columns = columns.replace(f"{score} * e.boost AS score", "0::float8 AS score")
             order = order.replace("e.date", "date").replace("e.id", "id")
-            sql = f"SELECT * FROM ({' UNION '.join(parts)}) e ORDER BY {order} LIMIT %s OFFSET %s"
-            all_params += [limit, offset]
+            sql = (
+                f"WITH candidates AS MATERIALIZED ({' UNION '.join(parts)}) "
+                "SELECT * FROM (SELECT * FROM candidates UNION ALL "
+                f"SELECT {rest_columns} FROM {match.source} WHERE {conditions} "
+                "AND (SELECT COUNT(*) FROM candidates) < %s "
+                "AND NOT EXISTS (SELECT 1 FROM candidates c WHERE c.id = e.id)) e "
+                f"ORDER BY {order} LIMIT %s OFFSET %s"
+            )
+            all_params += match.params + params + [offset + limit, limit, offset]
         else:
             sql = (
                 f"SELECT {columns} FROM {match.source} WHERE {conditions} "

@@ -314,6 +314,32 @@ def test_broad_query_on_postgresql_estimates_counts_from_the_sample(broad, branc
     assert len(results.hits) == 20
 
 
+def test_broad_query_pages_follow_one_order_over_every_match(broad, monkeypatch):
+    """Ranked among candidates fixed by the data (never the first rows a scan happens to
+    return), then the other matches by date: paging through gives every match once, the
+    same way twice."""
+    from django.db import connection
+
+    from search.backends import database
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: the SQLite backend ranks every match")
+    monkeypatch.setattr(database, "RANK_CANDIDATES", 3)  # fewer candidates than a page
+
+    def every_page():
+        keys = []
+        for page in range(1, 10):
+            hits = search("voyage", page=page, page_size=10).hits
+            keys += [(h.kind, h.object_id) for h in hits]
+        return keys
+
+    first = every_page()
+    assert len(first) == 81 and len(set(first)) == 81
+    assert every_page() == first
+    # the item whose title is the query (a candidate) first, then candidates, then by date
+    assert first[0] == ("catalogue", CatalogueItem.objects.get(title="Voyage").pk)
+
+
 def test_broad_query_page_and_api_say_the_counts_are_estimates(broad, client):
     from django.db import connection
 
