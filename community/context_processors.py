@@ -20,6 +20,8 @@ from django.utils.functional import SimpleLazyObject
 from wagtail.models import Page, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
+from community.admin_access import can_use_admin
+
 # content type (model name) of a section's index page → navigation key
 SECTIONS = {
     "communityindexpage": "communities_url",
@@ -84,8 +86,11 @@ def _page_changed(sender, instance=None, **kwargs) -> None:
 
 def site_navigation(request: HttpRequest) -> dict:
     sections = SimpleLazyObject(lambda: _section_urls(request))
+    user = getattr(request, "user", None)
     return {
         "network_name": settings.AFFINITES_NETWORK_NAME,
         "nav": sections,
         "communities_url": SimpleLazyObject(lambda: sections.get("communities_url")),
+        # the header's "Administration" link and Wagtail's userbar (community.admin_access)
+        "can_use_admin": SimpleLazyObject(lambda: can_use_admin(user)),
     }

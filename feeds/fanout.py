@@ -195,7 +195,7 @@ def push_feed_news(member_ids: Iterable[int], count: int = 1) -> int:
 def notify_communities(announcement_pk: int) -> int:
     """Notify the members of the communities whose interests match a newly published
     announcement (taxonomy-aware), once per member and announcement. Returns how many."""
-    from feeds.notifications import notify
+    from feeds.notifications import notify_many
 
     page = AnnouncementPage.objects.live().public().filter(pk=announcement_pk).first()
     if page is None:
@@ -217,6 +217,7 @@ def notify_communities(announcement_pk: int) -> int:
         .order_by("user_id", "community__title")
     )
     notified: set[int] = set()
+    recipients = []
     with translation.override(settings.LANGUAGE_CODE):
         for membership in memberships:
             if membership.user_id in notified:
@@ -226,7 +227,6 @@ def notify_communities(announcement_pk: int) -> int:
                 "community": membership.community.title,
                 "title": page.title,
             }
-            notify(
-                membership.user, Notification.Kind.COMMUNITY_ANNOUNCEMENT, title, page.intro, url
-            )
+            recipients.append((membership.user, title))
+    notify_many(recipients, Notification.Kind.COMMUNITY_ANNOUNCEMENT, page.intro, url)
     return len(notified)

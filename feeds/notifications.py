@@ -1,23 +1,26 @@
 """Notifications: one row per thing a member should know, a websocket push, an optional email.
 
-`notify()` is the only way in. The row is written in the caller's transaction; the push to
+`notify()` (one member) and `notify_many()` (one insert for many) are the only ways in. The row is written in the caller's transaction; the push to
 the member's websocket group and the email are sent once it commits (house style: side
 effects only on commit), and a failure of either is logged, never raised: the notification
 is on the site whatever happens to the push or the mail.
 """
 
 import logging
+from collections.abc import Iterable
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Count
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
 from feeds.models import Notification
-from feeds.relay import send_to_members
+from feeds.relay import send_each
 
 logger = logging.getLogger(__name__)
 
@@ -44,13 +47,29 @@ def absolute_url(url: str) -> str:
 
 def notify(user, kind: str, title: str, body: str = "", url: str = "") -> Notification:
     """Record a notification for `user`; push it and (if they opted in) email it on commit."""
-    notification = Notification.objects.create(
-        user=user, kind=kind, title=title[:250], body=body, url=url[:500]
+    return notify_many([(user, title)], kind, body, url)[0]
+
+
+def notify_many(
+    recipients: Iterable[tuple[Any, str]], kind: str, body: str = "", url: str = ""
+) -> list[Notification]:
+    """Record a notification for each (user, title) in one insert; on commit, push them
+    all at once (one unread-count query, one check of who has a page open) and email
+    those who opted in."""
+    recipients = list(recipients)
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(user=user, kind=kind, title=title[:250], body=body, url=url[:500])
+            for user, title in recipients
+        ],
+        batch_size=1000,
     )
-    transaction.on_commit(partial(push_notification, notification), robust=True)
-    if getattr(user, "notify_by_email", False) and user.email:
-        transaction.on_commit(partial(email_notification, notification), robust=True)
-    return notification
+    if notifications:
+        transaction.on_commit(partial(push_notifications, notifications), robust=True)
+    for (user, _title), notification in zip(recipients, notifications, strict=True):
+        if getattr(user, "notify_by_email", False) and user.email:
+            transaction.on_commit(partial(email_notification, notification), robust=True)
+    return notifications
 
 
 def notification_payload(notification: Notification, unread: int) -> dict:
@@ -66,14 +85,40 @@ def notification_payload(notification: Notification, unread: int) -> dict:
     }
 
 
+def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
+    """{user id: unread notifications}, in one query per 5,000 users."""
+    user_ids = sorted(set(user_ids))
+    counts: dict[int, int] = {}
+    for start in range(0, len(user_ids), 5000):
+        rows = (
+            Notification.objects.filter(
+                user_id__in=user_ids[start : start + 5000], read_at__isnull=True
+            )
+            .values_list("user_id")
+            .annotate(unread=Count("id"))
+            .order_by()
+        )
+        counts.update(rows)
+    return counts
+
+
 def push_notification(notification: Notification) -> None:
-    """Send it to the member's open pages (the consumer forwards "member.event" messages;
-    `feeds.relay` carries it to the ASGI server when sent from the task worker)."""
-    payload = notification_payload(notification, unread_count(notification.user_id))
+    push_notifications([notification])
+
+
+def push_notifications(notifications: list[Notification]) -> None:
+    """Send each to its member's open pages with their unread count (the consumer forwards
+    "member.event" messages; `feeds.relay` carries them to the ASGI server when sent from
+    the task worker)."""
     try:
-        send_to_members([notification.user_id], payload)
+        unread = unread_counts(n.user_id for n in notifications)
+        send_each(
+            {n.user_id: notification_payload(n, unread.get(n.user_id, 0)) for n in notifications}
+        )
     except Exception:
-        logger.exception("Could not push notification %s", notification.pk)
+        logger.exception(
+            "Could not push notifications %s…", ", ".join(str(n.pk) for n in notifications[:5])
+        )
 
 
 def email_notification(notification: Notification) -> None:

@@ -6,8 +6,9 @@ with ``group_send`` and nothing else happens here. The embedded default uses
 ``manage.py db_worker``: a push sent from there would reach nobody. So, with the in-memory
 layer, every push is also written to ``PushOutbox`` and the ASGI server relays it:
 
-- ``send_to_members()`` (used by the feed's "feed.new" and by notifications) sends to the
-  local layer as before AND writes outbox rows tagged with this process's ``PROCESS_ID``;
+- ``send_to_members()`` (the feed's "feed.new", one payload for all) and ``send_each()``
+  (notifications, a payload per member) send to the local layer as before AND write outbox
+  rows tagged with this process's ``PROCESS_ID``;
 - the first ``MemberConsumer`` to connect starts ``start_relay()``, one loop per event loop,
   which polls the outbox every ``POLL_SECONDS`` and sends the rows written by *other*
   processes to its own layer (its own rows were delivered locally: never twice). Rows older
@@ -78,6 +79,39 @@ def send_to_members(member_ids: Iterable[int], payload: dict) -> int:
         PushOutbox.objects.filter(created_at__lt=timezone.now() - RETENTION).delete()
     async_to_sync(_group_send_all)(layer, groups, message)
     return len(groups)
+
+
+def send_each(payloads: dict[int, dict]) -> int:
+    """Push to each member's open pages a payload of their own ({member id: payload}): one
+    check of the listened groups for all of them, then the sends (see send_to_members).
+    Returns how many members it was sent to."""
+    from feeds.consumers import member_group
+
+    layer = get_channel_layer()
+    if layer is None or not payloads:
+        return 0
+    messages = {
+        member_group(member_id): {"type": "member.event", "payload": payload}
+        for member_id, payload in payloads.items()
+    }
+    if needs_relay(layer):
+        PushOutbox.objects.bulk_create(
+            (
+                PushOutbox(origin=PROCESS_ID, groups=[group], message=message)
+                for group, message in messages.items()
+            ),
+            batch_size=GROUPS_PER_ROW,
+        )
+        PushOutbox.objects.filter(created_at__lt=timezone.now() - RETENTION).delete()
+    async_to_sync(_send_each)(layer, messages)
+    return len(messages)
+
+
+async def _send_each(layer, messages: dict[str, dict]) -> None:
+    groups = await listened_groups(layer, list(messages))
+    for start in range(0, len(groups), SEND_BATCH):
+        chunk = groups[start : start + SEND_BATCH]
+        await asyncio.gather(*(layer.group_send(group, messages[group]) for group in chunk))
 
 
 async def _group_send_all(layer, groups: list[str], message: dict) -> None:

@@ -191,7 +191,8 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Channels' in-memory layer with a cheaper expiry sweep (feeds/layers.py)
+    CHANNEL_LAYERS = {"default": {"BACKEND": "feeds.layers.LocalChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Background tasks (django-tasks API): database queue + `manage.py db_worker` by default,

@@ -20,9 +20,10 @@ commits and what hangs on its commit runs:
   N members (``feeds.fanout.push_feed_news``);
 - ``push``: the push alone — ``push_feed_news`` for the N members on the commit of a bulk
   insert (what the channel layer, daphne and the sockets cost);
-- ``notify``: the production path of ``feeds.notifications.notify`` — one stored
-  notification per member in the transaction, one push per member on commit (each with
-  its unread count, one query).
+- ``notify``: the production path of a new announcement's notifications to the members of
+  matching communities, ``feeds.notifications.notify_many`` — one insert for every member in
+  the transaction; on commit one unread-count query for all, then one push per member (each
+  with its own notification and unread count).
 
 Where the commit happens: with the in-memory channel layer (no REDIS_URL) only the server
 process can reach the consumers, so the transaction runs inside the daphne process (a
@@ -93,7 +94,7 @@ def commit_and_push(mode: str, marker: str) -> dict:
     from community.models import User
     from feeds.fanout import push_feed_news
     from feeds.models import Notification
-    from feeds.notifications import notify
+    from feeds.notifications import notify_many
 
     title = f"Nouvelle annonce {marker}"
     stamps: dict[str, float] = {}
@@ -104,8 +105,8 @@ def commit_and_push(mode: str, marker: str) -> dict:
         if mode == "publish":
             publish_announcement(title, marker)
         elif mode == "notify":
-            for user in User.objects.filter(username__startswith=USERNAME_PREFIX).order_by("pk"):
-                notify(user, kind, title, url="/fil/")
+            users = User.objects.filter(username__startswith=USERNAME_PREFIX).order_by("pk")
+            notify_many([(user, title) for user in users], kind, url="/fil/")
         elif mode == "push":
             ids = bench_member_ids()
             Notification.objects.bulk_create(

@@ -78,7 +78,7 @@ def test_embedded_defaults():
         _settings_value("settings.DATABASES['default']['ENGINE']") == "django.db.backends.sqlite3"
     )
     assert _settings_value("settings.CHANNEL_LAYERS['default']['BACKEND']") == (
-        "channels.layers.InMemoryChannelLayer"
+        "feeds.layers.LocalChannelLayer"
     )
     assert "LocMemCache" in _settings_value("settings.CACHES['default']['BACKEND']")
     assert (

@@ -15,7 +15,7 @@ from community.actions.events import cancel_registration, register_for_event
 from community.tasks import remind
 from feeds.consumers import member_group
 from feeds.models import Notification
-from feeds.notifications import mark_all_read, notify, unread_count
+from feeds.notifications import mark_all_read, notify, notify_many, unread_count
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -126,6 +126,63 @@ def test_a_broken_channel_layer_does_not_lose_the_notification(
     with django_capture_on_commit_callbacks(execute=True):
         notify(member, Kind.REPLY, "Réponse", "", "")
     assert unread_count(member) == 1
+
+
+def test_notify_many_pushes_each_member_their_own_notification(
+    listener, django_capture_on_commit_callbacks
+):
+    ana = make_user("ana@example.org")
+    bea = make_user("bea@example.org", notify_by_email=True)
+    quiet = make_user("quiet@example.org")  # no page open: stored, not pushed
+    notify(ana, Kind.REPLY, "Une réponse", "", "/r/")
+    receive_ana, receive_bea = listener(ana), listener(bea)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        stored = notify_many(
+            [(ana, "Nouveau pour Ana"), (bea, "Nouveau pour Béa"), (quiet, "Pour Quiet")],
+            Kind.COMMUNITY_ANNOUNCEMENT,
+            "Le résumé",
+            "/actualites/x/",
+        )
+    assert [n.user_id for n in stored] == [ana.pk, bea.pk, quiet.pk]
+    assert all(n.pk for n in stored)
+    assert len(callbacks) == 2  # one push for all, one email (Béa opted in)
+    assert mail.outbox == []
+    for callback in callbacks:
+        callback()
+    first, second = receive_ana()["payload"], receive_bea()["payload"]
+    assert (first["id"], first["title"], first["unread"]) == (stored[0].pk, "Nouveau pour Ana", 2)
+    assert (second["id"], second["title"], second["unread"]) == (
+        stored[1].pk,
+        "Nouveau pour Béa",
+        1,
+    )
+    assert second["body"] == "Le résumé" and second["url"] == "/actualites/x/"
+    [email] = mail.outbox
+    assert email.to == ["bea@example.org"]
+    assert unread_count(quiet) == 1
+
+
+def test_notify_many_costs_the_same_queries_for_3_or_30_members(
+    django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    def run(count, prefix):
+        users = [make_user(f"{prefix}{n}@example.org") for n in range(count)]
+        # the insert; on commit the unread counts, the relay's outbox rows and their cleanup
+        with (
+            django_assert_max_num_queries(4),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            notify_many([(u, "Titre") for u in users], Kind.COMMUNITY_ANNOUNCEMENT)
+        return Notification.objects.filter(user__in=users).count()
+
+    assert run(3, "few") == 3
+    assert run(30, "many") == 30
+
+
+def test_notify_many_with_nobody_does_nothing(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert notify_many([], Kind.REPLY) == []
+    assert callbacks == []
 
 
 # --- Receivers ---------------------------------------------------------------------------------
