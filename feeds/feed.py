@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
@@ -156,17 +157,41 @@ def score_entries(
     return entries
 
 
+@lru_cache(maxsize=1)
+def _signature_sql() -> str:
+    """The followed interests (0) and the communities (1) of a member, in one statement."""
+    from community.models import FollowedInterest
+
+    def columns(model, ref: str) -> tuple[str, str, str]:
+        quote = connection.ops.quote_name
+        return (
+            quote(model._meta.db_table),
+            quote(model._meta.get_field("user").column),
+            quote(model._meta.get_field(ref).column),
+        )
+
+    table_i, user_i, ref_i = columns(FollowedInterest, "interest")
+    table_m, user_m, ref_m = columns(Membership, "community")
+    return (
+        f"SELECT 0, {ref_i} FROM {table_i} WHERE {user_i} = %s "
+        f"UNION ALL SELECT 1, {ref_m} FROM {table_m} WHERE {user_m} = %s"
+    )
+
+
 def member_signature(member) -> str:
     """Changes when what the feed is built from changes (interests, place, communities)."""
     return _signature(member)[0]
 
 
 def _signature(member) -> tuple[str, bool]:
-    """(the signature, whether the member follows any interest), in two queries."""
-    interests = sorted(member.followed_interests.values_list("interest_id", flat=True))
-    communities = sorted(
-        Membership.objects.filter(user=member).values_list("community_id", flat=True)
-    )
+    """(the signature, whether the member follows any interest), in one query."""
+    interests, communities = [], []
+    with connection.cursor() as cursor:
+        cursor.execute(_signature_sql(), [member.pk, member.pk])
+        for source, ref in cursor.fetchall():
+            (communities if source else interests).append(ref)
+    interests.sort()
+    communities.sort()
     raw = json.dumps(
         [interests, communities, member.home_branch_id, member.latitude, member.longitude]
     )
@@ -202,8 +227,8 @@ def inactive_since(now: datetime | None = None) -> datetime:
 def ensure_fresh(member, *, now: datetime | None = None) -> dict:
     """Called when the member opens their feed: rebuild it if needed, note the visit.
 
-    Returns {"rebuilt": bool, "has_interests": bool}. Three queries when nothing is due (the
-    state, the interests and the communities of the signature); the steady state only reads.
+    Returns {"rebuilt": bool, "has_interests": bool}. Two queries when nothing is due (the
+    state; the interests and the communities of the signature); the steady state only reads.
     """
     now = now or timezone.now()
     state = FeedState.objects.filter(member_id=member.pk).first()
