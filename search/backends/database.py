@@ -776,8 +776,9 @@ class DatabaseBackend(SearchBackend):
         (PostgreSQL, a very broad query: see _search_postgresql), ranked among the entries
         whose title key is `candidates`, every entry whose title matches when at most
         RANK_CANDIDATES do, and the first RANK_CANDIDATES by id of the matches in the
-        sample: sets fixed by the data, whatever the plan. Columns: kind, object_id, score, title_key, id,
-        date and on PostgreSQL branch_ids, available_branch_ids, interest_ids."""
+        sample (sets fixed by the data, whatever the plan), then the other matches by date.
+        Columns: kind, object_id, score, title_key, id, date and on PostgreSQL branch_ids,
+        available_branch_ids, interest_ids."""
         where, params = self._where(filters, now)
         score = match.score if match.ranked else "0"
         order = (

@@ -8,11 +8,13 @@ Wagtail's own admin is in French (its catalogue); the site's texts are looked up
 gettext, so the test holds before and after the French catalogue gets the new strings.
 """
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone, translation
 from django.utils.translation import gettext
+from playwright.sync_api import expect
 
 from cms.models import EventIndexPage, EventPage
 from community.models import EventRegistration
@@ -109,6 +111,9 @@ def test_event_from_draft_to_waitlist_promotion(new_page, people):
     editor = librarian.locator("[data-field-wrapper]:has(#id_description) [contenteditable=true]")
     editor.click()
     librarian.keyboard.type("Crayons fournis, à partir de 10 ans.")
+    # Draftail copies its content into the form's hidden input at most every 250 ms: a
+    # submission before that sends an empty description
+    expect(librarian.locator("#id_description")).to_have_value(re.compile("Crayons fournis"))
     librarian.locator("#id_registration_required").check()
     librarian.locator("#id_capacity").fill("1")
     librarian.get_by_role("button", name="Plus d'actions").click()
