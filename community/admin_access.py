@@ -23,6 +23,7 @@ from django.dispatch import receiver
 
 VERSION_KEY = "affinites:admin-access:version"
 ADMIN_ACCESS_CACHE_SECONDS = 300
+VERSION_SECONDS = 86400  # when it lapses, every answer is simply asked again
 
 
 def _member_key(user_id: int) -> str:
@@ -38,7 +39,7 @@ def can_use_admin(user) -> bool:
     known = cache.get_many([VERSION_KEY, key])
     version = known.get(VERSION_KEY)
     if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        cache.add(VERSION_KEY, uuid.uuid4().hex, VERSION_SECONDS)
         version = cache.get(VERSION_KEY)
     cached = known.get(key)
     if cached is not None and version is not None and cached[0] == version:
@@ -51,7 +52,7 @@ def can_use_admin(user) -> bool:
 
 def forget_admin_access() -> None:
     """Every member's cached answer is stale from now on."""
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    cache.set(VERSION_KEY, uuid.uuid4().hex, VERSION_SECONDS)
 
 
 @receiver(m2m_changed, sender=Group.permissions.through, dispatch_uid="admin_access.group")
