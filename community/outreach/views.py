@@ -58,6 +58,7 @@ def fallback_texts() -> dict[str, str]:
         "open": _("Your passions at the médiathèque"),
         "title": _("Your médiathèque has a link with your passions"),
         "close": _("Close"),
+        "loading": _("Loading…"),
         "unavailable": _(
             "The médiathèque's questionnaire cannot be shown on this site for now. "
             "Please try again later."

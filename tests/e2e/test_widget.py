@@ -318,3 +318,31 @@ def test_an_undeclared_site_is_refused_with_a_clear_message(tab, sites, live_ser
     assert launcher.is_visible()
     assert not AnswerCount.objects.exists()
     assert page.evaluate("window.cspViolations") == []
+
+
+def test_opened_before_its_configuration_arrived_the_dialog_waits_for_it(
+    tab, sites, live_server, network
+):
+    """A visitor quicker than the network (or a slow server) opens the questionnaire while
+    its configuration is still on the way: the dialog says it is loading, then shows the
+    first step, instead of "cannot be shown"."""
+    partner_site, _stranger = sites
+    page = tab
+    held = []
+    page.route("**/widget/api/*/config/", lambda route: held.append(route))  # answered later
+    page.goto(partner_site.origin + "/")
+    launcher = page.get_by_role("button", name=LAUNCHER)
+    launcher.wait_for()
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the widget asked for its configuration"
+
+    launcher.click()
+    dialog = page.get_by_role("dialog", name=TITLE)
+    dialog.get_by_role("status").filter(has_text="Chargement…").wait_for()
+    check_axe(page, "the dialog while it loads")
+    held[0].continue_()
+    dialog.get_by_label("Science-fiction").wait_for()
+    assert not dialog.get_by_text("ne peut pas être affiché").is_visible()

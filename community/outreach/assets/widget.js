@@ -20,6 +20,7 @@
   var origin = new URL(script.src, location.href).origin;
   var api = origin + "/widget/api/" + encodeURIComponent(slug) + "/";
   var cfg = null, refusal = "", tokenAt = 0, opened = false, touched = false, lastFocus = null;
+  var loading = null;  // the configuration's request while it is under way
   var state = { interests: [], insee: "", commune: "" };
   var root, launcher, backdrop, dialog, body, uid = 0;
 
@@ -169,6 +170,14 @@
     backdrop.hidden = false;
     dialog.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
+    if (!cfg && loading) {  // opened before the configuration arrived: wait for it
+      showWaiting();
+      loading.then(function () {
+        if (!opened) return;
+        if (cfg) step1(); else showProblem(refusal || T.unavailable);
+      });
+      return;
+    }
     if (!cfg) { showProblem(refusal || T.unavailable); return; }
     if (Date.now() - tokenAt > 20 * 60 * 1000) {  // tokens last 30 min: get a fresh one
       load().then(function () { step1(); });
@@ -194,6 +203,10 @@
     body.appendChild(heading);
     nodes.forEach(function (node) { if (node) body.appendChild(node); });
     heading.focus();
+  }
+  function showWaiting() {
+    body.textContent = "";
+    body.appendChild(el("p", { role: "status", text: T.loading }));
   }
   function showProblem(message) {
     body.textContent = "";
@@ -408,10 +421,11 @@
 
   // --- Start ------------------------------------------------------------------------------
   function load() {
-    return request("config/").then(function (r) {
+    loading = request("config/").then(function (r) {
       if (!r.ok) { refusal = (r.body && r.body.error) || T.unavailable; if (window.console) console.warn("Affinités widget:", refusal); return; }
       cfg = r.body; tokenAt = Date.now(); T = cfg.texts;
-    }).catch(function () { refusal = T.unavailable; });
+    }).catch(function () { refusal = T.unavailable; }).then(function () { loading = null; });
+    return loading;
   }
   function start() {
     var node = document.createElement("affinites-widget");
