@@ -102,10 +102,6 @@ def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
     return counts
 
 
-def push_notification(notification: Notification) -> None:
-    push_notifications([notification])
-
-
 def push_notifications(notifications: list[Notification]) -> None:
     """Send each to its member's open pages with their unread count (the consumer forwards
     "member.event" messages; `feeds.relay` carries them to the ASGI server when sent from

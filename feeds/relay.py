@@ -68,15 +68,10 @@ def send_to_members(member_ids: Iterable[int], payload: dict) -> int:
         return 0
     message = {"type": "member.event", "payload": payload}
     if needs_relay(layer):
-        PushOutbox.objects.bulk_create(
-            PushOutbox(
-                origin=PROCESS_ID, groups=groups[start : start + GROUPS_PER_ROW], message=message
-            )
+        _write_outbox(
+            (groups[start : start + GROUPS_PER_ROW], message)
             for start in range(0, len(groups), GROUPS_PER_ROW)
         )
-        # The relay also cleans up, but only runs once someone connects: never let rows
-        # pile up on a server nobody has opened yet.
-        PushOutbox.objects.filter(created_at__lt=timezone.now() - RETENTION).delete()
     async_to_sync(_group_send_all)(layer, groups, message)
     return len(groups)
 
@@ -95,19 +90,24 @@ def send_each(payloads: dict[int, dict]) -> int:
         for member_id, payload in payloads.items()
     }
     if needs_relay(layer):
-        PushOutbox.objects.bulk_create(
-            (
-                PushOutbox(origin=PROCESS_ID, groups=[group], message=message)
-                for group, message in messages.items()
-            ),
-            batch_size=GROUPS_PER_ROW,
-        )
-        PushOutbox.objects.filter(created_at__lt=timezone.now() - RETENTION).delete()
+        _write_outbox(([group], message) for group, message in messages.items())
     async_to_sync(_send_each)(layer, messages)
     return len(messages)
 
 
+def _write_outbox(rows: Iterable[tuple[list[str], dict]]) -> None:
+    """Outbox rows (groups, message) for the ASGI server's relay (see the module's text)."""
+    PushOutbox.objects.bulk_create(
+        (PushOutbox(origin=PROCESS_ID, groups=groups, message=message) for groups, message in rows),
+        batch_size=GROUPS_PER_ROW,
+    )
+    # The relay also cleans up, but only runs once someone connects: never let rows pile up
+    # on a server nobody has opened yet.
+    PushOutbox.objects.filter(created_at__lt=timezone.now() - RETENTION).delete()
+
+
 async def _send_each(layer, messages: dict[str, dict]) -> None:
+    """{group: message}, to the groups someone listens to, SEND_BATCH at a time."""
     groups = await listened_groups(layer, list(messages))
     for start in range(0, len(groups), SEND_BATCH):
         chunk = groups[start : start + SEND_BATCH]
@@ -115,10 +115,7 @@ async def _send_each(layer, messages: dict[str, dict]) -> None:
 
 
 async def _group_send_all(layer, groups: list[str], message: dict) -> None:
-    groups = await listened_groups(layer, groups)
-    for start in range(0, len(groups), SEND_BATCH):
-        chunk = groups[start : start + SEND_BATCH]
-        await asyncio.gather(*(layer.group_send(group, message) for group in chunk))
+    await _send_each(layer, dict.fromkeys(groups, message))
 
 
 async def listened_groups(layer, groups: list[str]) -> list[str]:

@@ -77,7 +77,7 @@ async def test_a_push_from_the_worker_reaches_the_connected_member_once(monkeypa
 @pytest.mark.asyncio
 async def test_a_notification_from_the_worker_rings_the_bell(monkeypatch):
     from feeds.models import Notification
-    from feeds.notifications import push_notification
+    from feeds.notifications import push_notifications
 
     user, communicator = await _connected_member()
     notification = await sync_to_async(Notification.objects.create)(
@@ -85,7 +85,7 @@ async def test_a_notification_from_the_worker_rings_the_bell(monkeypatch):
     )
     _as_worker(monkeypatch)
 
-    await sync_to_async(push_notification)(notification)
+    await sync_to_async(push_notifications)([notification])
 
     pushed = await communicator.receive_json_from(timeout=2)
     assert pushed["type"] == "notification"
