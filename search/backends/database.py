@@ -787,10 +787,17 @@ class DatabaseBackend(SearchBackend):
             else "score DESC, e.date DESC NULLS LAST, e.id"
         )
         conditions = " AND ".join(match.where + where)
-        columns = f"e.kind, e.object_id, {score} * e.boost AS score, e.title_key, e.id, e.date"
-        postgresql = self.vendor == "postgresql"
-        if postgresql:  # what re-ranking needs, without another query (see _details)
-            columns += ", e.branch_ids, e.available_branch_ids, e.interest_ids"
+        # PostgreSQL: what re-ranking needs, without another query (see _details)
+        lists = (
+            ", e.branch_ids, e.available_branch_ids, e.interest_ids"
+            if self.vendor == "postgresql"
+            else ""
+        )
+
+        def columns_scored(score_sql: str) -> str:
+            return f"e.kind, e.object_id, {score_sql} AS score, e.title_key, e.id, e.date{lists}"
+
+        columns = columns_scored(f"{score} * e.boost")
         if candidates is not None and match.tsquery is not None:
             # each source ranks its own rows; UNION removes the duplicates. Every source is
             # a set fixed by the data, never "the first N rows" of a scan (whose order
@@ -829,7 +836,7 @@ class DatabaseBackend(SearchBackend):
             # order over every match, candidates first (their score is positive, the others'
             # 0). The one-time filter skips reading them when the page lies within the
             # candidates, as nearly every page does.
-            rest_columns = columns.replace(f"{score} * e.boost AS score", "0::float8 AS score")
+            rest_columns = columns_scored("0::float8")
             order = order.replace("e.date", "date").replace("e.id", "id")
             sql = (
                 f"WITH candidates AS MATERIALIZED ({' UNION '.join(parts)}) "
