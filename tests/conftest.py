@@ -51,6 +51,19 @@ def make_community(title: str, *, interests=(), branches=(), **kwargs) -> Commun
     return page
 
 
+@pytest.fixture(autouse=True)
+def _close_async_thread_connections(request):
+    """After an asyncio test, close the database connections of asgiref's single thread
+    (``sync_to_async`` and Channels' ``database_sync_to_async`` outside ``async_to_sync``):
+    left open, they outlive the test and PostgreSQL refuses to drop the test database."""
+    yield
+    if request.node.get_closest_marker("asyncio") is not None:
+        from asgiref.sync import SyncToAsync
+        from django.db import connections
+
+        SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+
+
 @pytest.fixture
 def taxonomy(db):
     imaginaire = make_interest("Imaginaire", position=1)

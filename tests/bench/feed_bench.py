@@ -14,7 +14,10 @@ On a throwaway database (SQLite file in var/bench/, or ``bench_feed_<pid>`` on P
 2. the feeds of a random sample of members are built (``feeds.feed.build_feed``, timed);
 3. each sampled member, logged in, GETs ``/fil/`` through the whole Django stack (test
    client: middleware, view, template) — p50 / p95 — interleaved with a trivial view
-   (``/__bench__/trivial/``, an HttpResponse behind the same middleware) → the ratio;
+   (``/__bench__/trivial/``, an HttpResponse behind the same middleware) → the ratio, and
+   with the site's empty layout for the same logged-in member right after (``/__bench__/
+   layout/``: ``base.html`` with no content, its session, member, header and context
+   processors), to show how much of the page is the layout every page pays;
 4. SQL queries of a feed page at two page sizes (``FEED_PAGE_SIZE``): they must be equal;
 5. fan-out: 10,000 members (``--fanout-members``) follow a new interest; an announcement for
    it is published (tasks held back), then ``feeds.fanout.fan_out_content`` runs in a
@@ -57,11 +60,24 @@ def trivial(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+def layout(request):
+    """The site's layout with nothing in it, for a logged-in member (what every page pays)."""
+    from django.shortcuts import render
+
+    if not request.user.is_authenticated:
+        return HttpResponse("log in first", status=403, content_type="text/plain")
+    return render(request, "base.html", {})
+
+
 def __getattr__(name: str):
     """``urlpatterns`` (the site's URLs plus the trivial view), ROOT_URLCONF during the
     measurements; built on first use, once Django is set up."""
     if name == "urlpatterns":
-        return [path("__bench__/trivial/", trivial), path("", include("cms.urls"))]
+        return [
+            path("__bench__/trivial/", trivial),
+            path("__bench__/layout/", layout),
+            path("", include("cms.urls")),
+        ]
     raise AttributeError(name)
 
 
@@ -135,11 +151,12 @@ def build_feeds(members) -> list[float]:
 
 
 def time_pages(members) -> dict:
-    """GET /fil/ and the trivial view for each member, interleaved; milliseconds."""
+    """GET the trivial view, /fil/ (the member's first page) and the empty layout (then a
+    later page: the member's admin-access answer is cached) for each member; ms."""
     from django.test import Client
     from django.test.utils import override_settings
 
-    feed_ms, trivial_ms, entries = [], [], []
+    feed_ms, trivial_ms, layout_ms, entries = [], [], [], []
     with override_settings(ROOT_URLCONF="tests.bench.feed_bench"):
         clients = []
         for member in members:
@@ -149,6 +166,7 @@ def time_pages(members) -> dict:
         for client in clients[:5]:  # warm-up: templates, site root paths, connections
             client.get("/fil/")
             client.get("/__bench__/trivial/")
+            client.get("/__bench__/layout/")
         for client in clients:
             started = time.perf_counter()
             response = client.get("/__bench__/trivial/")
@@ -159,7 +177,16 @@ def time_pages(members) -> dict:
             feed_ms.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200, response.status_code
             entries.append(response.content.count(b"data-feed-entry"))
-    return {"feed_ms": feed_ms, "trivial_ms": trivial_ms, "entries": entries}
+            started = time.perf_counter()
+            response = client.get("/__bench__/layout/")
+            layout_ms.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.status_code
+    return {
+        "feed_ms": feed_ms,
+        "trivial_ms": trivial_ms,
+        "layout_ms": layout_ms,
+        "entries": entries,
+    }
 
 
 def queries_per_page(members, sizes: list[int]) -> dict[int, list[int]]:
@@ -372,6 +399,8 @@ def main(argv=None) -> int:
         percentile(pages["trivial_ms"], 0.95),
     )
     ratio = feed_p50 / triv_p50 if triv_p50 else float("nan")
+    layout_p50 = percentile(pages["layout_ms"], 0.5)
+    layout_p95 = percentile(pages["layout_ms"], 0.95)
     per_size = {size: sorted(set(values)) for size, values in counts.items()}
     # Not growing with the page size: the larger page costs no more queries than the smaller
     # one plus one hydration query per kind of content (only the entries shown are hydrated,
@@ -409,6 +438,12 @@ def main(argv=None) -> int:
         },
         "trivial_view": {"p50_ms": round(triv_p50, 2), "p95_ms": round(triv_p95, 2)},
         "ratio_p50": round(ratio, 2),
+        "empty_layout": {
+            "p50_ms": round(layout_p50, 2),
+            "p95_ms": round(layout_p95, 2),
+            "over_trivial_p50": round(layout_p50 / triv_p50, 2) if triv_p50 else None,
+            "feed_over_layout_p50": round(feed_p50 / layout_p50, 2) if layout_p50 else None,
+        },
         "queries_per_page": {str(size): values for size, values in per_size.items()},
         "queries_per_member": [list(pair) for pair in zip(small, large, strict=True)],
         "queries_constant": constant,
@@ -424,6 +459,12 @@ def main(argv=None) -> int:
         ("trivial view p50 (ms)", f"{triv_p50:.1f}", ""),
         ("trivial view p95 (ms)", f"{triv_p95:.1f}", ""),
         ("feed / trivial, p50", f"{ratio:.2f}×", f"≤ {TARGETS['ratio']:g}×"),
+        (
+            "empty layout p50 / p95 (ms)",
+            f"{layout_p50:.1f} / {layout_p95:.1f}",
+            f"logged in, base.html alone: {layout_p50 / triv_p50:.1f}× trivial; "
+            f"feed = {feed_p50 / layout_p50:.1f}× layout",
+        ),
         (
             "SQL queries per feed page",
             "constant" if constant else "GROWS",
