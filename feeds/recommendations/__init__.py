@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cms.models import Branch, CatalogueItem
@@ -31,7 +33,9 @@ __all__ = ["Suggestion", "recommend_for"]
 
 @dataclass
 class Suggestion:
-    """A catalogue item suggested to a member: `score` in 0..1, `reason` in French."""
+    """A catalogue item suggested to a member: `score` in 0..1, `reason` in the site's
+    language (LANGUAGE_CODE, French), whatever language is active: it is stored in feeds
+    built by the task worker and by management commands, where none is."""
 
     item: CatalogueItem
     score: float
@@ -40,6 +44,11 @@ class Suggestion:
 
 
 def _reason(because: Because, titles: dict[int, str], branch_names: dict[int, str]) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _reason_text(because, titles, branch_names)
+
+
+def _reason_text(because: Because, titles: dict[int, str], branch_names: dict[int, str]) -> str:
     if because.kind == "interest":
         return _("Because you follow %(interest)s") % {"interest": because.label}
     if because.kind == "item" and because.ref in titles:

@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cms.models import HoldingStatus
 from community.models import FollowedInterest, Interaction
@@ -54,6 +54,20 @@ def test_cold_start_member_gets_items_of_the_interests_they_follow(taxonomy, mem
     assert [s.item for s in suggestions] == [dune]
     assert suggestions[0].reason == "Parce que vous suivez Science-fiction"
     assert 0 < suggestions[0].score <= 1
+
+
+def test_reasons_are_in_the_sites_language_where_no_language_is_active(taxonomy, member):
+    # The task worker and management commands build feeds with no language active: the
+    # stored reasons must still be French, like the rest of the card.
+    tagged("Dune", taxonomy["sf"])
+    follow(member, taxonomy["sf"])
+
+    with translation.override(None):
+        suggestions = recommend_for(member)
+    with translation.override("en"):
+        assert recommend_for(member)[0].reason == suggestions[0].reason
+
+    assert suggestions[0].reason == "Parce que vous suivez Science-fiction"
 
 
 def test_taxonomy_family_counts_and_direct_interest_comes_first(taxonomy, member):
