@@ -313,6 +313,11 @@ class FeedCard:
     when: datetime | None = None
     where: str = ""
     byline: str = ""
+    # an event's sessions (same title, same médiathèque): the keys of the upcoming ones
+    # before it, and the sessions after it (when, url)
+    earlier_sessions: tuple[str, ...] = ()
+    other_sessions: tuple[tuple[datetime, str], ...] = ()
+    more_sessions: int = 0
 
     @property
     def kind(self) -> str:
@@ -410,14 +415,16 @@ def _served_path(path: str, script_prefix: str, urlconf: str | None) -> str | No
 def _page_cards(ids: dict[str, list[int]], now: datetime, page_url: PageUrls) -> dict:
     """{entry key: (title, url, card fields)} of the live, public announcements, upcoming
     events and curated lists among `ids`: one query for the pages, whatever their kinds
-    (each with its own table joined), after Wagtail's one for its private sections."""
+    (each with its own table joined), after Wagtail's one for its private sections; and
+    when there are events, one for their other sessions (`_sessions`)."""
     announcements = set(ids.get(FeedKind.ANNOUNCEMENT, ()))
     events = set(ids.get(FeedKind.EVENT, ()))
     recommendations = set(ids.get(FeedKind.RECOMMENDATION, ()))
+    private = Page.objects.all().private_q()
     rows = (
         Page.objects.live()
         .filter(pk__in=announcements | events | recommendations)
-        .exclude(Page.objects.all().private_q())
+        .exclude(private)
         .order_by()
         .values_list(
             "pk",
@@ -431,6 +438,7 @@ def _page_cards(ids: dict[str, list[int]], now: datetime, page_url: PageUrls) ->
             "eventpage__start",
             "eventpage__end",
             "eventpage__room",
+            "eventpage__branch_id",
             "eventpage__branch__name",
             "recommendationpage__pk",
             "recommendationpage__intro",
@@ -438,6 +446,7 @@ def _page_cards(ids: dict[str, list[int]], now: datetime, page_url: PageUrls) ->
         )
     )
     found: dict[str, tuple] = {}
+    shown_events: list[tuple[int, str, int, dict]] = []
     for (
         pk,
         title,
@@ -450,6 +459,7 @@ def _page_cards(ids: dict[str, list[int]], now: datetime, page_url: PageUrls) ->
         start,
         end,
         room,
+        event_branch_id,
         event_branch,
         recommendation_pk,
         recommendation_intro,
@@ -464,22 +474,66 @@ def _page_cards(ids: dict[str, list[int]], now: datetime, page_url: PageUrls) ->
             kind = FeedKind.EVENT
             where = event_branch + (f" ({room})" if room else "")
             extra = {"summary": _excerpt(description), "when": start, "where": where}
+            shown_events.append((pk, title, event_branch_id, extra))
         elif recommendation_pk is not None and pk in recommendations:
             kind = FeedKind.RECOMMENDATION
             extra = {"summary": recommendation_intro, "where": recommendation_branch or ""}
         else:
             continue
         found[f"{kind}:{pk}"] = (title, page_url(pk, url_path), extra)
+    if shown_events:
+        series = _sessions(shown_events, now, private, page_url)
+        for pk, title, branch_id, extra in shown_events:
+            extra.update(_session_fields(pk, series.get((title, branch_id), [])))
     return found
+
+
+OTHER_SESSIONS_SHOWN = 3
+
+
+def _sessions(events, now: datetime, private: Q, page_url: PageUrls) -> dict:
+    """{(title, branch id): [(start, pk, url), …] soonest first}: the upcoming, live, public
+    sessions of these events' series. A series is what a médiathèque publishes as one page
+    per session (a club every other Saturday): the same title at the same branch."""
+    rows = (
+        EventPage.objects.live()
+        .filter(
+            branch_id__in={branch_id for _pk, _title, branch_id, _extra in events},
+            title__in={title for _pk, title, _branch_id, _extra in events},
+            end__gte=now,
+        )
+        .exclude(private)
+        .order_by("start", "pk")
+        .values_list("pk", "title", "branch_id", "start", "url_path")
+    )
+    series: dict[tuple[str, int], list[tuple[datetime, int, str | None]]] = {}
+    for pk, title, branch_id, start, url_path in rows:
+        series.setdefault((title, branch_id), []).append((start, pk, page_url(pk, url_path)))
+    return series
+
+
+def _session_fields(pk: int, sessions: list) -> dict:
+    """An event card's sessions: the upcoming ones before it, and the next ones after it."""
+    position = next((i for i, (_start, other, _url) in enumerate(sessions) if other == pk), None)
+    if position is None:  # not in the series read (it is over, or its title just changed)
+        return {}
+    later = [(start, url) for start, _pk, url in sessions[position + 1 :] if url]
+    return {
+        "earlier_sessions": tuple(f"{FeedKind.EVENT}:{pk}" for _s, pk, _u in sessions[:position]),
+        "other_sessions": tuple(later[:OTHER_SESSIONS_SHOWN]),
+        "more_sessions": max(0, len(later) - OTHER_SESSIONS_SHOWN),
+    }
 
 
 def hydrate(
     entries: list[StoredEntry], request=None, *, now: datetime | None = None
 ) -> dict[str, FeedCard]:
     """Cards for these entries, whatever their number: two queries for the pages (Wagtail's
-    private sections, then the pages of every kind at once), one for catalogue items, one
-    for posts; pages are read as plain values (no page objects, no site lookup). Entries
-    whose object is gone, private or over are left out."""
+    private sections, then the pages of every kind at once), one for the events' other
+    sessions, one for catalogue items, one for posts; pages are read as plain values (no
+    page objects, no site lookup). Entries whose object is gone, private or over are left
+    out. An event card names the upcoming sessions of its series before it
+    (`FeedCard.earlier_sessions`): the caller decides whether to show it."""
     from community.markup import plain_excerpt
 
     now = now or timezone.now()
@@ -557,7 +611,9 @@ def read_feed(
     candidates.sort(key=lambda e: e.score, reverse=True)
     # Diversify the stored entries (they carry kind and community), then hydrate only the
     # ones picked: the lookahead costs no object loading. An entry whose object is gone
-    # (unpublished, withdrawn, an event now over) leaves the store and the pick is redone.
+    # (unpublished, withdrawn, an event now over) leaves the store and the pick is redone;
+    # so does a later session of an event with an earlier session in the feed too (held
+    # back, not removed: it comes up once the sessions before it are over).
     cards: dict[str, FeedCard] = {}
     while True:
         picked_entries, rest = ranking.diversify(
@@ -572,11 +628,14 @@ def read_feed(
         missing = [e for e in picked_entries if e.key not in cards]
         cards.update(hydrate(missing, request))
         stale = [e for e in missing if e.key not in cards]
-        if not stale:
+        held = _later_sessions(
+            member, [cards[e.key] for e in missing if e.key in cards], candidates
+        )
+        if not stale and not held:
             break
         for entry in stale:
             store.remove_content(entry.kind, entry.object_id, members=[member.pk])
-        gone = {e.key for e in stale}
+        gone = {e.key for e in stale} | held
         candidates = [e for e in candidates if e.key not in gone]
     picked = [cards[e.key] for e in picked_entries]
     next_cursor = None
@@ -594,6 +653,20 @@ def read_feed(
             communities=[c.community_id for c in picked][-ranking.MAX_CONSECUTIVE :],
         ).encode()
     return FeedPage(picked, next_cursor, is_first=cursor is None)
+
+
+def _later_sessions(member, cards: list[FeedCard], candidates: list[StoredEntry]) -> set[str]:
+    """The keys of these event cards with an earlier session of their series in the
+    member's feed (among the candidates read, or else in their store: one read, only when
+    needed)."""
+    earlier = {card.key: set(card.earlier_sessions) for card in cards if card.earlier_sessions}
+    if not earlier:
+        return set()
+    wanted = set().union(*earlier.values())
+    present = {e.key for e in candidates} & wanted
+    if wanted - present:
+        present |= {e.key for e in get_store().get_many(member.pk, sorted(wanted - present))}
+    return {key for key, before in earlier.items() if before & present}
 
 
 # --- "not interested" ----------------------------------------------------------------------
@@ -720,7 +793,12 @@ def community_sample(
 
 def _diversified_cards(entries, limit: int, now: datetime, request=None) -> list[FeedCard]:
     cards = hydrate(entries, request, now=now)
-    live = [cards[e.key] for e in entries if e.key in cards]
+    # one card per event series: its next session (the others are listed on it)
+    live = [
+        cards[e.key]
+        for e in entries
+        if e.key in cards and not any(k in cards for k in cards[e.key].earlier_sessions)
+    ]
     picked, _rest = ranking.diversify(
         live, limit, kind=lambda c: c.kind, community=lambda c: c.community_id
     )

@@ -142,7 +142,8 @@ def test_private_pages_over_events_and_wrong_kinds_are_left_out(taxonomy, branch
     with CaptureQueriesContext(connection) as queries:
         cards = hydrate(entries, RequestFactory().get("/fil/"))
     assert set(cards) == {f"announcement:{public.pk}", f"event:{event.pk}", f"item:{item.pk}"}
-    assert len(queries) <= 4  # private sections, pages, items (+ the site root paths once)
+    # private sections, pages, the events' sessions, items (+ the site root paths once)
+    assert len(queries) <= 5
     card = cards[f"event:{event.pk}"]
     assert (card.title, card.url, card.when) == ("Club SF", event.url, event.start)
     assert card.where == "Médiathèque Marcel Pagnol (Salle 2)"

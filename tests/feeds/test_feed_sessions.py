@@ -1,0 +1,146 @@
+"""An event published as one page per session (a club every other Saturday): the feed shows
+one card for the series, its next session, listing the sessions after it; the later sessions
+stay in the stored feed and come up when the ones before them are over."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from cms.models import EventPage
+from feeds.feed import build_feed, community_sample
+from tests.cms.library_factories import make_event
+from tests.conftest import make_community
+from tests.feeds import feed_fixtures
+from tests.feeds.test_feed_page import FEED, entry_keys, next_link
+
+pytestmark = pytest.mark.django_db
+sf_member = feed_fixtures.sf_member  # shared fixture
+store = feed_fixtures.store  # shared fixture
+
+
+def sessions(title, branch, interests, count, first_in_days=2, every_days=14):
+    start = timezone.now() + timedelta(days=first_in_days)
+    return [
+        make_event(
+            title,
+            branch=branch,
+            interests=interests,
+            start=start + timedelta(days=every_days * n),
+        )
+        for n in range(count)
+    ]
+
+
+def card_of(html: str, key: str) -> str:
+    match = re.search(rf'data-feed-entry="{key}">(.*?)</li>', html, re.S)
+    assert match, f"no card {key}"
+    return match.group(1)
+
+
+@pytest.fixture
+def club(taxonomy, branches):
+    return sessions("Club de lecture SF", branches["aubagne"], [taxonomy["sf"]], 5)
+
+
+def test_one_card_per_series_with_its_next_sessions(
+    client, taxonomy, branches, store, sf_member, club
+):
+    other = make_event(
+        "Rencontre d'autrice", branch=branches["aubagne"], interests=[taxonomy["sf"]]
+    )
+    build_feed(sf_member)
+    client.force_login(sf_member)
+
+    html = client.get(FEED).content.decode()
+    keys = entry_keys(html)
+
+    assert f"event:{club[0].pk}" in keys and f"event:{other.pk}" in keys
+    assert not {f"event:{s.pk}" for s in club[1:]} & set(keys)
+    card = card_of(html, f"event:{club[0].pk}")
+    assert "Prochaines séances" in card
+    links = re.findall(r'<a href="([^"]+)"><time datetime="([^"]+)"', card)
+    assert [url for url, _when in links] == [s.url for s in club[1:4]]
+    assert "et 1 autre" in card
+    assert "Prochaines séances" not in card_of(html, f"event:{other.pk}")
+    # held back, not dropped: the later sessions are still in the stored feed
+    stored = store.get_many(sf_member.pk, [f"event:{s.pk}" for s in club])
+    assert len(stored) == 5
+
+
+def test_later_sessions_never_appear_on_later_pages(
+    client, settings, taxonomy, branches, store, sf_member, club
+):
+    for n in range(12):
+        make_event(f"Animation {n}", branch=branches["alcazar"], interests=[taxonomy["sf"]])
+    build_feed(sf_member)
+    settings.FEED_PAGE_SIZE = 3
+    client.force_login(sf_member)
+    seen, url = [], FEED
+    for _page in range(20):
+        html = client.get(url).content.decode()
+        seen += entry_keys(html)
+        url = next_link(html)
+        if not url:
+            break
+    assert len(seen) == len(set(seen)) == 13
+    assert [k for k in seen if k.startswith("event:") and int(k[6:]) in {s.pk for s in club}] == [
+        f"event:{club[0].pk}"
+    ]
+
+
+def test_when_a_session_is_over_the_next_one_takes_its_place(
+    client, taxonomy, branches, store, sf_member, club
+):
+    build_feed(sf_member)
+    client.force_login(sf_member)
+    assert f"event:{club[0].pk}" in entry_keys(client.get(FEED).content.decode())
+
+    now = timezone.now()
+    EventPage.objects.filter(pk=club[0].pk).update(
+        start=now - timedelta(hours=3), end=now - timedelta(hours=1)
+    )
+    html = client.get(FEED).content.decode()  # no rebuild in between
+
+    keys = [k for k in entry_keys(html) if k.startswith("event:")]
+    assert keys == [f"event:{club[1].pk}"]
+    card = card_of(html, f"event:{club[1].pk}")
+    assert re.findall(r'<a href="([^"]+)"><time', card) == [s.url for s in club[2:5]]
+    assert "autre" not in card
+
+
+def test_same_title_at_another_branch_is_another_series(
+    client, taxonomy, branches, store, sf_member, club
+):
+    elsewhere = make_event(
+        "Club de lecture SF", branch=branches["alcazar"], interests=[taxonomy["sf"]]
+    )
+    build_feed(sf_member)
+    client.force_login(sf_member)
+
+    keys = entry_keys(client.get(FEED).content.decode())
+
+    assert f"event:{club[0].pk}" in keys and f"event:{elsewhere.pk}" in keys
+
+
+def test_a_later_session_shows_when_the_next_one_is_not_in_the_feed(
+    client, taxonomy, branches, store, sf_member, club
+):
+    build_feed(sf_member)
+    store.remove_content("event", club[0].pk, members=[sf_member.pk])
+    client.force_login(sf_member)
+
+    keys = [k for k in entry_keys(client.get(FEED).content.decode()) if k.startswith("event:")]
+
+    assert keys == [f"event:{club[1].pk}"]
+
+
+def test_community_feed_shows_one_card_per_series(taxonomy, branches, club):
+    community = make_community("SF", interests=[taxonomy["sf"]], branches=[branches["aubagne"]])
+
+    cards = [c for c in community_sample(community) if c.kind == "event"]
+
+    assert [c.object_id for c in cards] == [club[0].pk]
+    assert [when for when, _url in cards[0].other_sessions] == [s.start for s in club[1:4]]
+    assert cards[0].more_sessions == 1
