@@ -53,6 +53,7 @@ from cms.models import (
     Interest,
     NewsIndexPage,
 )
+from cms.models.library_pages import event_series_key
 from community.models import FollowedInterest, Interaction, User
 
 GENERATED_EMAIL_DOMAIN = "generated.invalid"
@@ -408,6 +409,7 @@ def _generate_events(
                 "start": start,
                 "end": start + timedelta(minutes=minutes),
                 "branch_id": branch.pk,
+                "series_key": event_series_key(title, branch.pk),
                 "room": "",
                 "description": f"<p>{kind} autour de {topic.name.lower()} à {branch.name}.</p>",
                 "registration_required": registration,

@@ -438,7 +438,7 @@ def _page_cards(ids: dict[str, list[int]], now: datetime, page_url: PageUrls) ->
             "eventpage__start",
             "eventpage__end",
             "eventpage__room",
-            "eventpage__branch_id",
+            "eventpage__series_key",
             "eventpage__branch__name",
             "recommendationpage__pk",
             "recommendationpage__intro",
@@ -446,7 +446,7 @@ def _page_cards(ids: dict[str, list[int]], now: datetime, page_url: PageUrls) ->
         )
     )
     found: dict[str, tuple] = {}
-    shown_events: list[tuple[int, str, int, dict]] = []
+    shown_events: list[tuple[int, str, dict]] = []
     for (
         pk,
         title,
@@ -459,7 +459,7 @@ def _page_cards(ids: dict[str, list[int]], now: datetime, page_url: PageUrls) ->
         start,
         end,
         room,
-        event_branch_id,
+        series_key,
         event_branch,
         recommendation_pk,
         recommendation_intro,
@@ -474,7 +474,8 @@ def _page_cards(ids: dict[str, list[int]], now: datetime, page_url: PageUrls) ->
             kind = FeedKind.EVENT
             where = event_branch + (f" ({room})" if room else "")
             extra = {"summary": _excerpt(description), "when": start, "where": where}
-            shown_events.append((pk, title, event_branch_id, extra))
+            if series_key:
+                shown_events.append((pk, series_key, extra))
         elif recommendation_pk is not None and pk in recommendations:
             kind = FeedKind.RECOMMENDATION
             extra = {"summary": recommendation_intro, "where": recommendation_branch or ""}
@@ -482,33 +483,30 @@ def _page_cards(ids: dict[str, list[int]], now: datetime, page_url: PageUrls) ->
             continue
         found[f"{kind}:{pk}"] = (title, page_url(pk, url_path), extra)
     if shown_events:
-        series = _sessions(shown_events, now, private, page_url)
-        for pk, title, branch_id, extra in shown_events:
-            extra.update(_session_fields(pk, series.get((title, branch_id), [])))
+        series = _sessions({key for _pk, key, _extra in shown_events}, now, private, page_url)
+        for pk, key, extra in shown_events:
+            extra.update(_session_fields(pk, series.get(key, [])))
     return found
 
 
 OTHER_SESSIONS_SHOWN = 3
 
 
-def _sessions(events, now: datetime, private: Q, page_url: PageUrls) -> dict:
-    """{(title, branch id): [(start, pk, url), …] soonest first}: the upcoming, live, public
-    sessions of these events' series. A series is what a médiathèque publishes as one page
-    per session (a club every other Saturday): the same title at the same branch."""
+def _sessions(keys: set[str], now: datetime, private: Q, page_url: PageUrls) -> dict:
+    """{series key: [(start, pk, url), …] soonest first}: the upcoming, live, public sessions
+    of these series (``cms.models.library_pages.event_series_key``: what a médiathèque publishes as one
+    page per session, a club every other Saturday, under the same title at the same branch),
+    read through the (series_key, start) index."""
     rows = (
         EventPage.objects.live()
-        .filter(
-            branch_id__in={branch_id for _pk, _title, branch_id, _extra in events},
-            title__in={title for _pk, title, _branch_id, _extra in events},
-            end__gte=now,
-        )
+        .filter(series_key__in=keys, end__gte=now)
         .exclude(private)
         .order_by("start", "pk")
-        .values_list("pk", "title", "branch_id", "start", "url_path")
+        .values_list("pk", "series_key", "start", "url_path")
     )
-    series: dict[tuple[str, int], list[tuple[datetime, int, str | None]]] = {}
-    for pk, title, branch_id, start, url_path in rows:
-        series.setdefault((title, branch_id), []).append((start, pk, page_url(pk, url_path)))
+    series: dict[str, list[tuple[datetime, int, str | None]]] = {}
+    for pk, key, start, url_path in rows:
+        series.setdefault(key, []).append((start, pk, page_url(pk, url_path)))
     return series
 
 
@@ -519,7 +517,9 @@ def _session_fields(pk: int, sessions: list) -> dict:
         return {}
     later = [(start, url) for start, _pk, url in sessions[position + 1 :] if url]
     return {
-        "earlier_sessions": tuple(f"{FeedKind.EVENT}:{pk}" for _s, pk, _u in sessions[:position]),
+        "earlier_sessions": tuple(
+            f"{FeedKind.EVENT}:{other}" for _start, other, _url in sessions[:position]
+        ),
         "other_sessions": tuple(later[:OTHER_SESSIONS_SHOWN]),
         "more_sessions": max(0, len(later) - OTHER_SESSIONS_SHOWN),
     }

@@ -1,5 +1,6 @@
 """What librarians publish: announcements, events, curated recommendations, branch pages."""
 
+import hashlib
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -216,6 +217,13 @@ class AnnouncementPage(FacebookFlagMixin, Page):  # noqa: DJ008 (Page.__str__)
         return context
 
 
+def event_series_key(title: str, branch_id: int | None) -> str:
+    """The series an event belongs to: a médiathèque publishes a recurring event as one page
+    per session, under the same title (case and spacing aside) at the same branch."""
+    raw = f"{branch_id}\n{' '.join((title or '').split()).casefold()}"
+    return hashlib.sha1(raw.encode()).hexdigest()
+
+
 class EventPage(FacebookFlagMixin, Page):  # noqa: DJ008 (Page.__str__)
     """An event (“animation”) at a branch, with optional registration and waitlist."""
 
@@ -238,6 +246,8 @@ class EventPage(FacebookFlagMixin, Page):  # noqa: DJ008 (Page.__str__)
     )
     registration_opens = models.DateTimeField(_("registration opens"), null=True, blank=True)
     registration_closes = models.DateTimeField(_("registration closes"), null=True, blank=True)
+    # event_series_key(title, branch), kept by save(): finds the other sessions in one index
+    series_key = models.CharField(max_length=40, editable=False, default="")
 
     content_panels = Page.content_panels + [
         FieldRowPanel([FieldPanel("start"), FieldPanel("end")], heading=_("When")),
@@ -270,7 +280,11 @@ class EventPage(FacebookFlagMixin, Page):  # noqa: DJ008 (Page.__str__)
     class Meta:
         verbose_name = _("event")
         verbose_name_plural = _("events")
-        indexes = [models.Index(fields=["start"]), models.Index(fields=["end"])]
+        indexes = [
+            models.Index(fields=["start"]),
+            models.Index(fields=["end"]),
+            models.Index(fields=["series_key", "start"]),
+        ]
 
     class Registration(models.TextChoices):
         NOT_REQUIRED = "not_required", _("no registration needed")
@@ -278,6 +292,13 @@ class EventPage(FacebookFlagMixin, Page):  # noqa: DJ008 (Page.__str__)
         OPEN = "open", _("registration open")
         CLOSED = "closed", _("registration closed")
         PAST = "past", _("past event")
+
+    def save(self, *args, **kwargs):
+        self.series_key = event_series_key(self.title, self.branch_id)
+        fields = kwargs.get("update_fields")
+        if fields is not None and {"title", "branch", "branch_id"} & set(fields):
+            kwargs["update_fields"] = {*fields, "series_key"}
+        return super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()

@@ -2,6 +2,7 @@
 one card for the series, its next session, listing the sessions after it; the later sessions
 stay in the stored feed and come up when the ones before them are over."""
 
+import importlib
 import re
 from datetime import timedelta
 
@@ -9,12 +10,14 @@ import pytest
 from django.utils import timezone
 
 from cms.models import EventPage
+from cms.models.library_pages import event_series_key
 from feeds.feed import build_feed, community_sample
 from tests.cms.library_factories import make_event
 from tests.conftest import make_community
 from tests.feeds import feed_fixtures
 from tests.feeds.test_feed_page import FEED, entry_keys, next_link
 
+fill_series_keys = importlib.import_module("cms.migrations.0006_event_series_key").fill_series_keys
 pytestmark = pytest.mark.django_db
 sf_member = feed_fixtures.sf_member  # shared fixture
 store = feed_fixtures.store  # shared fixture
@@ -144,3 +147,33 @@ def test_community_feed_shows_one_card_per_series(taxonomy, branches, club):
     assert [c.object_id for c in cards] == [club[0].pk]
     assert [when for when, _url in cards[0].other_sessions] == [s.start for s in club[1:4]]
     assert cards[0].more_sessions == 1
+
+
+def test_the_series_key_follows_the_title_and_the_branch(taxonomy, branches, club):
+    event = club[0]
+    assert (
+        event.series_key
+        == club[1].series_key
+        == event_series_key("  club DE lecture   sf", branches["aubagne"].pk)
+    )
+    event.title = "Club de lecture imaginaire"
+    event.save_revision().publish()
+    event.refresh_from_db()
+    assert event.series_key == event_series_key("Club de lecture imaginaire", event.branch_id)
+
+    event.branch = branches["alcazar"]
+    event.save(update_fields=["branch"])
+    assert EventPage.objects.get(pk=event.pk).series_key == event_series_key(
+        "Club de lecture imaginaire", branches["alcazar"].pk
+    )
+
+
+def test_the_migration_gives_existing_events_their_series_key(club):
+    from django.apps import apps
+
+    EventPage.objects.update(series_key="")
+
+    fill_series_keys(apps, None)
+
+    keys = set(EventPage.objects.values_list("series_key", flat=True))
+    assert keys == {event_series_key("Club de lecture SF", club[0].branch_id)}
