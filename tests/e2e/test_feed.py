@@ -10,11 +10,13 @@ event loop (as a request would), so the in-memory channel layer delivers the pus
 import asyncio
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
+from django.utils import timezone
 
 from tests.cms.library_factories import make_announcement, make_event
 from tests.community.life_helpers import join
@@ -109,6 +111,12 @@ def test_the_open_feed_shows_new_entries_without_reload(browser, asgi_server):
     )
     join(member, club)
     make_event("Club de lecture SF", branch=aubagne, interests=[sf])
+    later = make_event(  # its next session: one card for both (and axe checks its links)
+        "Club de lecture SF",
+        branch=aubagne,
+        interests=[sf],
+        start=timezone.now() + timedelta(days=21),
+    )
 
     context = browser.new_context(base_url=url, locale="fr-FR")
     context.add_cookies([session_cookie(member, url)])
@@ -116,7 +124,10 @@ def test_the_open_feed_shows_new_entries_without_reload(browser, asgi_server):
     page.set_default_timeout(10_000)
     try:
         page.goto("/fil/")
-        assert page.get_by_role("heading", name="Club de lecture SF").is_visible()
+        assert page.get_by_role("heading", name="Club de lecture SF").is_visible()  # one card
+        sessions = page.locator(".feed-sessions")
+        assert "Prochaines séances" in sessions.inner_text()
+        assert sessions.get_by_role("link").get_attribute("href") == later.url
         assert page.get_by_text("Parce que vous suivez Science-fiction").first.is_visible()
         notice = page.locator("[data-feed-news-box]")
         assert notice.is_hidden()
