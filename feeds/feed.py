@@ -39,6 +39,7 @@ from feeds import facts as load
 from feeds import ranking
 from feeds.entry_links import open_url
 from feeds.models import FeedKind, FeedState
+from feeds.sessions import EventSessions, later_sessions
 from feeds.store import Position, StoredEntry, get_store
 
 logger = logging.getLogger(__name__)
@@ -412,19 +413,37 @@ def _served_path(path: str, script_prefix: str, urlconf: str | None) -> str | No
     return url
 
 
-def _page_cards(ids: dict[str, list[int]], now: datetime, page_url: PageUrls) -> dict:
+def _without_later_sessions(
+    member, store, entries, sessions: EventSessions, read: set[str]
+) -> list:
+    """`entries` but the later sessions of a series with an earlier session in the feed
+    (among the entries `read` from the store so far, or else found there)."""
+    sessions.add(e.object_id for e in entries if e.kind == FeedKind.EVENT)
+    held = later_sessions(
+        entries,
+        sessions,
+        read,
+        lambda keys: {e.key for e in store.get_many(member.pk, sorted(keys))},
+    )
+    return [e for e in entries if e.key not in held]
+
+
+def _page_cards(
+    ids: dict[str, list[int]], now: datetime, page_url: PageUrls, sessions: EventSessions | None
+) -> dict:
     """{entry key: (title, url, card fields)} of the live, public announcements, upcoming
     events and curated lists among `ids`: one query for the pages, whatever their kinds
-    (each with its own table joined), after Wagtail's one for its private sections; and
-    when there are events, one for their other sessions (`_sessions`)."""
+    (each with its own table joined), after Wagtail's one for its private sections; with
+    events, their series' sessions (`sessions`, or one more query)."""
     announcements = set(ids.get(FeedKind.ANNOUNCEMENT, ()))
     events = set(ids.get(FeedKind.EVENT, ()))
     recommendations = set(ids.get(FeedKind.RECOMMENDATION, ()))
-    private = Page.objects.all().private_q()
+    if sessions is None:
+        sessions = EventSessions(events, now, page_url)
     rows = (
         Page.objects.live()
         .filter(pk__in=announcements | events | recommendations)
-        .exclude(private)
+        .exclude(sessions.private)
         .order_by()
         .values_list(
             "pk",
@@ -438,7 +457,6 @@ def _page_cards(ids: dict[str, list[int]], now: datetime, page_url: PageUrls) ->
             "eventpage__start",
             "eventpage__end",
             "eventpage__room",
-            "eventpage__series_key",
             "eventpage__branch__name",
             "recommendationpage__pk",
             "recommendationpage__intro",
@@ -446,7 +464,6 @@ def _page_cards(ids: dict[str, list[int]], now: datetime, page_url: PageUrls) ->
         )
     )
     found: dict[str, tuple] = {}
-    shown_events: list[tuple[int, str, dict]] = []
     for (
         pk,
         title,
@@ -459,7 +476,6 @@ def _page_cards(ids: dict[str, list[int]], now: datetime, page_url: PageUrls) ->
         start,
         end,
         room,
-        series_key,
         event_branch,
         recommendation_pk,
         recommendation_intro,
@@ -473,67 +489,35 @@ def _page_cards(ids: dict[str, list[int]], now: datetime, page_url: PageUrls) ->
         elif event_pk is not None and pk in events and end >= now:
             kind = FeedKind.EVENT
             where = event_branch + (f" ({room})" if room else "")
-            extra = {"summary": _excerpt(description), "when": start, "where": where}
-            if series_key:
-                shown_events.append((pk, series_key, extra))
+            extra = {
+                "summary": _excerpt(description),
+                "when": start,
+                "where": where,
+                **sessions.card_fields(pk),
+            }
         elif recommendation_pk is not None and pk in recommendations:
             kind = FeedKind.RECOMMENDATION
             extra = {"summary": recommendation_intro, "where": recommendation_branch or ""}
         else:
             continue
         found[f"{kind}:{pk}"] = (title, page_url(pk, url_path), extra)
-    if shown_events:
-        series = _sessions({key for _pk, key, _extra in shown_events}, now, private, page_url)
-        for pk, key, extra in shown_events:
-            extra.update(_session_fields(pk, series.get(key, [])))
     return found
 
 
-OTHER_SESSIONS_SHOWN = 3
-
-
-def _sessions(keys: set[str], now: datetime, private: Q, page_url: PageUrls) -> dict:
-    """{series key: [(start, pk, url), …] soonest first}: the upcoming, live, public sessions
-    of these series (``cms.models.library_pages.event_series_key``: what a médiathèque publishes as one
-    page per session, a club every other Saturday, under the same title at the same branch),
-    read through the (series_key, start) index."""
-    rows = (
-        EventPage.objects.live()
-        .filter(series_key__in=keys, end__gte=now)
-        .exclude(private)
-        .order_by("start", "pk")
-        .values_list("pk", "series_key", "start", "url_path")
-    )
-    series: dict[str, list[tuple[datetime, int, str | None]]] = {}
-    for pk, key, start, url_path in rows:
-        series.setdefault(key, []).append((start, pk, page_url(pk, url_path)))
-    return series
-
-
-def _session_fields(pk: int, sessions: list) -> dict:
-    """An event card's sessions: the upcoming ones before it, and the next ones after it."""
-    position = next((i for i, (_start, other, _url) in enumerate(sessions) if other == pk), None)
-    if position is None:  # not in the series read (it is over, or its title just changed)
-        return {}
-    later = [(start, url) for start, _pk, url in sessions[position + 1 :] if url]
-    return {
-        "earlier_sessions": tuple(
-            f"{FeedKind.EVENT}:{other}" for _start, other, _url in sessions[:position]
-        ),
-        "other_sessions": tuple(later[:OTHER_SESSIONS_SHOWN]),
-        "more_sessions": max(0, len(later) - OTHER_SESSIONS_SHOWN),
-    }
-
-
 def hydrate(
-    entries: list[StoredEntry], request=None, *, now: datetime | None = None
+    entries: list[StoredEntry],
+    request=None,
+    *,
+    now: datetime | None = None,
+    sessions: EventSessions | None = None,
 ) -> dict[str, FeedCard]:
     """Cards for these entries, whatever their number: two queries for the pages (Wagtail's
-    private sections, then the pages of every kind at once), one for the events' other
-    sessions, one for catalogue items, one for posts; pages are read as plain values (no
-    page objects, no site lookup). Entries whose object is gone, private or over are left
-    out. An event card names the upcoming sessions of its series before it
-    (`FeedCard.earlier_sessions`): the caller decides whether to show it."""
+    private sections, then the pages of every kind at once), one for the sessions of the
+    events' series (unless `sessions` already holds them), one for catalogue items, one for
+    posts; pages are read as plain values (no page objects, no site lookup). Entries whose
+    object is gone, private or over are left out. An event card names the upcoming sessions
+    of its series before it (`FeedCard.earlier_sessions`): the caller decides whether to
+    show it."""
     from community.markup import plain_excerpt
 
     now = now or timezone.now()
@@ -543,7 +527,7 @@ def hydrate(
     found: dict[str, tuple] = {}
     page_kinds = {FeedKind.ANNOUNCEMENT, FeedKind.EVENT, FeedKind.RECOMMENDATION}
     if page_kinds & ids.keys():
-        found.update(_page_cards(ids, now, PageUrls(request)))
+        found.update(_page_cards(ids, now, PageUrls(request), sessions))
     if ids.get(FeedKind.ITEM):
         for item in (
             CatalogueItem.objects.active()
@@ -594,26 +578,55 @@ def hydrate(
     return cards
 
 
+def _read_candidates(member, store, cursor: Cursor | None, size: int, sessions: EventSessions):
+    """The entries a page is picked from, best first: those the previous page held back,
+    then the next ones in the store, a page's worth beyond the page (the lookahead), less
+    the later sessions of a series with an earlier session in the feed (held back, not
+    removed: they come up once the sessions before them are over). Held sessions may leave
+    too few: the store is read on, in growing reads, until there are more than a page's
+    worth (so that no page behind a "more" link is empty), and twice at most to restore the
+    lookahead. Returns (candidates, the entries read from the store, whether it has no
+    more)."""
+    lookahead = size
+    deferred = store.get_many(member.pk, cursor.deferred) if cursor and cursor.deferred else []
+    wanted = size + lookahead - len(deferred)
+    position = cursor.position if cursor else None
+    fresh = store.page(member.pk, before=position, limit=max(wanted, 0))
+    exhausted = len(fresh) < wanted
+    candidates = sorted(deferred, key=lambda e: (e.score, e.tiebreak), reverse=True)
+    seen = {e.key for e in candidates}
+    candidates += [e for e in fresh if e.key not in seen]
+    read = {e.key for e in deferred} | {e.key for e in fresh}
+    candidates = _without_later_sessions(member, store, candidates, sessions, read)
+    reads, limit = 0, lookahead
+    while not exhausted and (
+        len(candidates) <= size or (len(candidates) < size + lookahead and reads < 2)
+    ):
+        if fresh:
+            position = Position(fresh[-1].score, fresh[-1].tiebreak)
+        more = store.page(member.pk, before=position, limit=limit)
+        exhausted = len(more) < limit
+        fresh += more
+        more = [e for e in more if e.key not in read]
+        read |= {e.key for e in more}
+        candidates += _without_later_sessions(member, store, more, sessions, read)
+        reads, limit = reads + 1, limit * 2
+    candidates.sort(key=lambda e: e.score, reverse=True)
+    return candidates, fresh, exhausted
+
+
 def read_feed(
     member, *, cursor: Cursor | None = None, size: int | None = None, request=None
 ) -> FeedPage:
     """One page of the member's feed, best first, diversified; stale entries are dropped."""
     size = size or settings.FEED_PAGE_SIZE
-    lookahead = size
     store = get_store()
-    deferred = store.get_many(member.pk, cursor.deferred) if cursor and cursor.deferred else []
-    wanted = size + lookahead - len(deferred)
-    fresh = store.page(member.pk, before=cursor.position if cursor else None, limit=max(wanted, 0))
-    exhausted = len(fresh) < wanted
-    candidates = sorted(deferred, key=lambda e: (e.score, e.tiebreak), reverse=True)
-    seen = {e.key for e in candidates}
-    candidates += [e for e in fresh if e.key not in seen]
-    candidates.sort(key=lambda e: e.score, reverse=True)
+    now = timezone.now()
+    sessions = EventSessions((), now, PageUrls(request))
+    candidates, fresh, exhausted = _read_candidates(member, store, cursor, size, sessions)
     # Diversify the stored entries (they carry kind and community), then hydrate only the
     # ones picked: the lookahead costs no object loading. An entry whose object is gone
-    # (unpublished, withdrawn, an event now over) leaves the store and the pick is redone;
-    # so does a later session of an event with an earlier session in the feed too (held
-    # back, not removed: it comes up once the sessions before it are over).
+    # (unpublished, withdrawn, an event now over) leaves the store and the pick is redone.
     cards: dict[str, FeedCard] = {}
     while True:
         picked_entries, rest = ranking.diversify(
@@ -626,16 +639,13 @@ def read_feed(
             more_coming=not exhausted,
         )
         missing = [e for e in picked_entries if e.key not in cards]
-        cards.update(hydrate(missing, request))
+        cards.update(hydrate(missing, request, now=now, sessions=sessions))
         stale = [e for e in missing if e.key not in cards]
-        held = _later_sessions(
-            member, [cards[e.key] for e in missing if e.key in cards], candidates
-        )
-        if not stale and not held:
+        if not stale:
             break
         for entry in stale:
             store.remove_content(entry.kind, entry.object_id, members=[member.pk])
-        gone = {e.key for e in stale} | held
+        gone = {e.key for e in stale}
         candidates = [e for e in candidates if e.key not in gone]
     picked = [cards[e.key] for e in picked_entries]
     next_cursor = None
@@ -653,20 +663,6 @@ def read_feed(
             communities=[c.community_id for c in picked][-ranking.MAX_CONSECUTIVE :],
         ).encode()
     return FeedPage(picked, next_cursor, is_first=cursor is None)
-
-
-def _later_sessions(member, cards: list[FeedCard], candidates: list[StoredEntry]) -> set[str]:
-    """The keys of these event cards with an earlier session of their series in the
-    member's feed (among the candidates read, or else in their store: one read, only when
-    needed)."""
-    earlier = {card.key: set(card.earlier_sessions) for card in cards if card.earlier_sessions}
-    if not earlier:
-        return set()
-    wanted = set().union(*earlier.values())
-    present = {e.key for e in candidates} & wanted
-    if wanted - present:
-        present |= {e.key for e in get_store().get_many(member.pk, sorted(wanted - present))}
-    return {key for key, before in earlier.items() if before & present}
 
 
 # --- "not interested" ----------------------------------------------------------------------

@@ -346,11 +346,14 @@ def diversify(
 ) -> tuple[list[T], list[T]]:
     """Pick up to `limit` candidates (given best first) so that no more than two consecutive
     entries share a kind or a community; the tails carry the end of the previous page.
-    When every remaining candidate would break the rule, the page stops there if more
-    candidates are coming (they go first on the next page), else the best one is taken.
+    When every remaining candidate would break the rule, a page at least half full stops
+    there if more candidates are coming (they go first on the next page, with other kinds);
+    otherwise the best one is taken, and the page goes on to its end: the candidates hold
+    nothing else to mix in (a feed of events only would else show two entries a page).
     Returns (picked in display order, the candidates left over, best first)."""
     remaining = list(candidates)
     picked: list[T] = []
+    repeated = False
     kinds = list(tail_kinds)[-MAX_CONSECUTIVE:]
     communities = list(tail_communities)[-MAX_CONSECUTIVE:]
     while remaining and len(picked) < limit:
@@ -363,9 +366,10 @@ def diversify(
             None,
         )
         if index is None:
-            if more_coming and picked:
+            if more_coming and not repeated and len(picked) * 2 >= limit:
                 break  # leave them for the next page, where other kinds come in
             index = 0  # nothing else to show: better a repeat than a hole
+            repeated = True
         chosen = remaining.pop(index)
         picked.append(chosen)
         kinds = (kinds + [kind(chosen)])[-MAX_CONSECUTIVE:]

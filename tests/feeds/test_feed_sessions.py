@@ -177,3 +177,85 @@ def test_the_migration_gives_existing_events_their_series_key(club):
 
     keys = set(EventPage.objects.values_list("series_key", flat=True))
     assert keys == {event_series_key("Club de lecture SF", club[0].branch_id)}
+
+
+def feed_queries(client, member, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    build_feed(member)
+    client.force_login(member)
+    client.get(FEED)  # first visit: feed state, caches
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(FEED).content.decode()
+    return len(queries), entry_keys(html)
+
+
+def test_held_back_sessions_still_fill_the_page_in_a_bounded_number_of_queries(
+    client, settings, taxonomy, branches, store, sf_member
+):
+    # Ten daily clubs starting a day apart: most of the soonest entries are later sessions,
+    # held back. The page still shows ten clubs, one card each, reading the store on in a
+    # few growing reads (not hydrating and re-picking again and again).
+    settings.FEED_PAGE_SIZE = 10
+    singles = [
+        make_event(f"Rencontre {n}", branch=branches["aubagne"], interests=[taxonomy["sf"]])
+        for n in range(10)
+    ]
+    single_count, keys = feed_queries(client, sf_member, settings)
+    assert len(keys) == 10
+    for event in singles:
+        event.unpublish()
+    clubs = [
+        sessions(f"Club {n}", branches["aubagne"], [taxonomy["sf"]], 6, 1 + n, every_days=1)
+        for n in range(10)
+    ]
+
+    series_count, keys = feed_queries(client, sf_member, settings)
+
+    assert sorted(keys) == sorted(f"event:{club[0].pk}" for club in clubs)
+    print(f"queries: {single_count} for single events, {series_count} with held sessions")
+    # Only these ten entries are not held: the store is read on until it has no more (10,
+    # then 20 and 40 entries, growing), each read with the series of the events it brings.
+    assert series_count <= single_count + 6
+
+
+def test_a_feed_of_one_long_series_shows_its_next_session_and_no_empty_page(
+    client, settings, taxonomy, branches, store, sf_member
+):
+    settings.FEED_PAGE_SIZE = 5
+    daily = sessions(
+        "Permanence numérique", branches["aubagne"], [taxonomy["sf"]], 60, every_days=1
+    )
+    build_feed(sf_member)
+    client.force_login(sf_member)
+
+    html = client.get(FEED).content.decode()
+
+    assert entry_keys(html) == [f"event:{daily[0].pk}"]
+    assert next_link(html) is None  # nothing else: no page of nothing behind a link
+
+
+def test_a_sunk_earlier_session_still_holds_the_later_ones_back(
+    client, settings, taxonomy, branches, store, sf_member, club
+):
+    settings.FEED_PAGE_SIZE = 3
+    for n in range(8):
+        make_event(f"Animation {n}", branch=branches["aubagne"], interests=[taxonomy["sf"]])
+    build_feed(sf_member)
+    client.force_login(sf_member)
+    response = client.post(
+        "/fil/pas-interesse/",
+        {"kind": "event", "object_id": club[0].pk},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 200
+    seen, url = [], FEED
+    while url:
+        html = client.get(url).content.decode()
+        seen += entry_keys(html)
+        url = next_link(html)
+    assert [k for k in seen if k.startswith("event:") and int(k[6:]) in {s.pk for s in club}] == [
+        f"event:{club[0].pk}"
+    ]
+    assert seen[-1] == f"event:{club[0].pk}"  # sunk to the end, its sessions with it

@@ -182,3 +182,26 @@ def test_diversity_carries_the_previous_pages_tail_and_defers_when_more_are_comi
     assert _max_run(["event", "event"] + [c[0] for c in picked]) <= 2
     assert rest  # held back for the next page, not lost
     assert len(picked) + len(rest) == len(candidates)
+
+
+def test_a_window_of_one_kind_fills_the_page_instead_of_stopping_at_two():
+    # More entries are coming, but the candidates read hold nothing else to mix in: the
+    # page takes repeats to its end rather than showing two entries.
+    candidates = [("event", i) for i in range(30)]
+    picked, rest = ranking.diversify(
+        candidates, 10, kind=lambda c: c[0], community=lambda c: None, more_coming=True
+    )
+    assert picked == candidates[:10]
+    assert rest == candidates[10:]
+
+
+def test_a_page_at_least_half_full_stops_where_only_repeats_are_left_when_more_are_coming():
+    kinds = ["event", "announcement"] * 3 + ["event"] * 10
+    candidates = [(k, i) for i, k in enumerate(kinds)]
+    picked, rest = ranking.diversify(
+        candidates, 12, kind=lambda c: c[0], community=lambda c: None, more_coming=True
+    )
+    assert [c[0] for c in picked] == ["event", "announcement"] * 3 + ["event"] * 2
+    assert len(rest) == len(candidates) - len(picked)
+    last, _ = ranking.diversify(candidates, 12, kind=lambda c: c[0], community=lambda c: None)
+    assert len(last) == 12  # nothing more coming: the last page shows what there is

@@ -1,0 +1,114 @@
+"""The sessions of an event series, for the feed's cards.
+
+A médiathèque publishes a recurring event (a club every other Saturday) as one page per
+session, each with its own date and places, under the same title at the same branch
+(``EventPage.series_key``). A feed shows one card per series: the next session, listing the
+dates of the following ones. The later sessions stay in the member's stored feed, held back
+while an earlier session is there too, and come up once the sessions before them are over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from django.db.models import Q
+from wagtail.models import Page
+
+from cms.models import EventPage
+from feeds.models import FeedKind
+
+OTHER_SESSIONS_SHOWN = 3
+
+Session = tuple[datetime, int, str | None]  # start, page id, URL
+
+
+class EventSessions:
+    """The upcoming, live, public sessions of the series of some events, soonest first: one
+    query through the (series_key, start) index, after Wagtail's one for its private
+    sections (kept in `private`, for the caller's own page query; read only when needed)."""
+
+    def __init__(
+        self,
+        event_ids: Iterable[int],
+        now: datetime,
+        page_url: Callable[[int, str], str | None],
+        private: Q | None = None,
+    ) -> None:
+        self._private = private
+        self.now = now
+        self.page_url = page_url
+        self.series: dict[str, list[Session]] = {}
+        self.series_of: dict[int, str] = {}
+        self.read: set[int] = set()
+        self.add(event_ids)
+
+    def add(self, event_ids: Iterable[int]) -> None:
+        """Read the series of these events too (one query, unless they are known)."""
+        event_ids = set(event_ids) - self.read - self.series_of.keys()
+        if not event_ids:
+            return
+        self.read |= event_ids
+        now, page_url = self.now, self.page_url
+        keys = EventPage.objects.filter(pk__in=event_ids).exclude(series_key="")
+        rows = (
+            EventPage.objects.live()
+            .filter(series_key__in=keys.values("series_key"), end__gte=now)
+            .exclude(self.private)
+            .order_by("start", "pk")
+            .values_list("pk", "series_key", "start", "url_path")
+        )
+        for pk, key, start, url_path in rows:
+            if pk not in self.series_of:
+                self.series.setdefault(key, []).append((start, pk, page_url(pk, url_path)))
+                self.series_of[pk] = key
+
+    @property
+    def private(self) -> Q:
+        """Wagtail's private sections (one query, on first use)."""
+        if self._private is None:
+            self._private = Page.objects.all().private_q()
+        return self._private
+
+    def _position(self, pk: int) -> tuple[list[Session], int | None]:
+        sessions = self.series.get(self.series_of.get(pk, ""), [])
+        return sessions, next((i for i, s in enumerate(sessions) if s[1] == pk), None)
+
+    def earlier(self, pk: int) -> tuple[str, ...]:
+        """The entry keys of the sessions of this event's series before it."""
+        sessions, position = self._position(pk)
+        return tuple(f"{FeedKind.EVENT}:{s[1]}" for s in sessions[: position or 0])
+
+    def card_fields(self, pk: int) -> dict:
+        """An event card's sessions: the ones before it, and the next ones after it."""
+        sessions, position = self._position(pk)
+        if position is None:  # not a series read (over, or its title just changed)
+            return {}
+        later = [(start, url) for start, _pk, url in sessions[position + 1 :] if url]
+        return {
+            "earlier_sessions": self.earlier(pk),
+            "other_sessions": tuple(later[:OTHER_SESSIONS_SHOWN]),
+            "more_sessions": max(0, len(later) - OTHER_SESSIONS_SHOWN),
+        }
+
+
+def later_sessions(
+    entries,
+    sessions: EventSessions,
+    known: set[str],
+    in_feed: Callable[[set[str]], set[str]],
+) -> set[str]:
+    """The keys of the event entries with an earlier session of their series in the feed:
+    among the `known` keys of the feed, or else as `in_feed(keys)` answers (called once,
+    only when needed: a read of the member's store)."""
+    earlier = {
+        e.key: set(sessions.earlier(e.object_id)) for e in entries if e.kind == FeedKind.EVENT
+    }
+    earlier = {key: before for key, before in earlier.items() if before}
+    if not earlier:
+        return set()
+    wanted = set().union(*earlier.values())
+    present = known & wanted
+    if wanted - present:
+        present |= in_feed(wanted - present)
+    return {key for key, before in earlier.items() if before & present}
