@@ -20,7 +20,7 @@ from feeds.models import FeedKind
 
 OTHER_SESSIONS_SHOWN = 3
 
-Session = tuple[datetime, int, str | None]  # start, page id, URL
+Session = tuple[datetime, int, str]  # start, page id, url_path (its URL only when shown)
 
 
 class EventSessions:
@@ -49,7 +49,7 @@ class EventSessions:
         if not event_ids:
             return
         self.read |= event_ids
-        now, page_url = self.now, self.page_url
+        now = self.now
         keys = EventPage.objects.filter(pk__in=event_ids).exclude(series_key="")
         rows = (
             EventPage.objects.live()
@@ -60,7 +60,7 @@ class EventSessions:
         )
         for pk, key, start, url_path in rows:
             if pk not in self.series_of:
-                self.series.setdefault(key, []).append((start, pk, page_url(pk, url_path)))
+                self.series.setdefault(key, []).append((start, pk, url_path))
                 self.series_of[pk] = key
 
     @property
@@ -84,10 +84,12 @@ class EventSessions:
         sessions, position = self._position(pk)
         if position is None:  # not a series read (over, or its title just changed)
             return {}
-        later = [(start, url) for start, _pk, url in sessions[position + 1 :] if url]
+        later = sessions[position + 1 :]
+        shown = [(s, self.page_url(o, p)) for s, o, p in later[:OTHER_SESSIONS_SHOWN]]
+        shown = [(start, url) for start, url in shown if url]
         return {
             "earlier_sessions": self.earlier(pk),
-            "other_sessions": tuple(later[:OTHER_SESSIONS_SHOWN]),
+            "other_sessions": tuple(shown),
             "more_sessions": max(0, len(later) - OTHER_SESSIONS_SHOWN),
         }
 
