@@ -314,9 +314,7 @@ class FeedCard:
     when: datetime | None = None
     where: str = ""
     byline: str = ""
-    # an event's sessions (same title, same médiathèque): the keys of the upcoming ones
-    # before it, and the sessions after it (when, url)
-    earlier_sessions: tuple[str, ...] = ()
+    # an event's next sessions (same title, same médiathèque): (when, url), and how many more
     other_sessions: tuple[tuple[datetime, str], ...] = ()
     more_sessions: int = 0
 
@@ -515,9 +513,8 @@ def hydrate(
     private sections, then the pages of every kind at once), one for the sessions of the
     events' series (unless `sessions` already holds them), one for catalogue items, one for
     posts; pages are read as plain values (no page objects, no site lookup). Entries whose
-    object is gone, private or over are left out. An event card names the upcoming sessions
-    of its series before it (`FeedCard.earlier_sessions`): the caller decides whether to
-    show it."""
+    object is gone, private or over are left out. Whether an event's later session is
+    shown at all is the caller's choice (`feeds.sessions.later_sessions`)."""
     from community.markup import plain_excerpt
 
     now = now or timezone.now()
@@ -788,13 +785,14 @@ def community_sample(
 
 
 def _diversified_cards(entries, limit: int, now: datetime, request=None) -> list[FeedCard]:
-    cards = hydrate(entries, request, now=now)
     # one card per event series: its next session (the others are listed on it)
-    live = [
-        cards[e.key]
-        for e in entries
-        if e.key in cards and not any(k in cards for k in cards[e.key].earlier_sessions)
-    ]
+    sessions = EventSessions(
+        (e.object_id for e in entries if e.kind == FeedKind.EVENT), now, PageUrls(request)
+    )
+    held = later_sessions(entries, sessions, {e.key for e in entries}, lambda keys: set())
+    entries = [e for e in entries if e.key not in held]
+    cards = hydrate(entries, request, now=now, sessions=sessions)
+    live = [cards[e.key] for e in entries if e.key in cards]
     picked, _rest = ranking.diversify(
         live, limit, kind=lambda c: c.kind, community=lambda c: c.community_id
     )

@@ -80,7 +80,7 @@ class EventSessions:
         return tuple(f"{FeedKind.EVENT}:{s[1]}" for s in sessions[: position or 0])
 
     def card_fields(self, pk: int) -> dict:
-        """An event card's sessions: the ones before it, and the next ones after it."""
+        """An event card's next sessions after it (the first few, and how many more)."""
         sessions, position = self._position(pk)
         if position is None:  # not a series read (over, or its title just changed)
             return {}
@@ -88,7 +88,6 @@ class EventSessions:
         shown = [(s, self.page_url(o, p)) for s, o, p in later[:OTHER_SESSIONS_SHOWN]]
         shown = [(start, url) for start, url in shown if url]
         return {
-            "earlier_sessions": self.earlier(pk),
             "other_sessions": tuple(shown),
             "more_sessions": max(0, len(later) - OTHER_SESSIONS_SHOWN),
         }
