@@ -72,6 +72,24 @@ serve: $(VENV)/.installed
 static_collected/staticfiles.json: $(shell find static -type f) $(VENV)/.installed
 	DJANGO_SETTINGS_MODULE=cms.settings.production $(PYTHON) manage.py collectstatic --noinput --verbosity 0
 
+## make load: the rush scenario (tests/load/locustfile.py: 60 % visitors, 40 % members) against
+## make serve at http://HOST:PORT, in steps of LOAD_STEPS users, LOAD_STEP_SECONDS each;
+## prints requests/s, p50/p95/p99 and errors per page kind and whether the site answers
+## normally within 5 s after the load. Starts make serve itself when nothing answers there
+## (DATABASE_URL, REDIS_URL: a database it may fill with the demo network and test members).
+## LOAD_ARGS=--profile also samples one web worker with py-spy (README, "Capacity").
+LOAD_STEPS ?= 15,20,40,80
+LOAD_STEP_SECONDS ?= 60
+LOAD_ARGS ?=
+load: $(VENV)/.installed-load
+	$(PYTHON) -m tests.load.run --url http://$(HOST):$(PORT) --steps $(LOAD_STEPS) \
+	  --step-seconds $(LOAD_STEP_SECONDS) $(LOAD_ARGS)
+
+## make load-ci: the short version CI runs: 10 users for 40 s, fails on any error or when
+## the site does not answer normally within 5 s after the load.
+load-ci:
+	$(MAKE) --no-print-directory load LOAD_STEPS=10 LOAD_STEP_SECONDS=40 LOAD_ARGS="--warmup 5 --check"
+
 ## make test: the whole suite (unit + integration, then the browser tests).
 test: test-unit e2e
 

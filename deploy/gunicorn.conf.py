@@ -10,6 +10,9 @@ import os
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "cms.serving.worker.UvicornWorker"
+# Django is loaded once in the master, before forking: workers start (and are replaced) in a
+# fraction of a second, and share the loaded code's memory.
+preload_app = True
 # A worker that has not reported for this long (its event loop is stuck) is killed and
 # replaced; on shutdown, requests in flight get this long to finish.
 timeout = 60
