@@ -116,15 +116,15 @@ MIDDLEWARE.insert(
 
 # --- Database: SQLite by default, DATABASE_URL switches (e.g. postgres://127.0.0.1/affinites)
 # No persistent connections (CONN_MAX_AGE 0): under ASGI every request runs in a thread of
-# its own, and a connection kept by a finished thread stays open until garbage-collected
-# (PostgreSQL's max_connections ran out at 40 visitors). On PostgreSQL each process keeps a
-# psycopg pool instead: a request borrows a connection and gives it back when it ends.
+# its own, and a connection kept by a finished thread stays open until garbage-collected.
+# On PostgreSQL each process keeps a psycopg pool instead: a request borrows a connection
+# and gives it back when it ends.
 # DB_POOL_MAX_SIZE bounds what one process holds (default: its requests at once + 1 for the
 # websockets, whose database work shares one thread); DB_POOL_TIMEOUT is how long a request
 # waits for a connection before the 503 page; DB_POOL_MAX_SIZE=0 turns the pool off (the
 # task worker and the scheduler: one thread each, and RQ forks a process per job, which a
-# pool must not cross). The pool checks a connection before lending it, so a PostgreSQL
-# restart costs no failed request.
+# pool must not cross). The pool checks a connection before lending it: one broken by a
+# PostgreSQL restart is replaced rather than handed to a request.
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=0
