@@ -124,7 +124,7 @@ class Member(Browsing, FastHttpUser):
         email = EMAIL.format(next(_accounts) % MEMBER_ACCOUNTS)
         form = self.client.get("/comptes/login/", name="login")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text or "")
-        with self.client.post(
+        self.client.post(
             "/comptes/login/",
             data={
                 "login": email,
@@ -133,10 +133,13 @@ class Member(Browsing, FastHttpUser):
             },
             headers={"Referer": f"{self.host}/comptes/login/"},
             name="login",
-            catch_response=True,
+        )
+        # Logged in: the feed answers itself instead of redirecting to the login page.
+        with self.client.get(
+            "/fil/", name="login", allow_redirects=False, catch_response=True
         ) as response:
-            if "/comptes/login/" in (response.url or ""):
-                response.failure(f"login refused for {email}")
+            if response.status_code != 200:
+                response.failure(f"{email} is not logged in ({response.status_code})")
 
     @task(6)
     def feed(self):

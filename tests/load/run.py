@@ -15,7 +15,9 @@
    page, 200 in less than a second).
 5. Prints Markdown tables (for the README) and writes them with the raw figures to
    var/load/. ``--profile`` samples one web worker with py-spy during the last step and
-   says where its time goes. ``--check`` (CI) fails on any error or a slow recovery.
+   says where its time goes. ``--websockets N`` holds N members' websockets open during the
+   steps (tests/load/sockets.py) and reports how many the server kept. ``--check`` (CI)
+   fails on any error, a slow recovery or a websocket lost.
 
 The load generator runs on the same machine as the server: its CPU is reported too.
 """
@@ -244,6 +246,11 @@ def measure_step(env: Environment, users: int, warmup: float, seconds: float, sa
     while env.runner.user_count < users:
         gevent.sleep(0.5)
     gevent.sleep(warmup)
+    # Errors of the ramp-up (a member's login refused…) are reported too, then stats restart.
+    ramp_errors = [
+        {"page": f"{e.name} (ramp-up)", "error": str(e.error), "count": e.occurrences}
+        for e in env.stats.errors.values()
+    ]
     env.stats.reset_all()
     sampler.reset()
     workers = web_workers()
@@ -267,7 +274,8 @@ def measure_step(env: Environment, users: int, warmup: float, seconds: float, sa
         "seconds": round(elapsed, 1),
         "all": stats_row(env.stats.total, elapsed),
         "pages": rows,
-        "errors": [
+        "errors": ramp_errors
+        + [
             {"page": e.name, "error": str(e.error), "count": e.occurrences}
             for e in env.stats.errors.values()
         ],
@@ -307,6 +315,30 @@ def recovery(url: str) -> dict:
             return {"seconds": round(time.monotonic() - started, 2), "attempts": attempts}
         gevent.sleep(0.2)
     return {"seconds": None, "attempts": attempts}
+
+
+# --- Open websockets ---------------------------------------------------------------------------
+
+
+def open_websockets(url: str, count: int, members: int) -> subprocess.Popen:
+    print(f"Opening {count} websockets (members' pages left open)…", flush=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.load.sockets", "--url", url, "--count", str(count)]
+        + ["--members", str(members)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    ready = json.loads(process.stdout.readline() or "{}")
+    print(f"  {ready.get('ready', 0)} open, {ready.get('refused', 0)} refused", flush=True)
+    return process
+
+
+def close_websockets(process: subprocess.Popen) -> dict:
+    process.send_signal(signal.SIGTERM)
+    out, _ = process.communicate(timeout=120)
+    lines = [line for line in out.splitlines() if line.strip()]
+    return json.loads(lines[-1]) if lines else {}
 
 
 # --- Profile ---------------------------------------------------------------------------------
@@ -414,6 +446,13 @@ def report(result: dict) -> str:
             else "the home page did NOT answer normally within 30 s."
         ),
     ]
+    if result.get("websockets"):
+        held = result["websockets"]
+        lines.append(
+            f"Websockets held open through the steps: {held.get('opened', 0)} opened, "
+            f"{held.get('refused', 0)} refused, {held.get('closed_by_server', 0)} closed by the "
+            "server."
+        )
     if result.get("stopped_in") is not None:
         lines.append(f"make serve stopped on Ctrl+C in {result['stopped_in']:.1f} s.")
     last = result["steps"][-1]
@@ -457,6 +496,7 @@ def main() -> int:
     parser.add_argument("--members", type=int, default=40, help="load-test member accounts")
     parser.add_argument("--no-seed", action="store_true", help="the data is already there")
     parser.add_argument("--profile", action="store_true", help="py-spy one worker, last step")
+    parser.add_argument("--websockets", type=int, default=0, help="open websockets to hold")
     parser.add_argument("--check", action="store_true", help="fail on errors or slow recovery")
     args = parser.parse_args()
     url = args.url.rstrip("/")
@@ -469,10 +509,12 @@ def main() -> int:
     loadavg_before = [round(v, 2) for v in os.getloadavg()]
     serve = None if answer(f"{url}/", timeout=3)[0] == 200 else start_serve(url, env)
     result: dict = {}
+    sockets = None
     try:
         if not args.no_seed:
             seed(env, args.members)
         warm_up(url)
+        sockets = open_websockets(url, args.websockets, args.members) if args.websockets else None
         environment = Environment(
             user_classes=[locustfile.Visitor, locustfile.Member], host=url, events=locust.events
         )
@@ -499,6 +541,7 @@ def main() -> int:
         environment.runner.quit()
         rec = recovery(url)
         sampler.stop()
+        held = close_websockets(sockets) if sockets else None
         if measured_profile and measured_profile[0]:
             process, output, _pid = measured_profile[0]
             process.wait(60)
@@ -515,9 +558,12 @@ def main() -> int:
             "server": server_description(env, len(workers)),
             "steps": measured,
             "recovery": rec,
+            "websockets": held,
             "profile": profile,
         }
     finally:
+        if sockets is not None and sockets.poll() is None:
+            sockets.kill()
         if serve is not None:
             stopped = stop_serve(serve)
             result["stopped_in"] = stopped
@@ -530,11 +576,14 @@ def main() -> int:
     print("\n" + text + f"\n\n(written to var/load/load-{stamp}.md and .json)")
     if args.check:
         problems = []
-        errors = sum(step["all"]["errors"] for step in result["steps"])
+        errors = sum(e["count"] for step in result["steps"] for e in step["errors"])
         if errors:
             problems.append(f"{errors} errors")
         if result["recovery"]["seconds"] is None or result["recovery"]["seconds"] > RECOVERY_LIMIT:
             problems.append(f"no normal answer within {RECOVERY_LIMIT} s after the load")
+        held = result.get("websockets") or {}
+        if held.get("refused") or held.get("closed_by_server"):
+            problems.append("websockets refused or closed by the server")
         if serve is not None and result.get("stopped_in") is None:
             problems.append("make serve did not stop on Ctrl+C")
         if problems:
