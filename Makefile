@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 AXE := tests/e2e/vendor/axe.min.js
 
-.PHONY: run test test-unit e2e lint check bench messages clean-venv
+.PHONY: run serve load load-ci test test-unit e2e lint check bench messages clean-venv
 
 $(PYTHON):
 	$(PY) -m venv $(VENV)
@@ -20,6 +20,10 @@ $(VENV)/.installed: pyproject.toml | $(PYTHON)
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-load: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[load]'
 	touch $@
 
 ## make run: virtualenv, install, migrate SQLite, demo data, ASGI server, task worker and
@@ -34,6 +38,57 @@ run: $(VENV)/.installed
 	  $(PYTHON) manage.py run_scheduler & SCHEDULER=$$!; \
 	  trap 'kill $$WORKER $$SCHEDULER 2>/dev/null' EXIT INT TERM; \
 	  $(PYTHON) manage.py runserver $(HOST):$(PORT)
+
+## make serve: the production process set in the foreground (deploy/Procfile, run by honcho):
+## gunicorn with WEB_CONCURRENCY uvicorn workers serving HTTP and websockets on HOST:PORT,
+## TASK_WORKERS task workers and the scheduler, with cms.settings.production against
+## DATABASE_URL (and REDIS_URL); migrates and collects the static files first. Ctrl+C stops
+## them all. Needs SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL (README, "Serving").
+WEB_CONCURRENCY ?= 2
+TASK_WORKERS ?= 1
+SERVE_ENV = DJANGO_SETTINGS_MODULE=cms.settings.production HOST=$(HOST) PORT=$(PORT) \
+  WEB_CONCURRENCY=$(WEB_CONCURRENCY) TASK_WORKERS=$(TASK_WORKERS) PATH="$(CURDIR)/$(BIN):$$PATH"
+serve: $(VENV)/.installed
+	@missing=""; for name in SECRET_KEY ALLOWED_HOSTS DATABASE_URL; do \
+	  [ -n "$${!name}" ] || missing="$$missing $$name"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make serve: set$$missing in the environment (README, \"Serving\")."; \
+	  echo "A trial on this machine over plain HTTP (no TLS proxy in front):"; \
+	  echo "  export SECRET_KEY=\$$(openssl rand -base64 48) ALLOWED_HOSTS=127.0.0.1,localhost PLAIN_HTTP=1 \\"; \
+	  echo "         DATABASE_URL=postgres://postgres@127.0.0.1:5432/affinites REDIS_URL=redis://127.0.0.1:6379/0"; \
+	  echo "  make serve"; \
+	  exit 2; fi
+	@[ -n "$$REDIS_URL" ] || echo "make serve: no REDIS_URL: tasks go to the database queue, pushes between processes through the database (slower)."
+	$(SERVE_ENV) $(PYTHON) manage.py migrate --noinput
+	@$(SERVE_ENV) $(MAKE) --no-print-directory static_collected/staticfiles.json
+	@echo ""
+	@echo "  Affinités (production settings) on http://$(HOST):$(PORT): $(WEB_CONCURRENCY) web workers, $(TASK_WORKERS) task worker(s), the scheduler. Ctrl+C stops them all."
+	@echo ""
+	$(SERVE_ENV) exec $(BIN)/honcho --procfile deploy/Procfile --app-root . --env /dev/null \
+	  start --port $(PORT) --concurrency web=1,worker=$(TASK_WORKERS),scheduler=1
+
+# Hashed, compressed static files for production (WhiteNoise), collected again only when a
+# source file or the installed packages changed.
+static_collected/staticfiles.json: $(shell find static -type f) $(VENV)/.installed
+	DJANGO_SETTINGS_MODULE=cms.settings.production $(PYTHON) manage.py collectstatic --noinput --verbosity 0
+
+## make load: the rush scenario (tests/load/locustfile.py: 60 % visitors, 40 % members) against
+## make serve at http://HOST:PORT, in steps of LOAD_STEPS users, LOAD_STEP_SECONDS each;
+## prints requests/s, p50/p95/p99 and errors per page kind and whether the site answers
+## normally within 5 s after the load. Starts make serve itself when nothing answers there
+## (DATABASE_URL, REDIS_URL: a database it may fill with the demo network and test members).
+## LOAD_ARGS=--profile also samples one web worker with py-spy (README, "Capacity").
+LOAD_STEPS ?= 15,20,40,80
+LOAD_STEP_SECONDS ?= 60
+LOAD_ARGS ?=
+load: $(VENV)/.installed-load
+	$(PYTHON) -m tests.load.run --url http://$(HOST):$(PORT) --steps $(LOAD_STEPS) \
+	  --step-seconds $(LOAD_STEP_SECONDS) $(LOAD_ARGS)
+
+## make load-ci: the short version CI runs: 10 users for 40 s, fails on any error or when
+## the site does not answer normally within 5 s after the load.
+load-ci:
+	$(MAKE) --no-print-directory load LOAD_STEPS=10 LOAD_STEP_SECONDS=40 LOAD_ARGS="--warmup 5 --check"
 
 ## make test: the whole suite (unit + integration, then the browser tests).
 test: test-unit e2e

@@ -95,10 +95,39 @@ TEMPLATES = [
 WSGI_APPLICATION = "cms.wsgi.application"
 ASGI_APPLICATION = "cms.asgi.application"
 
+# --- Serving: what one web worker process takes on at once (cms/serving/, README "Serving")
+# Django runs each HTTP request's synchronous code in a thread of its own. A worker runs at
+# most WEB_REQUESTS_PER_WORKER requests at once; the next ones wait their turn, in order, for
+# up to WEB_QUEUE_TIMEOUT seconds, then get the "try again" page (503, Retry-After:
+# WEB_RETRY_AFTER). WEB_CONCURRENCY (web worker processes, read by gunicorn) and
+# TASK_WORKERS (task worker processes) only enter the connection budget check
+# (cms/serving/checks.py): WEB_CONCURRENCY x DB_POOL_MAX_SIZE + TASK_WORKERS + 1 (scheduler).
+WEB_CONCURRENCY = int(os.environ.get("WEB_CONCURRENCY", "2"))
+WEB_REQUESTS_PER_WORKER = int(os.environ.get("WEB_REQUESTS_PER_WORKER", "4"))
+WEB_QUEUE_TIMEOUT = float(os.environ.get("WEB_QUEUE_TIMEOUT", "5"))
+WEB_RETRY_AFTER = int(os.environ.get("WEB_RETRY_AFTER", "5"))
+TASK_WORKERS = int(os.environ.get("TASK_WORKERS", "1"))
+# A request takes its database connection before anything else (right after static files):
+# when none can be had in time it gets the same 503 page instead of failing halfway (500).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+    "cms.serving.middleware.DatabaseAvailableMiddleware",
+)
+
 # --- Database: SQLite by default, DATABASE_URL switches (e.g. postgres://127.0.0.1/affinites)
+# No persistent connections (CONN_MAX_AGE 0): under ASGI every request runs in a thread of
+# its own, and a connection kept by a finished thread stays open until garbage-collected.
+# On PostgreSQL each process keeps a psycopg pool instead: a request borrows a connection
+# and gives it back when it ends.
+# DB_POOL_MAX_SIZE bounds what one process holds (default: its requests at once + 1 for the
+# websockets, whose database work shares one thread); DB_POOL_TIMEOUT is how long a request
+# waits for a connection before the 503 page; DB_POOL_MAX_SIZE=0 turns the pool off (the
+# task worker and the scheduler: one thread each, and RQ forks a process per job, which a
+# pool must not cross). The pool checks a connection before lending it: one broken by a
+# PostgreSQL restart is replaced rather than handed to a request.
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=0
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -110,6 +139,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
     INSTALLED_APPS.append("django.contrib.postgres")
+    DB_POOL_MAX_SIZE = int(os.environ.get("DB_POOL_MAX_SIZE", str(WEB_REQUESTS_PER_WORKER + 1)))
+    if DB_POOL_MAX_SIZE > 0:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(int(os.environ.get("DB_POOL_MIN_SIZE", "1")), DB_POOL_MAX_SIZE),
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "5")),
+        }
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "community.User"

@@ -49,3 +49,14 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# --- Plain-HTTP trial: `make serve` tried on a machine without a TLS proxy in front ------------
+# (README, "Serving"). PLAIN_HTTP=1: no redirect to HTTPS, no HSTS, and cookies without the
+# Secure flag (over plain HTTP a client does not send them back: no login, no form would
+# work). `check --deploy` warns about each of these: never with real visitors.
+if os.environ.get("PLAIN_HTTP") == "1":
+    SECURE_SSL_REDIRECT = False
+    SECURE_HSTS_SECONDS = 0
+    SESSION_COOKIE_SECURE = False
+    CSRF_COOKIE_SECURE = False
+    ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"

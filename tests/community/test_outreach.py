@@ -113,7 +113,7 @@ def post(client, data, slug="demo", origin=ORIGIN, ip="203.0.113.77"):
 # --- The script ----------------------------------------------------------------------------
 
 
-def test_widget_script_is_cached_with_an_etag_and_small(client):
+def test_widget_script_is_cached_with_an_etag_and_small(client, db):
     response = client.get("/widget.js")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/javascript")
