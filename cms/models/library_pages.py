@@ -144,13 +144,14 @@ class BranchIndexPage(Page):
         verbose_name = _("branch index")
 
     def get_context(self, request, *args, **kwargs):
-        from cms import geo
         from cms.branches import nearest_branches
         from cms.models.branches import Branch
+        from cms.places import find_place
 
         context = super().get_context(request, *args, **kwargs)
         place = request.GET.get("commune", "").strip()[:100]
-        commune = geo.resolve(place) if place else None
+        found = find_place(place, request.GET.get("insee", "")) if place else None
+        commune = found.commune if found else None
         branches = Branch.objects.select_related("page")
         if commune:
             rows = [
@@ -163,6 +164,7 @@ class BranchIndexPage(Page):
             rows=rows,
             place_query=place,
             place=commune,
+            place_match=found,
             unknown_place=bool(place and not commune),
         )
         return context
