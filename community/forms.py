@@ -86,7 +86,37 @@ def or_list(items: list[str]) -> str:
     return _("%(first)s or %(last)s") % {"first": ", ".join(items[:-1]), "last": items[-1]}
 
 
+class PublicNameField(forms.CharField):
+    """The name everyone sees: required, a pseudonym is fine, never an email address."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Your public name"))
+        kwargs.setdefault("max_length", 80)
+        kwargs.setdefault(
+            "help_text",
+            _(
+                "Shown to everyone on your posts, comments and profile. A pseudonym is fine: "
+                "we suggest one, change it as you like."
+            ),
+        )
+        kwargs.setdefault(
+            "error_messages",
+            {"required": _("Choose the name others will see (a pseudonym is fine).")},
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        name = " ".join(super().clean(value).split())
+        if "@" in name:
+            raise ValidationError(
+                _("Your public name cannot contain “@”: do not use your email address."),
+                code="email_like",
+            )
+        return name
+
+
 class InterestsAndPlaceForm(forms.Form):
+    display_name = PublicNameField()
     interests = InterestsField()
     place = PlaceField()
     insee = forms.CharField(required=False, widget=forms.HiddenInput, max_length=5)
@@ -139,12 +169,6 @@ class HomeBranchForm(forms.Form):
 
 
 class ProfileForm(InterestsAndPlaceForm):
-    display_name = forms.CharField(
-        label=_("Display name"),
-        max_length=80,
-        required=False,
-        help_text=_("Shown to other members. Leave empty to use the start of your email."),
-    )
     branch = forms.ModelChoiceField(
         queryset=Branch.objects.all(),
         label=_("Your médiathèque"),

@@ -71,7 +71,9 @@ def test_onboarding_offers_the_communes_meant_and_takes_the_one_chosen(
 ):
     client.force_login(member)
     url = reverse("community:onboarding")
-    response = client.post(url, {"interests": [taxonomy["sf"].pk], "place": "Marseile"})
+    response = client.post(
+        url, {"display_name": "Lou", "interests": [taxonomy["sf"].pk], "place": "Marseile"}
+    )
     html = _text(response)
     assert response.status_code == 200
     assert "Vouliez-vous dire Marseille (13)" in html
@@ -80,6 +82,7 @@ def test_onboarding_offers_the_communes_meant_and_takes_the_one_chosen(
     response = client.post(
         url,
         {
+            "display_name": "Lou",
             "interests": [taxonomy["sf"].pk],
             "place": "Marseile",
             "place_choice": "13055",
@@ -96,6 +99,7 @@ def test_onboarding_ignores_a_choice_made_for_another_text(client, member, taxon
     response = client.post(
         reverse("community:onboarding"),
         {
+            "display_name": "Lou",
             "interests": [taxonomy["sf"].pk],
             "place": "Aubagne",
             "place_choice": "75056",  # Paris, offered for something else
@@ -113,6 +117,7 @@ def test_onboarding_survives_a_forged_choice(client, member, taxonomy, branches,
     response = client.post(
         reverse("community:onboarding"),
         {
+            "display_name": "Lou",
             "interests": [taxonomy["sf"].pk],
             "place": "Marseile",
             "place_choice": choice,

@@ -79,6 +79,10 @@ def test_onboarding_offers_a_choice_for_a_misspelt_commune(page, network):
     page.get_by_role("button", name="Connexion").click()
     page.wait_for_url("**/bienvenue/")
 
+    public_name = page.get_by_label("Votre nom public")
+    assert re.fullmatch(r"\w+ \w+ \d\d", public_name.input_value())  # a neutral suggestion
+    assert "sam" not in public_name.input_value().lower()  # never from the email address
+    public_name.fill("Lune des Calanques")
     page.get_by_label("Science-fiction").check()
     page.get_by_role("combobox", name="Votre commune ou code postal").fill("Marseile")
     page.get_by_role("button", name="Continuer").click()
