@@ -44,10 +44,11 @@ EXACT, PREFIX, WORD_PREFIX = 0, 1, 2
 MIN_PREFIX_TO_RESOLVE = 3
 MAX_FUZZY_RESULTS = 50
 
-# Abbreviations written in addresses, expanded in the query only (normalised words).
+# Abbreviations written in addresses, expanded in the query only (normalised words). The
+# beginnings of words ("Prov", "Chat") are not here: they already find the names by prefix,
+# and "Prov" may be the start of Provins.
 _QUERY_ABBREVIATIONS = {
     "pce": "provence",
-    "prov": "provence",
     "mt": "mont",
     "mts": "monts",
     "nd": "notre dame",
@@ -55,9 +56,6 @@ _QUERY_ABBREVIATIONS = {
     "gde": "grande",
     "gds": "grands",
     "vx": "vieux",
-    "chx": "chateaux",
-    "chau": "chateau",
-    "chat": "chateau",
     "ss": "sous",
 }
 _SLASH_ABBREVIATIONS = re.compile(r"\b(s|ss)\s*/\s*", re.IGNORECASE)  # "Fos s/ Mer"
