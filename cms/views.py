@@ -3,9 +3,9 @@
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 
-from cms import geo
 from cms.branches import nearest_branches
 from cms.models import Branch
+from cms.places import suggest_places
 
 MAX_QUERY_LENGTH = 100
 
@@ -21,7 +21,7 @@ def communes_api(request: HttpRequest) -> JsonResponse:
         )
     branches = list(Branch.objects.all())
     results = []
-    for commune in geo.search(query, limit=10):
+    for commune in suggest_places(query, limit=10):
         item = {
             "insee": commune.insee,
             "name": commune.name,

@@ -6,9 +6,12 @@
 """
 
 import django_filters
+from django.templatetags.static import static
 from django.urls import path
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSet
@@ -147,3 +150,9 @@ class CatalogueViewSetGroup(SnippetViewSetGroup):
 
 register_snippet(NetworkViewSetGroup)
 register_snippet(CatalogueViewSetGroup)
+
+
+@hooks.register("insert_editor_js")
+def editor_field_names():
+    """Names the rich-text editors after their labels (static/js/admin-editor-names.js)."""
+    return format_html('<script src="{}" defer></script>', static("js/admin-editor-names.js"))

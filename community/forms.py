@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from cms import geo
 from cms.branches import nearest_branches
 from cms.models import Branch, Interest
+from cms.places import find_place
 
 
 class InterestsField(forms.ModelMultipleChoiceField):
@@ -35,7 +36,12 @@ class InterestsField(forms.ModelMultipleChoiceField):
 
 
 class PlaceField(forms.CharField):
-    """A commune name or postcode, resolved offline to a commune."""
+    """A commune name or postcode, read the way people type it (:mod:`cms.places`).
+
+    `chosen_insee` is the commune the person picked from a list (the autocomplete, or a
+    "Vouliez-vous dire … ?" button); it wins when it fits the text. When the text names
+    nothing clearly, the error offers `suggestions`.
+    """
 
     def __init__(self, **kwargs):
         kwargs.setdefault("label", _("Your commune or postcode"))
@@ -47,44 +53,90 @@ class PlaceField(forms.CharField):
             "error_messages", {"required": _("Tell us your commune or your postcode.")}
         )
         super().__init__(**kwargs)
+        self.chosen_insee = ""
+        self.suggestions: tuple[geo.Commune, ...] = ()
 
     def clean(self, value):
         text = super().clean(value)
-        commune = geo.resolve(text)
-        if commune is None:
+        found = find_place(text, self.chosen_insee)
+        if found.commune is not None:
+            return found.commune
+        self.suggestions = found.suggestions[:4]
+        if self.suggestions:
+            names = [f"{c.name} ({c.department})" for c in self.suggestions]
             raise ValidationError(
-                _(
-                    "We could not find “%(place)s”. Check the spelling or type a five-digit "
-                    "postcode (for example 13400)."
-                ),
-                params={"place": text},
+                _("We could not find “%(place)s”. Did you mean %(names)s?"),
+                params={"place": text, "names": or_list(names)},
                 code="unknown_place",
             )
-        return commune
+        raise ValidationError(
+            _(
+                "We could not find “%(place)s”. Check the spelling or type a five-digit "
+                "postcode (for example 13400)."
+            ),
+            params={"place": text},
+            code="unknown_place",
+        )
+
+
+def or_list(items: list[str]) -> str:
+    """ "A", "A or B", "A, B or C" in the active language."""
+    if len(items) < 2:
+        return "".join(items)
+    return _("%(first)s or %(last)s") % {"first": ", ".join(items[:-1]), "last": items[-1]}
+
+
+class PublicNameField(forms.CharField):
+    """The name everyone sees: required, a pseudonym is fine, never an email address."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Your public name"))
+        kwargs.setdefault("max_length", 80)
+        kwargs.setdefault(
+            "help_text",
+            _(
+                "Shown to everyone on your posts, comments and profile. A pseudonym is fine: "
+                "we suggest one, change it as you like."
+            ),
+        )
+        kwargs.setdefault(
+            "error_messages",
+            {"required": _("Choose the name others will see (a pseudonym is fine).")},
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        name = " ".join(super().clean(value).split())
+        if "@" in name:
+            raise ValidationError(
+                _("Your public name cannot contain “@”: do not use your email address."),
+                code="email_like",
+            )
+        return name
 
 
 class InterestsAndPlaceForm(forms.Form):
+    display_name = PublicNameField()
     interests = InterestsField()
     place = PlaceField()
     insee = forms.CharField(required=False, widget=forms.HiddenInput, max_length=5)
 
-    def clean(self):
-        cleaned = super().clean()
-        # The autocomplete sends the exact commune chosen (e.g. one of several sharing a
-        # postcode); honour it when it is consistent with what was typed.
-        chosen = geo.by_insee(cleaned.get("insee") or "")
-        typed = cleaned.get("place")
-        if (
-            chosen
-            and typed
-            and (
-                chosen.insee == typed.insee
-                or set(chosen.postcodes) & set(typed.postcodes)
-                or geo.normalize(chosen.name) == geo.normalize(self.data.get("place", ""))
-            )
-        ):
-            cleaned["place"] = chosen
-        return cleaned
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            # A "Vouliez-vous dire … ?" choice counts for the text it was offered for (the
+            # person may have typed something else instead).
+            choice = str(self.data.get("place_choice") or "")[:5]
+            picked = geo.by_insee(choice) if choice else None
+            offered_for = str(self.data.get("place_choice_for") or "")
+            if (
+                picked is not None
+                and offered_for.strip() == str(self.data.get("place") or "").strip()
+            ):
+                self.data = self.data.copy()
+                self.data["place"] = picked.name
+                self.data["insee"] = picked.insee
+            self.fields["place"].chosen_insee = str(self.data.get("insee") or "")[:5]
 
 
 class BranchChoiceField(forms.ModelChoiceField):
@@ -117,12 +169,6 @@ class HomeBranchForm(forms.Form):
 
 
 class ProfileForm(InterestsAndPlaceForm):
-    display_name = forms.CharField(
-        label=_("Display name"),
-        max_length=80,
-        required=False,
-        help_text=_("Shown to other members. Leave empty to use the start of your email."),
-    )
     branch = forms.ModelChoiceField(
         queryset=Branch.objects.all(),
         label=_("Your médiathèque"),

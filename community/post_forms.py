@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from cms.models import CatalogueItem, EventPage
 from community import avatars
 from community.actions.profiles import validate_handle
+from community.forms import PublicNameField
 from community.models import ModerationAction, Post, Report, User
 from community.models.posts import BODY_MAX_LENGTH, COMMENT_MAX_LENGTH
 
@@ -173,7 +174,7 @@ class ReportForm(forms.Form):
 
 
 class PublicProfileForm(forms.Form):
-    display_name = forms.CharField(label=_("Display name"), max_length=80, required=False)
+    display_name = PublicNameField()
     handle = forms.CharField(
         label=_("Handle"),
         max_length=31,

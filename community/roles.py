@@ -19,6 +19,66 @@ if TYPE_CHECKING:
 LIBRARIANS = "Bibliothécaires"
 NETWORK_ADMINS = "Administrateurs réseau"
 
+# The model permissions of each group, as the README's table of roles describes them (page
+# and collection permissions are set on the page tree by the migrations). The migrations
+# grant them (community 0003, 0006, 0008; outreach 0002; feeds 0002); ``load_demo`` checks
+# them again with `grant_group_permissions`.
+_LIBRARIAN_PERMISSIONS = (
+    ("wagtailadmin", "access_admin"),
+    ("cms", "view_interest"),
+    ("cms", "view_branch"),
+    ("cms", "add_catalogueitem"),
+    ("cms", "change_catalogueitem"),
+    ("cms", "view_catalogueitem"),
+    ("community", "view_membership"),
+    ("community", "change_moderationsettings"),
+    ("community", "view_moderationsettings"),
+    ("feeds", "view_syndication"),
+)
+_ADMIN_PERMISSIONS = _LIBRARIAN_PERMISSIONS + (
+    ("cms", "change_networksettings"),
+    ("cms", "view_networksettings"),
+    ("cms", "delete_catalogueitem"),
+    *(
+        ("cms", f"{action}_{model}")
+        for model in ("interest", "branch", "service", "subjectrule")
+        for action in ("add", "change", "delete")
+    ),
+    ("cms", "view_service"),
+    ("cms", "view_subjectrule"),
+    *(("community", f"{action}_user") for action in ("add", "change", "delete", "view")),
+    ("community", "change_membership"),
+    ("community", "delete_membership"),
+    *(("outreach", f"{action}_partner") for action in ("add", "change", "delete", "view")),
+    ("feeds", "change_facebookconnection"),
+    *(("feeds", f"{action}_facebookinterest") for action in ("add", "change", "delete", "view")),
+    ("feeds", "add_adcampaign"),
+    ("feeds", "view_adcampaign"),
+)
+GROUP_PERMISSIONS = {LIBRARIANS: _LIBRARIAN_PERMISSIONS, NETWORK_ADMINS: _ADMIN_PERMISSIONS}
+
+
+def grant_group_permissions() -> list[str]:
+    """Give each staff group the model permissions of `GROUP_PERMISSIONS` it lacks.
+
+    Returns the permissions added, as ``"group: app_label.codename"`` (empty when all were
+    there). Groups that do not exist are left alone (the migrations create them).
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    added = []
+    for group in Group.objects.filter(name__in=GROUP_PERMISSIONS):
+        have = set(group.permissions.values_list("content_type__app_label", "codename"))
+        missing = [pair for pair in GROUP_PERMISSIONS[group.name] if pair not in have]
+        for app_label, codename in missing:
+            permission = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is not None:
+                group.permissions.add(permission)
+                added.append(f"{group.name}: {app_label}.{codename}")
+    return added
+
 
 def group_names(user) -> frozenset[str]:
     if user is None or not getattr(user, "is_authenticated", False):

@@ -33,12 +33,17 @@ def _communities_url() -> str:
 def onboarding(request):
     """Step 1: interests and commune."""
     user = request.user
-    initial = {"interests": list(user.interests.all()), "place": user.commune_name}
+    initial = {
+        "display_name": user.display_name,  # the neutral name given at sign-up, or theirs
+        "interests": list(user.interests.all()),
+        "place": user.commune_name,
+    }
     if request.method == "POST":
         form = InterestsAndPlaceForm(request.POST, initial=initial)
         if form.is_valid():
             save_interests_and_place(
                 user,
+                display_name=form.cleaned_data["display_name"],
                 interests=form.cleaned_data["interests"],
                 commune=form.cleaned_data["place"],
             )

@@ -214,4 +214,5 @@ def event_registrations_header_button(page, user, view_name, next_url=None):
     yield EventRegistrationsMenuItem(page=page, priority=25)
 
 
-from community import moderation_hooks  # noqa: E402, F401  (moderation queue in the admin)
+# The avatars drawn here (no Gravatar), and the moderation queue in the admin.
+from community import avatar_hooks, moderation_hooks  # noqa: E402, F401, I001

@@ -551,9 +551,6 @@ def hydrate(
                 "created_at",
                 "community__title",
                 "author__display_name",
-                "author__first_name",
-                "author__last_name",
-                "author__email",
             )
         ):
             found[f"post:{post.pk}"] = (

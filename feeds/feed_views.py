@@ -74,10 +74,11 @@ def not_interested(request: HttpRequest) -> HttpResponse:
 @require_GET
 def discover(request: HttpRequest) -> HttpResponse:
     """What is on near a commune, for anyone, without an account (nothing is stored)."""
-    from cms import geo
+    from cms.places import find_place
 
     place = request.GET.get("commune", "").strip()[:120]
-    commune = geo.resolve(place) if place else None
+    found = find_place(place, request.GET.get("insee", "")) if place else None
+    commune = found.commune if found else None
     cards = feeds.nearby_sample(commune.lat, commune.lon) if commune else []
     branches = []
     if commune:
@@ -91,6 +92,7 @@ def discover(request: HttpRequest) -> HttpResponse:
         {
             "place_query": place,
             "place": commune,
+            "place_match": found,
             "cards": cards,
             "nearby": branches,
             "unknown_place": bool(place and commune is None),

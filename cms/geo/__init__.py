@@ -16,16 +16,22 @@ from __future__ import annotations
 
 import heapq
 import math
-import re
 from functools import lru_cache
 
-from cms.geo.data import Commune, Index, normalize, read_rows, strip_article
+from cms.geo.data import Commune, Index, normalize, read_rows
+from cms.geo.matching import NOWHERE, Area, PlaceMatch, area_for, department_of, matcher
 
 __all__ = [
+    "NOWHERE",
+    "Area",
     "Commune",
+    "PlaceMatch",
+    "area_for",
     "by_insee",
     "by_postcode",
+    "department_of",
     "haversine_km",
+    "match",
     "normalize",
     "resolve",
     "search",
@@ -33,12 +39,6 @@ __all__ = [
 
 EARTH_RADIUS_KM = 6371.0088
 MAX_QUERY_LENGTH = 200
-_POSTCODE = re.compile(r"^\d{5}$")
-_POSTCODE_IN_TEXT = re.compile(r"^(?:(\d{5}) (.+)|(.+) (\d{5}))$")
-_CEDEX = re.compile(r"(?:^| )cedex(?: \d{1,3})?$")
-_ARRONDISSEMENT = re.compile(
-    r"^(paris|marseille|lyon) 0?(\d{1,2}) ?(?:er|e|eme|ieme|em)?(?: arr(?:ondissement)?)?$"
-)
 
 
 @lru_cache(maxsize=1)
@@ -65,85 +65,60 @@ def by_postcode(postcode: str) -> list[Commune]:
     return [index.communes[i] for i in index.by_postcode.get(code, ())]
 
 
-def _by_name(name: str) -> int | None:
-    """Index of the most populous commune called *name* (normalised), or ``None``."""
-    index = _index()
-    if not name:
-        return None
-    match = _ARRONDISSEMENT.match(name)
-    if match:
-        number = int(match.group(2))
-        suffix = "er" if number == 1 else "e"
-        ids = index.by_name.get(f"{match.group(1)} {number}{suffix} arrondissement")
-        # An unknown arrondissement number still names the city.
-        return ids[0] if ids else index.by_name[match.group(1)][0]
-    for table in (index.by_name, index.by_alias):
-        for key in (name, strip_article(name)):
-            ids = table.get(key)
-            if ids:
-                return ids[0]
-    return None
+def match(text: str, area: Area = NOWHERE, limit: int = 5) -> PlaceMatch:
+    """What *text* names, read as people type (see :mod:`cms.geo.matching`).
+
+    `area` puts a network's own départements first (:func:`area_for`); without it every
+    département weighs the same. The result has the commune when the text names one
+    clearly, and up to *limit* suggestions ("Vouliez-vous dire … ?") or alternatives.
+    """
+    if not isinstance(text, str):
+        return PlaceMatch("")
+    text = text.strip()
+    if not text or len(text) > MAX_QUERY_LENGTH:
+        return PlaceMatch(text)
+    return _match(text, area, limit)
 
 
-def _named(idx: int, name: str) -> bool:
-    """Whether commune *idx*, or the city it belongs to, is called *name* (normalised)."""
-    index = _index()
-    parent = index.parent.get(idx)
-    if name in index.names[idx] or (parent is not None and name in index.names[parent]):
-        return True
-    return _by_name(name) == idx
+@lru_cache(maxsize=4096)
+def _match(text: str, area: Area, limit: int) -> PlaceMatch:
+    return matcher().match(text, area, limit)
 
 
-def resolve(text: str) -> Commune | None:
+def resolve(text: str, area: Area = NOWHERE) -> Commune | None:
     """The commune meant by *text*: a name, a postcode, or both ("Marseille 13005").
 
     Names are matched without regard to case, accents, hyphens, apostrophes, a leading
-    article or "St"/"Saint"; homonyms resolve to the most populous commune. A postcode gives
-    the first commune of :func:`by_postcode`. Returns ``None`` when nothing matches.
+    article or "St"/"Saint"; homonyms resolve to the one in the best tier of *area*, then
+    the most populous; a beginning that only one commune of that tier has names it
+    ("Aubag"). A postcode gives the first commune of :func:`by_postcode`. Returns ``None``
+    when nothing matches clearly (see :func:`match` for suggestions).
     """
-    if not isinstance(text, str):
-        return None
-    text = text.strip()
-    if not text or len(text) > MAX_QUERY_LENGTH:
-        return None
-    index = _index()
-    compact = text.replace(" ", "")
-    if _POSTCODE.match(compact):
-        ids = index.by_postcode.get(compact)
-        return index.communes[ids[0]] if ids else None
-    name = _CEDEX.sub("", normalize(text)).strip()
-    match = _POSTCODE_IN_TEXT.match(name)
-    if match:
-        postcode = match.group(1) or match.group(4)
-        name = match.group(2) or match.group(3)
-        ids = index.by_postcode.get(postcode, [])
-        for idx in ids:
-            if _named(idx, name):
-                return index.communes[idx]
-        idx = _by_name(name)
-        if idx is None and ids:
-            idx = ids[0]
-        return None if idx is None else index.communes[idx]
-    idx = _by_name(name)
-    return None if idx is None else index.communes[idx]
+    return match(text, area).commune
 
 
-def search(query: str, limit: int = 10) -> list[Commune]:
-    """Autocomplete: communes whose name, or a word of it, starts with *query*.
+def search(query: str, limit: int = 10, area: Area = NOWHERE) -> list[Commune]:
+    """Autocomplete: the communes *query* may mean, best first.
 
-    A query of digits matches postcodes by prefix (``"130"``). Exact matches come first,
-    then names starting with the query before names with an inner word starting with it,
-    then the most populous. At most *limit* results.
+    A query of digits matches postcodes by prefix (``"130"``). Otherwise communes of the
+    best tier of *area* come first; within a tier exact names, then names starting with the
+    query, then names with an inner word starting with it, the most populous first; when
+    nothing starts with the query, names one or two typing mistakes away. At most *limit*.
     """
     if not isinstance(query, str) or limit <= 0 or len(query) > MAX_QUERY_LENGTH:
         return []
     compact = query.strip().replace(" ", "")
+    if not compact:
+        return []
     if compact.isdigit() and len(compact) <= 5:
-        ids = _search_postcode(compact, limit)
-    else:
-        ids = _search_name(normalize(query), limit)
-    communes = _index().communes
-    return [communes[i] for i in ids]
+        communes = _index().communes
+        return [communes[i] for i in _search_postcode(compact, limit)]
+    return list(_rank(query.strip(), area, limit))
+
+
+@lru_cache(maxsize=4096)
+def _rank(query: str, area: Area, limit: int) -> tuple[Commune, ...]:
+    return tuple(matcher().rank(query, area, limit))
 
 
 @lru_cache(maxsize=2048)
@@ -156,27 +131,6 @@ def _search_postcode(prefix: str, limit: int) -> tuple[int, ...]:
             rank = (code != prefix, position > 0, -index.population[idx], code)
             if idx not in best or rank < best[idx]:
                 best[idx] = rank
-    return tuple(heapq.nsmallest(limit, best, key=best.__getitem__))
-
-
-@lru_cache(maxsize=2048)
-def _search_name(prefix: str, limit: int) -> tuple[int, ...]:
-    if not prefix:
-        return ()
-    index = _index()
-    lo, hi = index.prefix_range(index.prefix_keys, prefix)
-    best: dict[int, tuple] = {}
-    keys, ids, full, population = (
-        index.prefix_keys,
-        index.prefix_ids,
-        index.prefix_full,
-        index.population,
-    )
-    for pos in range(lo, hi):
-        idx = ids[pos]
-        rank = (not full[pos] or keys[pos] != prefix, not full[pos], -population[idx], idx)
-        if idx not in best or rank < best[idx]:
-            best[idx] = rank
     return tuple(heapq.nsmallest(limit, best, key=best.__getitem__))
 
 

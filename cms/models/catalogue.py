@@ -6,6 +6,9 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable
 from wagtail.search import index
 
+from cms.admin_forms import InterestModelForm
+from cms.widgets import GroupedInterestSelect, InterestChooser
+
 
 class DocumentType(models.TextChoices):
     BOOK = "livre", _("book")
@@ -92,6 +95,7 @@ class CatalogueItem(index.Indexed, ClusterableModel):
 
     objects = CatalogueItemQuerySet.as_manager()
 
+    base_form_class = InterestModelForm
     panels = [
         FieldPanel("title"),
         FieldPanel("authors"),
@@ -109,7 +113,7 @@ class CatalogueItem(index.Indexed, ClusterableModel):
         ),
         FieldPanel("summary"),
         FieldPanel("subjects"),
-        FieldPanel("interests"),
+        FieldPanel("interests", widget=InterestChooser),
         FieldPanel("cover"),
         InlinePanel("holdings", label=_("Holdings")),
         FieldPanel("withdrawn"),
@@ -194,11 +198,12 @@ class SubjectRule(models.Model):
         "cms.Interest", verbose_name=_("interest"), on_delete=models.CASCADE, related_name="+"
     )
 
+    base_form_class = InterestModelForm
     panels = [
         FieldPanel("match"),
         FieldPanel("pattern"),
         FieldPanel("genre"),
-        FieldPanel("interest"),
+        FieldPanel("interest", widget=GroupedInterestSelect),
     ]
 
     class Meta:

@@ -14,7 +14,9 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from cms.admin_forms import REQUIRED_NOTE, LibraryPageForm
 from cms.blocks import BodyBlock, ClosureBlock, OpeningHoursBlock, RecommendedItemBlock
+from cms.widgets import InterestChooser
 
 RICH_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 PARIS = ZoneInfo("Europe/Paris")
@@ -144,13 +146,14 @@ class BranchIndexPage(Page):
         verbose_name = _("branch index")
 
     def get_context(self, request, *args, **kwargs):
-        from cms import geo
         from cms.branches import nearest_branches
         from cms.models.branches import Branch
+        from cms.places import find_place
 
         context = super().get_context(request, *args, **kwargs)
         place = request.GET.get("commune", "").strip()[:100]
-        commune = geo.resolve(place) if place else None
+        found = find_place(place, request.GET.get("insee", "")) if place else None
+        commune = found.commune if found else None
         branches = Branch.objects.select_related("page")
         if commune:
             rows = [
@@ -163,6 +166,7 @@ class BranchIndexPage(Page):
             rows=rows,
             place_query=place,
             place=commune,
+            place_match=found,
             unknown_place=bool(place and not commune),
         )
         return context
@@ -184,11 +188,17 @@ class AnnouncementPage(FacebookFlagMixin, Page):  # noqa: DJ008 (Page.__str__)
         "cms.Branch", verbose_name=_("target branches"), related_name="announcements", blank=True
     )
 
-    content_panels = Page.content_panels + [
+    base_form_class = LibraryPageForm
+    content_panels = [
+        REQUIRED_NOTE,
+        *Page.content_panels,
         FieldPanel("intro"),
         FieldPanel("image"),
         FieldPanel("body"),
-        MultiFieldPanel([FieldPanel("interests"), FieldPanel("branches")], heading=_("Audience")),
+        MultiFieldPanel(
+            [FieldPanel("interests", widget=InterestChooser), FieldPanel("branches")],
+            heading=_("Audience"),
+        ),
         FieldPanel("publish_on_facebook"),
     ]
     search_fields = Page.search_fields + [
@@ -228,13 +238,15 @@ class EventPage(FacebookFlagMixin, Page):  # noqa: DJ008 (Page.__str__)
     """An event (“animation”) at a branch, with optional registration and waitlist."""
 
     start = models.DateTimeField(_("starts"))
-    end = models.DateTimeField(_("ends"))
+    end = models.DateTimeField(_("ends"), help_text=_("After the start."))
     branch = models.ForeignKey(
         "cms.Branch", verbose_name=_("branch"), on_delete=models.PROTECT, related_name="events"
     )
     room = models.CharField(_("room"), max_length=120, blank=True)
     min_age = models.PositiveSmallIntegerField(_("from age"), null=True, blank=True)
-    max_age = models.PositiveSmallIntegerField(_("to age"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(
+        _("to age"), null=True, blank=True, help_text=_("At least the minimum age.")
+    )
     interests = ParentalManyToManyField(
         "cms.Interest", verbose_name=_("interests"), related_name="events", blank=True
     )
@@ -242,18 +254,26 @@ class EventPage(FacebookFlagMixin, Page):  # noqa: DJ008 (Page.__str__)
     description = RichTextField(_("description"), features=RICH_FEATURES)
     registration_required = models.BooleanField(_("registration required"), default=False)
     capacity = models.PositiveIntegerField(
-        _("capacity"), null=True, blank=True, help_text=_("Leave empty for no limit.")
+        _("capacity"),
+        null=True,
+        blank=True,
+        help_text=_("Only when registration is required. Leave empty for no limit."),
     )
     registration_opens = models.DateTimeField(_("registration opens"), null=True, blank=True)
-    registration_closes = models.DateTimeField(_("registration closes"), null=True, blank=True)
+    registration_closes = models.DateTimeField(
+        _("registration closes"), null=True, blank=True, help_text=_("After registration opens.")
+    )
     # event_series_key(title, branch), kept by save(): finds the other sessions in one index
     series_key = models.CharField(max_length=40, editable=False, default="")
 
-    content_panels = Page.content_panels + [
+    base_form_class = LibraryPageForm
+    content_panels = [
+        REQUIRED_NOTE,
+        *Page.content_panels,
         FieldRowPanel([FieldPanel("start"), FieldPanel("end")], heading=_("When")),
         FieldRowPanel([FieldPanel("branch"), FieldPanel("room")], heading=_("Where")),
         FieldRowPanel([FieldPanel("min_age"), FieldPanel("max_age")], heading=_("Audience")),
-        FieldPanel("interests"),
+        FieldPanel("interests", widget=InterestChooser),
         FieldPanel("image"),
         FieldPanel("description"),
         MultiFieldPanel(
@@ -371,10 +391,13 @@ class RecommendationPage(Page):
         related_name="recommendations",
     )
 
-    content_panels = Page.content_panels + [
+    base_form_class = LibraryPageForm
+    content_panels = [
+        REQUIRED_NOTE,
+        *Page.content_panels,
         FieldPanel("intro"),
         FieldPanel("items"),
-        FieldPanel("interests"),
+        FieldPanel("interests", widget=InterestChooser),
         FieldPanel("branch"),
     ]
     search_fields = Page.search_fields + [

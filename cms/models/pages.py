@@ -22,15 +22,16 @@ class HomePage(Page):
         verbose_name = _("home page")
 
     def get_context(self, request, *args, **kwargs):
-        from cms import geo
+        from cms.places import find_place
 
         context = super().get_context(request, *args, **kwargs)
         place = request.GET.get("commune", "").strip()[:120]
         context["place_query"] = place
         context["near_limit_km"] = settings.AFFINITES_NEAR_BRANCH_KM
         if place:
-            commune = geo.resolve(place)
-            context["place"] = commune
-            if commune:
-                context["nearby"] = nearest_branches(commune.lat, commune.lon)[:3]
+            found = find_place(place, request.GET.get("insee", ""))
+            context["place"] = found.commune
+            context["place_match"] = found
+            if found.commune:
+                context["nearby"] = nearest_branches(found.commune.lat, found.commune.lon)[:3]
         return context

@@ -251,6 +251,9 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.catalogue.admin_search"}}
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# No Gravatar: it sends a hash of each person's email to a third party. Avatars in the
+# admin are the member's own picture or their initials (community/avatar_hooks.py).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = True
 
@@ -262,6 +265,9 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
+# How allauth names a person (emails, "signed in as"): their public name, never the
+# username, which allauth makes from the email address.
+ACCOUNT_USER_DISPLAY = "community.names.user_display"
 ACCOUNT_UNIQUE_EMAIL = True
 # Signing up with an address that already has an account shows the same "check your
 # mailbox" page (no account enumeration); the owner receives an email saying so, with a

@@ -9,6 +9,7 @@ from cms import geo
 from cms.branches import BranchDistance, nearest_branch
 from cms.models import Branch, Interest
 from community.models import FollowedInterest, User
+from community.models.members import unique_handle
 
 
 @transaction.atomic
@@ -37,15 +38,36 @@ def set_home_branch(user: User, branch: Branch | None) -> None:
     user.save(update_fields=["home_branch"])
 
 
+def set_public_name(user: User, display_name: str) -> None:
+    """The name others see. Before onboarding is complete, the @handle follows it (it was
+    made from the neutral name given at sign-up and nobody has used it yet)."""
+    display_name = " ".join(display_name.split())
+    if display_name == user.display_name:
+        return
+    user.display_name = display_name
+    fields = ["display_name"]
+    if user.onboarded_at is None:
+        user.handle = unique_handle(user)
+        fields.append("handle")
+    user.save(update_fields=fields)
+
+
 @transaction.atomic
 def save_interests_and_place(
-    user: User, *, interests: Iterable[Interest], commune: geo.Commune
+    user: User,
+    *,
+    interests: Iterable[Interest],
+    commune: geo.Commune,
+    display_name: str | None = None,
 ) -> BranchDistance | None:
-    """First onboarding step: interests and commune; proposes the nearest branch.
+    """First onboarding step: public name, interests and commune; proposes the nearest
+    branch.
 
     The nearest branch becomes the home branch when the member has none yet (they confirm
     or change it on the next step); an existing choice is kept.
     """
+    if display_name is not None:
+        set_public_name(user, display_name)
     set_interests(user, interests)
     set_place(user, commune)
     nearest = nearest_branch(commune.lat, commune.lon)
@@ -74,7 +96,7 @@ def update_profile(
     notify_by_email: bool | None = None,
 ) -> None:
     """The profile page saves everything at once (`notify_by_email=None`: left as is)."""
-    user.display_name = display_name
+    user.display_name = " ".join(display_name.split())
     fields = ["display_name"]
     if notify_by_email is not None:
         user.notify_by_email = notify_by_email

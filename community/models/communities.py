@@ -9,6 +9,9 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 
+from cms.admin_forms import REQUIRED_NOTE, LibraryPageForm
+from cms.widgets import InterestChooser
+
 
 class CommunityIndexPage(Page):
     """Lists the themed communities, those matching the visitor's interests first."""
@@ -92,11 +95,14 @@ class CommunityPage(Page):
         ),
     )
 
-    content_panels = Page.content_panels + [
+    base_form_class = LibraryPageForm
+    content_panels = [
+        REQUIRED_NOTE,
+        *Page.content_panels,
         FieldPanel("summary"),
         FieldPanel("description"),
         FieldPanel("image"),
-        FieldPanel("interests", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("interests", widget=InterestChooser),
         FieldPanel("branches", widget=forms.CheckboxSelectMultiple),
         FieldPanel("premoderated_posts"),
     ]

@@ -8,6 +8,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from cms.models import Branch, Interest
+from community.names import neutral_name
 
 HANDLE_RE = r"^[A-Za-z0-9_-]{3,30}$"
 handle_validator = RegexValidator(
@@ -18,13 +19,14 @@ handle_validator = RegexValidator(
 
 
 def _handle_base(user: "User") -> str:
-    source = user.display_name or user.username or (user.email or "").split("@")[0]
-    base = re.sub(r"[^A-Za-z0-9_-]", "", slugify(source).replace("-", "_"))[:24]
+    """The handle a public name gives ("Cigale rêveuse 27" → ``cigale_reveuse_27``); never
+    anything taken from the email address or the username."""
+    base = re.sub(r"[^A-Za-z0-9_-]", "", slugify(user.display_name).replace("-", "_"))[:24]
     return base if len(base) >= 3 else (base + "_membre")[:24]
 
 
 def unique_handle(user: "User") -> str:
-    """A free handle derived from the name (``lea_martin``, ``lea_martin2``…)."""
+    """A free handle derived from the public name (``lea_martin``, ``lea_martin2``…)."""
     base = _handle_base(user)
     others = User.objects.exclude(pk=user.pk) if user.pk else User.objects.all()
     taken = {
@@ -47,7 +49,15 @@ class User(AbstractUser):
     """
 
     email = models.EmailField(_("email address"), unique=True)
-    display_name = models.CharField(_("display name"), max_length=80, blank=True)
+    display_name = models.CharField(
+        _("public name"),
+        max_length=80,
+        blank=True,
+        help_text=_(
+            "Shown to everyone on posts, comments and the profile. A pseudonym is fine; "
+            "never taken from the email address."
+        ),
+    )
     interests = models.ManyToManyField(
         Interest,
         through="FollowedInterest",
@@ -109,10 +119,17 @@ class User(AbstractUser):
         ]
 
     def save(self, *args, **kwargs):
+        # Every account has a public name from the start, never taken from its email; the
+        # member keeps it or chooses their own during onboarding.
+        added = []
+        if not self.display_name.strip():
+            self.display_name = neutral_name()
+            added.append("display_name")
         if not self.handle:
             self.handle = unique_handle(self)
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "handle"}
+            added.append("handle")
+        if added and kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *added}
         super().save(*args, **kwargs)
 
     def __str__(self) -> str:
@@ -120,7 +137,8 @@ class User(AbstractUser):
 
     @property
     def public_name(self) -> str:
-        return self.display_name or self.get_full_name() or self.email.split("@")[0]
+        """What other people see: the name the member chose (see `community.names`)."""
+        return self.display_name or str(_("Member"))
 
     @property
     def is_onboarded(self) -> bool:

@@ -274,6 +274,6 @@ def merge_prospect(user, email: str) -> Prospect | None:
     prospect.merged_into = user
     prospect.merged_at = timezone.now()
     prospect.save(update_fields=["merged_into", "merged_at"])
-    # The sign-up itself is counted once by community.reach (user_signed_up), which
-    # credits the prospect's partner; counting it here as well would count it twice.
+    # The sign-up itself is counted once, credited to the prospect's partner, by
+    # community.outreach.signup before this runs; counting it here would count it twice.
     return prospect

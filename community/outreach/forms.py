@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cms import geo
 from cms.models import Interest
+from cms.places import find_place
+from community.forms import or_list
 from community.outreach.actions import MAX_INTERESTS, WIDGET_PURPOSES, Answer
 from community.outreach.consents import consent_text
 from community.outreach.models import text_version
@@ -45,12 +47,21 @@ class AnswerForm(forms.Form):
     def clean_commune(self) -> geo.Commune:
         text = self.cleaned_data["commune"].strip()
         commune = geo.by_insee(text) if text.isdigit() and len(text) == 5 else None
-        commune = commune or geo.resolve(text)
-        if commune is None:
+        if commune is not None:
+            return commune
+        found = find_place(text)
+        if found.commune is not None:
+            return found.commune
+        if found.suggestions:
+            names = [f"{c.name} ({c.department})" for c in found.suggestions[:3]]
             raise forms.ValidationError(
-                _("We do not know this commune or postcode. Check the spelling."), code="unknown"
+                _("We do not know this commune or postcode. Did you mean %(names)s?"),
+                params={"names": or_list(names)},
+                code="unknown",
             )
-        return commune
+        raise forms.ValidationError(
+            _("We do not know this commune or postcode. Check the spelling."), code="unknown"
+        )
 
     def clean(self):
         data = super().clean()

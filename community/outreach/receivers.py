@@ -2,7 +2,9 @@
 
 - allauth ``email_confirmed``: an account whose address is now verified inherits the open
   prospect with that address (interests, commune, consents), which is marked merged;
-- allauth ``user_signed_up`` with an address already verified (social sign-up): the same.
+- allauth ``user_signed_up``: the sign-up is counted and credited to the partner of an open
+  prospect with that address, then, if the address is already verified (social sign-up),
+  the prospect is merged (``community.outreach.signup``: one action, in that order).
 """
 
 from allauth.account.signals import email_confirmed, user_signed_up
@@ -18,14 +20,11 @@ def merge_prospect_on_confirmation(sender, request=None, email_address=None, **k
     merge_prospect(email_address.user, email_address.email)
 
 
-@receiver(user_signed_up, dispatch_uid="outreach.merge_prospect_on_signup")
-def merge_prospect_on_verified_signup(sender, request=None, user=None, **kwargs) -> None:
-    """Sign-ups whose address arrives already verified (e.g. from Facebook) merge at once."""
-    if user is None or not user.email:
+@receiver(user_signed_up, dispatch_uid="outreach.account_created")
+def account_created(sender, request=None, user=None, **kwargs) -> None:
+    """Every sign-up (email or Facebook): credited first, then merged if already verified."""
+    if user is None:
         return
-    from allauth.account.models import EmailAddress
+    from community.outreach.signup import account_created as record
 
-    if EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists():
-        from community.outreach.actions import merge_prospect
-
-        merge_prospect(user, user.email)
+    record(user, request)

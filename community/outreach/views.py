@@ -28,8 +28,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import condition, require_http_methods
 
-from cms import geo
 from cms.models import Interest
+from cms.places import suggest_places
 from community.journey import Step, send_journey_step
 from community.outreach import security
 from community.outreach.actions import MAX_INTERESTS, WIDGET_PURPOSES, answer_questionnaire
@@ -277,7 +277,7 @@ def communes(request: HttpRequest, partner: Partner):
         raise security.Refused(
             400, "query_too_long", _("The q parameter is limited to 100 characters.")
         )
-    found = geo.search(query, limit=8) if query.strip() else []
+    found = suggest_places(query, limit=8) if query.strip() else []
     return [
         {"insee": c.insee, "name": c.name, "postcodes": list(c.postcodes[:3])} for c in found
     ], 200

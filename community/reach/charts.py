@@ -44,7 +44,7 @@ def funnel_chart(
     rows: list[dict], *, title: str, desc: str, chart_id: str = "funnel"
 ) -> SafeString:
     """Horizontal bars, one per step, longest = largest count; count and rate on the right."""
-    label_w, bar_w, value_w, row_h = 310, 340, 150, 34
+    label_w, bar_w, value_w, row_h = 310, 300, 380, 34
     width = label_w + bar_w + value_w
     height = row_h * len(rows) + 10
     top = max((row["count"] for row in rows), default=0) or 1
@@ -52,10 +52,9 @@ def funnel_chart(
     for i, row in enumerate(rows):
         y = 5 + i * row_h
         length = bar_w * row["count"] / top
-        rate = row.get("from_previous")
         value = number_format(row["count"], force_grouping=True)
-        if rate is not None:
-            value += f" ({number_format(rate, 1)} %)"
+        if row.get("rate"):
+            value += f" ({row['rate']['label']})"
         parts += [
             f'<text x="{label_w - 8}" y="{_n(y + row_h / 2 + 5)}" text-anchor="end" '
             f'class="chart-label">{escape(row["label"])}</text>',
@@ -90,7 +89,7 @@ def monthly_chart(
     left, right, top_pad, plot_h = 56, 20, 16, 240
     legend_row = 22
     columns = max(len(months), 1)
-    plot_w = max(60 * columns, 480)
+    plot_w = max(92 * columns, 480)  # room for "septembre 2026"
     width = left + plot_w + right
     legend_h = legend_row * ((len(series) + 2) // 3)
     height = top_pad + plot_h + 40 + legend_h

@@ -14,6 +14,7 @@ from datetime import date
 from django.db.models import F, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from cms.models import Branch, Interest
@@ -116,30 +117,68 @@ def _lookup(model, raw: str, errors: list[str]):
 # --- Aggregates ---------------------------------------------------------------------------
 
 
+# Each step's rate and what it is taken from. A "share" step is a part of its base (people
+# who answered the questionnaire among those who were shown it): a percentage, at most
+# 100 %. The member steps can happen many times per person (several communities joined,
+# many entries opened): they are a ratio to the accounts created, never a percentage.
+SHARE, RATIO = "share", "ratio"
+RATE_BASES = {
+    Step.QUESTIONNAIRE_ANSWERED: (Step.WIDGET_SHOWN, SHARE),
+    Step.CONSENT_GIVEN: (Step.QUESTIONNAIRE_ANSWERED, SHARE),
+    Step.COMMUNITY_JOINED: (Step.ACCOUNT_CREATED, RATIO),
+    Step.FEED_ENTRY_OPENED: (Step.ACCOUNT_CREATED, RATIO),
+    Step.EVENT_REGISTRATION: (Step.ACCOUNT_CREATED, RATIO),
+    Step.CARD_SIGNUP_CLICKED: (Step.ACCOUNT_CREATED, RATIO),
+    Step.RESERVATION_CLICKED: (Step.ACCOUNT_CREATED, RATIO),
+}
+
+
+def _share_label(value: str, base: Step) -> str:
+    labels = {
+        Step.WIDGET_SHOWN: _("%(value)s %% of the questionnaires shown"),
+        Step.QUESTIONNAIRE_ANSWERED: _("%(value)s %% of the questionnaires answered"),
+    }
+    return labels[base] % {"value": value}
+
+
+def _ratio_label(value: str, base: Step) -> str:
+    labels = {
+        Step.WIDGET_SHOWN: _("%(value)s per questionnaire shown"),
+        Step.QUESTIONNAIRE_ANSWERED: _("%(value)s per questionnaire answered"),
+        Step.ACCOUNT_CREATED: _("%(value)s per account created in the period"),
+    }
+    return labels[base] % {"value": value}
+
+
+def rate(step: Step, counts: dict[str, int]) -> dict:
+    """{"value", "kind", "label"} of *step*'s rate given the counts of every step, or an
+    empty dict when it has no base or the base is zero. A share above 100 % (steps of
+    different periods) is shown as a ratio, which says so."""
+    if step not in RATE_BASES:
+        return {}
+    base, kind = RATE_BASES[step]
+    count, total = counts.get(step.value, 0), counts.get(base.value, 0)
+    if not total:
+        return {}
+    if kind == SHARE and count <= total:
+        value = round(100 * count / total, 1)
+        return {"value": value, "kind": SHARE, "label": _share_label(number_format(value, 1), base)}
+    value = round(count / total, 2)
+    return {"value": value, "kind": RATIO, "label": _ratio_label(number_format(value, 2), base)}
+
+
 def funnel(filters: Filters) -> list[dict]:
-    """One row per step, in journey order: count, rate from the previous step, from the first."""
+    """One row per step, in journey order: its count and its rate (see `RATE_BASES`)."""
     sums = dict(filters.queryset().values_list("step").annotate(total=Sum("count")).order_by())
-    rows = []
-    first = previous = None
-    for step in STEPS:
-        count = sums.get(step.value, 0)
-        rows.append(
-            {
-                "step": step.value,
-                "label": str(step.label),
-                "count": count,
-                "from_previous": _rate(count, previous),
-                "from_first": _rate(count, first),
-            }
-        )
-        if count:
-            first = first or count
-        previous = count
-    return rows
-
-
-def _rate(count: int, base: int | None) -> float | None:
-    return round(100 * count / base, 1) if base else None
+    return [
+        {
+            "step": step.value,
+            "label": str(step.label),
+            "count": sums.get(step.value, 0),
+            "rate": rate(step, sums),
+        }
+        for step in STEPS
+    ]
 
 
 def breakdown(filters: Filters) -> list[dict]:
@@ -183,13 +222,14 @@ def _labels(group: str, keys: list) -> dict:
         interests = Interest.objects.filter(pk__in=[k for k in keys if k]).select_related("parent")
         by_pk = {interest.pk: interest.label for interest in interests}
         return {key: by_pk.get(key, _("No interest")) for key in keys}
-    return {key: _month_label(key) for key in keys}
+    return {key: month_label(key) for key in keys}
 
 
-def _month_label(day: date) -> str:
+def month_label(day: date) -> str:
+    """A month as people write it, in full: "juin 2026" (never "Jui 26")."""
     from django.utils.dateformat import format as date_format
 
-    return date_format(day, "F Y").capitalize()
+    return date_format(day, "F Y")
 
 
 def monthly(filters: Filters) -> tuple[list[date], dict[str, list[int]]]:

@@ -62,7 +62,7 @@ class FunnelDashboardView(WagtailAdminTemplateMixin, TemplateView):
         filters = self.filters
         funnel = report.funnel(filters)
         months, series = report.monthly(filters)
-        month_labels = [date_format(m, "M y") for m in months]
+        month_labels = [report.month_label(m) for m in months]
         steps = report.STEPS
         total = sum(row["count"] for row in funnel)
         period = {
@@ -79,8 +79,8 @@ class FunnelDashboardView(WagtailAdminTemplateMixin, TemplateView):
                 title=_("Funnel from %(start)s to %(end)s") % period,
                 desc=_(
                     "One bar per step of the journey, in order; its length is the number of "
-                    "times the step happened, followed by the rate from the previous step. "
-                    "The table below gives the same figures."
+                    "times the step happened, followed by its rate and what the rate is taken "
+                    "from. The table below gives the same figures."
                 ),
             ),
             monthly_svg=charts.monthly_chart(

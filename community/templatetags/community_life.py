@@ -5,7 +5,7 @@
                                     pinned posts, the conversation, pagination)
 {{ post|post_body }}                the post's text, rendered and sanitised
 {{ comment|post_body }}             the same for a comment
-{% avatar user 64 %}                the member's picture (or their initial)
+{% avatar user 64 %}                the member's picture (or their initials, drawn locally)
 {% if post.author|is_library_staff %}…{% endif %}
 """
 
@@ -23,6 +23,7 @@ from community.actions.posts import ensure_can_post, mentions_map, visible_posts
 from community.actions.reactions import reactions_of
 from community.markup import render_markup
 from community.models import CommunityPage, Reaction
+from community.names import colour_index, initials
 
 register = template.Library()
 
@@ -42,6 +43,8 @@ def is_library_staff_filter(user) -> bool:
 
 @register.simple_tag
 def avatar(user, size: int = 64, css: str = ""):
+    """The member's own picture, else their initials drawn here (never Gravatar or any
+    other site). Decorative: their name is always written beside it."""
     size = int(size)
     source = user.avatar_small if size <= 64 and user.avatar_small else user.avatar
     if source:
@@ -52,12 +55,11 @@ def avatar(user, size: int = 64, css: str = ""):
             size,
             size,
         )
-    initial = (user.public_name or "?")[:1].upper()
     return format_html(
-        '<span class="avatar avatar-initial {}" style="--size:{}px" aria-hidden="true">{}</span>',
+        '<span class="avatar avatar-initial avatar-colour-{} {}" aria-hidden="true">{}</span>',
+        colour_index(user.pk),
         css,
-        size,
-        initial,
+        initials(user.public_name),
     )
 
 

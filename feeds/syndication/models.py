@@ -13,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
+from cms.admin_forms import InterestModelForm
+from cms.widgets import GroupedInterestSelect
+
 from . import crypto
 from .forms import FacebookConnectionForm
 from .graph import GraphClient
@@ -297,7 +300,12 @@ class FacebookInterest(models.Model):
     )
     name = models.CharField(_("name on Facebook"), max_length=150)
 
-    panels = [FieldPanel("interest"), FieldPanel("facebook_id"), FieldPanel("name")]
+    base_form_class = InterestModelForm
+    panels = [
+        FieldPanel("interest", widget=GroupedInterestSelect),
+        FieldPanel("facebook_id"),
+        FieldPanel("name"),
+    ]
 
     class Meta:
         ordering = ["interest__name", "name"]

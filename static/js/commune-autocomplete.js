@@ -33,7 +33,7 @@
     function choose(i) {
       var c = items[i]; if (!c) return;
       input.value = c.name + " (" + c.postcodes[0] + ")";
-      if (insee) insee.value = c.insee;
+      if (insee) { insee.value = c.insee; insee.disabled = false; }
       close();
     }
     function render(results) {
@@ -60,7 +60,11 @@
     }
     function fetchSuggestions() {
       var q = input.value.trim();
-      if (insee) insee.value = "";
+      if (insee) {
+        insee.value = "";
+        // In a GET form the hidden field is only sent once a commune was picked (clean URLs).
+        if (insee.hasAttribute("data-optional")) insee.disabled = true;
+      }
       if (q.length < 2) { close(); return; }
       var mine = ++seq;
       fetch(endpoint + "?q=" + encodeURIComponent(q), { headers: { Accept: "application/json" } })

@@ -17,7 +17,11 @@ def test_step_one_saves_interests_and_commune_and_proposes_nearest(
 ):
     response = logged_in.post(
         reverse("community:onboarding"),
-        {"interests": [taxonomy["sf"].pk, taxonomy["cuisine"].pk], "place": "aubagne"},
+        {
+            "display_name": "Lou",
+            "interests": [taxonomy["sf"].pk, taxonomy["cuisine"].pk],
+            "place": "aubagne",
+        },
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("community:onboarding_branch")
@@ -38,7 +42,8 @@ def test_step_one_saves_interests_and_commune_and_proposes_nearest(
 
 def test_postcode_of_marseille_arrondissement(logged_in, member, taxonomy, branches):
     logged_in.post(
-        reverse("community:onboarding"), {"interests": [taxonomy["manga"].pk], "place": "13001"}
+        reverse("community:onboarding"),
+        {"display_name": "Lou", "interests": [taxonomy["manga"].pk], "place": "13001"},
     )
     member.refresh_from_db()
     assert member.commune_insee == "13201"
@@ -47,7 +52,8 @@ def test_postcode_of_marseille_arrondissement(logged_in, member, taxonomy, branc
 
 def test_step_two_lets_the_member_pick_another_branch(logged_in, member, taxonomy, branches):
     logged_in.post(
-        reverse("community:onboarding"), {"interests": [taxonomy["sf"].pk], "place": "Aubagne"}
+        reverse("community:onboarding"),
+        {"display_name": "Lou", "interests": [taxonomy["sf"].pk], "place": "Aubagne"},
     )
     response = logged_in.post(
         reverse("community:onboarding_branch"), {"branch": branches["arles"].pk}
@@ -61,7 +67,8 @@ def test_step_two_lets_the_member_pick_another_branch(logged_in, member, taxonom
 
 def test_branches_are_listed_nearest_first_with_distance(logged_in, taxonomy, branches):
     logged_in.post(
-        reverse("community:onboarding"), {"interests": [taxonomy["sf"].pk], "place": "Arles"}
+        reverse("community:onboarding"),
+        {"display_name": "Lou", "interests": [taxonomy["sf"].pk], "place": "Arles"},
     )
     html = logged_in.get(reverse("community:onboarding_branch")).content.decode()
     assert html.index("Médiathèque d&#x27;Arles") < html.index("Médiathèque Marcel Pagnol")
@@ -72,7 +79,8 @@ def test_unknown_postcode_is_a_form_error_and_nothing_is_saved(
     logged_in, member, taxonomy, branches
 ):
     response = logged_in.post(
-        reverse("community:onboarding"), {"interests": [taxonomy["sf"].pk], "place": "99999"}
+        reverse("community:onboarding"),
+        {"display_name": "Lou", "interests": [taxonomy["sf"].pk], "place": "99999"},
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -84,7 +92,9 @@ def test_unknown_postcode_is_a_form_error_and_nothing_is_saved(
 
 
 def test_empty_interests_is_a_form_error(logged_in, member, taxonomy, branches):
-    response = logged_in.post(reverse("community:onboarding"), {"place": "Aubagne"})
+    response = logged_in.post(
+        reverse("community:onboarding"), {"display_name": "Lou", "place": "Aubagne"}
+    )
     assert response.status_code == 200
     assert "Choisissez au moins un centre d’intérêt" in response.content.decode()
     member.refresh_from_db()
@@ -93,7 +103,8 @@ def test_empty_interests_is_a_form_error(logged_in, member, taxonomy, branches):
 
 def test_unknown_interest_id_is_a_form_error(logged_in, member, taxonomy, branches):
     response = logged_in.post(
-        reverse("community:onboarding"), {"interests": ["999999"], "place": "Aubagne"}
+        reverse("community:onboarding"),
+        {"display_name": "Lou", "interests": ["999999"], "place": "Aubagne"},
     )
     assert response.status_code == 200
     assert not FollowedInterest.objects.filter(user=member).exists()
@@ -101,7 +112,8 @@ def test_unknown_interest_id_is_a_form_error(logged_in, member, taxonomy, branch
 
 def test_missing_branch_choice_is_a_form_error(logged_in, member, taxonomy, branches):
     logged_in.post(
-        reverse("community:onboarding"), {"interests": [taxonomy["sf"].pk], "place": "Aubagne"}
+        reverse("community:onboarding"),
+        {"display_name": "Lou", "interests": [taxonomy["sf"].pk], "place": "Aubagne"},
     )
     response = logged_in.post(reverse("community:onboarding_branch"), {"branch": "not-a-number"})
     assert response.status_code == 200
@@ -117,7 +129,8 @@ def test_step_two_requires_step_one(logged_in):
 
 def test_far_away_member_is_told_and_can_still_pick(logged_in, member, taxonomy, branches):
     logged_in.post(
-        reverse("community:onboarding"), {"interests": [taxonomy["sf"].pk], "place": "Lille"}
+        reverse("community:onboarding"),
+        {"display_name": "Lou", "interests": [taxonomy["sf"].pk], "place": "Lille"},
     )
     html = logged_in.get(reverse("community:onboarding_branch")).content.decode()
     assert "Aucune médiathèque du réseau n’est à moins de 30 km de Lille" in html
@@ -134,6 +147,7 @@ def test_autocomplete_choice_is_honoured(logged_in, member, taxonomy, branches):
     logged_in.post(
         reverse("community:onboarding"),
         {
+            "display_name": "Lou",
             "interests": [taxonomy["sf"].pk],
             "place": "Marseille 8e Arrondissement (13008)",
             "insee": "13208",
@@ -145,7 +159,8 @@ def test_autocomplete_choice_is_honoured(logged_in, member, taxonomy, branches):
 
 def test_profile_edits_everything_later(logged_in, member, taxonomy, branches):
     logged_in.post(
-        reverse("community:onboarding"), {"interests": [taxonomy["sf"].pk], "place": "Aubagne"}
+        reverse("community:onboarding"),
+        {"display_name": "Lou", "interests": [taxonomy["sf"].pk], "place": "Aubagne"},
     )
     logged_in.post(reverse("community:onboarding_branch"), {"branch": branches["aubagne"].pk})
     response = logged_in.post(
@@ -167,7 +182,8 @@ def test_profile_edits_everything_later(logged_in, member, taxonomy, branches):
 
 def test_profile_bad_place_keeps_saved_data(logged_in, member, taxonomy, branches):
     logged_in.post(
-        reverse("community:onboarding"), {"interests": [taxonomy["sf"].pk], "place": "Aubagne"}
+        reverse("community:onboarding"),
+        {"display_name": "Lou", "interests": [taxonomy["sf"].pk], "place": "Aubagne"},
     )
     logged_in.post(reverse("community:onboarding_branch"), {"branch": branches["aubagne"].pk})
     response = logged_in.post(
@@ -182,18 +198,23 @@ def test_profile_bad_place_keeps_saved_data(logged_in, member, taxonomy, branche
     assert response.status_code == 200
     member.refresh_from_db()
     assert member.commune_name == "Aubagne"
-    assert member.display_name == ""
+    assert member.display_name == "Lou"  # chosen at onboarding, not changed to "X"
     assert list(member.interests.all()) == [taxonomy["sf"]]
 
 
 def test_keeping_an_interest_keeps_its_visibility(logged_in, member, taxonomy, branches):
     logged_in.post(
-        reverse("community:onboarding"), {"interests": [taxonomy["sf"].pk], "place": "Aubagne"}
+        reverse("community:onboarding"),
+        {"display_name": "Lou", "interests": [taxonomy["sf"].pk], "place": "Aubagne"},
     )
     FollowedInterest.objects.filter(user=member).update(is_public=False)
     logged_in.post(
         reverse("community:onboarding"),
-        {"interests": [taxonomy["sf"].pk, taxonomy["bd"].pk], "place": "Aubagne"},
+        {
+            "display_name": "Lou",
+            "interests": [taxonomy["sf"].pk, taxonomy["bd"].pk],
+            "place": "Aubagne",
+        },
     )
     assert FollowedInterest.objects.get(user=member, interest=taxonomy["sf"]).is_public is False
     assert FollowedInterest.objects.get(user=member, interest=taxonomy["bd"]).is_public is True

@@ -173,7 +173,7 @@ def test_the_empty_feed_and_the_discover_page_are_accessible(page, live_server):
     assert_accessible(page, "/fil/ (empty)")
     page.context.clear_cookies()
     page.goto("/")
-    page.get_by_role("textbox", name="Découvrez ce qui se passe près de chez vous").fill("Aubagne")
+    page.get_by_role("combobox", name="Découvrez ce qui se passe près de chez vous").fill("Aubagne")
     page.get_by_role("button", name="Découvrir").click(no_wait_after=True)
     page.wait_for_url("**/fil/decouvrir/?commune=Aubagne", timeout=30_000)
     assert page.get_by_role("heading", name="Près de Aubagne").is_visible()

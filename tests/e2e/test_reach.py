@@ -54,6 +54,12 @@ def test_dashboard_charts_filters_and_accessibility(page, recorded):
     assert funnel_chart.get_attribute("role") == "img"
     assert "120" in funnel_chart.inner_html()
     assert page.locator("svg#monthly title").count() == 1
+    rate = page.locator('#reach-funnel-table tr[data-step="card_signup_clicked"] td').nth(1)
+    assert rate.inner_text() == "0,38 par compte créé sur la période"  # 3 clicks, 8 accounts
+    rate = page.locator('#reach-funnel-table tr[data-step="questionnaire_answered"] td').nth(1)
+    assert rate.inner_text() == "37,5 % des questionnaires affichés"
+    month = timezone.localdate().strftime("%Y")
+    assert page.locator("svg#monthly text", has_text=month).count() >= 1
     assert_accessible(page, "the impact dashboard")
 
     page.get_by_label(fr("Source"), exact=True).select_option("facebook")

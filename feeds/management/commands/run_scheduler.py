@@ -9,8 +9,12 @@ commands: see the README).
 Once a day (at the first run, then whenever the date changes): the retention sweep of
 personal data (``purge_expired_data --enqueue``: a background task, itself a no-op if a
 sweep finished in the last 20 hours).
+
+What each job prints is logged at INFO on the ``affinites.tasks.scheduler`` logger (a job
+that fails, at ERROR): ``make run``'s console shows it only with ``AFFINITES_TASK_LOG=all``.
 """
 
+import io
 import logging
 import time
 
@@ -18,7 +22,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("affinites.tasks.scheduler")
 
 JOBS = [
     ("publish_scheduled", []),
@@ -48,10 +52,14 @@ class Command(BaseCommand):
                 jobs += DAILY_JOBS
                 last_daily = today
             for name, job_args in jobs:
+                output = io.StringIO()
                 try:
-                    call_command(name, *job_args, verbosity=0)
+                    call_command(name, *job_args, verbosity=0, stdout=output)
                 except Exception:  # one failing job must not stop the others
                     logger.exception("Periodic job %s failed", name)
+                for line in output.getvalue().splitlines():
+                    if line.strip():
+                        logger.info("%s: %s", name, line)
             if once:
                 return
             time.sleep(max(interval, 5))

@@ -1,0 +1,49 @@
+"""Admin forms of the library's pages and snippets.
+
+- Fields that pick interests read them with their theme in one query (their labels say
+  "Imaginaire › Science-fiction"; without it, one query per interest).
+- `REQUIRED_NOTE` says at the top of the form that fields marked * are required.
+- A new page is filled in with the librarian's médiathèque (their home branch): the event's
+  "branch", the audience's "branches". An existing page is never changed.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
+from wagtail.admin.panels import HelpPanel
+
+# At the top of the forms librarians fill in: what the asterisks mean, before saving.
+REQUIRED_NOTE = HelpPanel(
+    _("Fields marked with an asterisk (*) are required to save or publish the page."),
+    heading=_("Required fields"),
+)
+
+
+class InterestFieldsMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            queryset = getattr(field, "queryset", None)
+            if queryset is not None and queryset.model._meta.label == "cms.Interest":
+                field.queryset = queryset.select_related("parent")
+
+
+class LibrarianDefaultsMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        branch = getattr(self.for_user, "home_branch", None)
+        if self.is_bound or self.instance.pk is not None or branch is None:
+            return
+        if "branch" in self.fields and not self.initial.get("branch"):
+            self.initial["branch"] = branch.pk
+        if "branches" in self.fields and not self.initial.get("branches"):
+            self.initial["branches"] = [branch.pk]
+
+
+class LibraryPageForm(LibrarianDefaultsMixin, InterestFieldsMixin, WagtailAdminPageForm):
+    """Events, announcements, curated lists, communities."""
+
+
+class InterestModelForm(InterestFieldsMixin, WagtailAdminModelForm):
+    """Snippets that pick interests (catalogue items, subject rules, Facebook interests)."""
