@@ -151,7 +151,7 @@ bench: $(VENV)/.installed-test
 
 ## make messages: refresh the French catalogue and compile it.
 messages: $(VENV)/.installed
-	$(PYTHON) manage.py makemessages -l fr -l en --ignore '.venv/*' --ignore 'tests/*' --no-obsolete
+	$(PYTHON) manage.py makemessages -l fr --add-location=file --ignore '.venv/*' --ignore 'tests/*' --no-obsolete
 	$(PYTHON) manage.py compilemessages --ignore '.venv/*'
 
 clean-venv:
