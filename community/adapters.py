@@ -1,6 +1,7 @@
 """django-allauth adapters: where people land after logging in, who may sign up."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.urls import reverse
 
 
@@ -20,3 +21,13 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_signup_redirect_url(self, request) -> str:
         """A new account (email or Facebook) starts with the onboarding."""
         return reverse("community:onboarding")
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Account emails speak as the network and link to the site (never "c'est
+        127.0.0.1:8000", the Django site's name): see templates/account/email/."""
+        context = {
+            "network_name": settings.AFFINITES_NETWORK_NAME,
+            "site_url": settings.WAGTAILADMIN_BASE_URL,
+            **context,
+        }
+        super().send_mail(template_prefix, email, context)

@@ -26,6 +26,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cms.french import elide
 from cms.models import AnnouncementPage, EventPage, Interest, RecommendationPage
 from community.models import User
 from community.reach import digest_optin
@@ -148,10 +149,10 @@ def _summary(page) -> str:
         start = timezone.localtime(page.start)
         from django.utils import formats
 
-        return _("%(date)s at %(branch)s") % {
-            "date": formats.date_format(start, "DATETIME_FORMAT"),
-            "branch": page.branch.name,
-        }
+        return elide(
+            _("%(date)s at %(branch)s")
+            % {"date": formats.date_format(start, "DATETIME_FORMAT"), "branch": page.branch.name}
+        )
     return getattr(page, "intro", "") or ""
 
 

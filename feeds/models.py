@@ -16,14 +16,17 @@ class Notification(models.Model):
         MODERATION = "moderation", _("moderation")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("member"),
     )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind)
     title = models.CharField(_("title"), max_length=250)
     body = models.TextField(_("text"), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    read_at = models.DateTimeField(null=True, blank=True, verbose_name=_("read"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -54,15 +57,20 @@ class FeedEntry(models.Model):
     """
 
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_entries"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="feed_entries",
+        verbose_name=_("member"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=FeedKind)
     object_id = models.PositiveBigIntegerField(_("object id"))
     score = models.FloatField(_("score"))
     reason = models.CharField(_("reason"), max_length=300, blank=True)
-    interest_id = models.PositiveBigIntegerField(null=True, blank=True)
-    community_id = models.PositiveBigIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    interest_id = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("interest"))
+    community_id = models.PositiveBigIntegerField(
+        null=True, blank=True, verbose_name=_("community")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("added"))
 
     class Meta:
         constraints = [
@@ -86,13 +94,18 @@ class FeedFeedback(models.Model):
     same community) sink in their feed, now and in later fan-outs and rebuilds."""
 
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_feedback"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="feed_feedback",
+        verbose_name=_("member"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=FeedKind)
     object_id = models.PositiveBigIntegerField(_("object id"))
-    interest_id = models.PositiveBigIntegerField(null=True, blank=True)
-    community_id = models.PositiveBigIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    interest_id = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("interest"))
+    community_id = models.PositiveBigIntegerField(
+        null=True, blank=True, verbose_name=_("community")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("when"))
 
     class Meta:
         constraints = [
@@ -119,10 +132,13 @@ class FeedState(models.Model):
         on_delete=models.CASCADE,
         primary_key=True,
         related_name="feed_state",
+        verbose_name=_("member"),
     )
-    last_seen = models.DateTimeField(null=True, blank=True, db_index=True)
-    built_at = models.DateTimeField(null=True, blank=True)
-    signature = models.CharField(max_length=64, blank=True)
+    last_seen = models.DateTimeField(
+        null=True, blank=True, db_index=True, verbose_name=_("last visit")
+    )
+    built_at = models.DateTimeField(null=True, blank=True, verbose_name=_("built"))
+    signature = models.CharField(max_length=64, blank=True, verbose_name=_("signature"))
 
     class Meta:
         verbose_name = _("feed state")
@@ -147,8 +163,9 @@ class FeedCount(models.Model):
         on_delete=models.CASCADE,
         primary_key=True,
         related_name="feed_count",
+        verbose_name=_("member"),
     )
-    entries = models.PositiveIntegerField(default=0)
+    entries = models.PositiveIntegerField(default=0, verbose_name=_("number of entries"))
 
     class Meta:
         verbose_name = _("feed size")
@@ -166,10 +183,12 @@ class PushOutbox(models.Model):
     layer. Rows are deleted by the relay after a couple of minutes.
     """
 
-    origin = models.CharField(max_length=32)
-    groups = models.JSONField()
-    message = models.JSONField()
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    origin = models.CharField(max_length=32, verbose_name=_("origin process"))
+    groups = models.JSONField(verbose_name=_("groups"))
+    message = models.JSONField(verbose_name=_("message"))
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created")
+    )
 
     class Meta:
         verbose_name = _("pending push")

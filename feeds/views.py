@@ -9,6 +9,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from icalendar import Calendar
 
+from cms.french import elide
 from cms.models import Branch
 from community.models import CommunityPage
 from feeds import calendars
@@ -37,9 +38,11 @@ def branch_calendar(request: HttpRequest, branch_slug: str) -> HttpResponse:
     calendar = calendars.build_calendar(
         calendars.branch_events(branch),
         request=request,
-        name=_("Events at %(branch)s") % {"branch": branch.name},
-        description=_("The programme of %(branch)s, %(commune)s.")
-        % {"branch": branch.name, "commune": branch.commune},
+        name=elide(_("Events at %(branch)s") % {"branch": branch.name}),
+        description=elide(
+            _("The programme of %(branch)s, %(commune)s.")
+            % {"branch": branch.name, "commune": branch.commune}
+        ),
         subscription=True,
     )
     return _ics_response(calendar, f"agenda-{branch.slug}.ics")

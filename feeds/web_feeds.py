@@ -33,6 +33,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from wagtail.rich_text import expand_db_html
 
+from cms.french import elide
 from cms.models import (
     AnnouncementPage,
     Branch,
@@ -343,10 +344,10 @@ class BranchFeed(_WebFeed):
 
     def description(self, source: Source) -> str:
         branch = source.subject
-        return _("News, events and recommendations of %(branch)s, %(commune)s.") % {
-            "branch": branch.name,
-            "commune": branch.commune,
-        }
+        return elide(
+            _("News, events and recommendations of %(branch)s, %(commune)s.")
+            % {"branch": branch.name, "commune": branch.commune}
+        )
 
 
 class BranchAtomFeed(BranchFeed):

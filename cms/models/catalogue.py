@@ -89,9 +89,11 @@ class CatalogueItem(index.Indexed, ClusterableModel):
     withdrawn = models.BooleanField(
         _("withdrawn"), default=False, help_text=_("No longer in the library system's export.")
     )
-    source_hash = models.CharField(max_length=64, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    source_hash = models.CharField(
+        max_length=64, blank=True, editable=False, verbose_name=_("source record fingerprint")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
 
     objects = CatalogueItemQuerySet.as_manager()
 
@@ -154,7 +156,9 @@ class CatalogueItem(index.Indexed, ClusterableModel):
 class Holding(Orderable):
     """A copy of an item at a branch: its call number and whether it can be borrowed now."""
 
-    item = ParentalKey(CatalogueItem, on_delete=models.CASCADE, related_name="holdings")
+    item = ParentalKey(
+        CatalogueItem, on_delete=models.CASCADE, related_name="holdings", verbose_name=_("item")
+    )
     branch = models.ForeignKey(
         "cms.Branch", verbose_name=_("branch"), on_delete=models.CASCADE, related_name="holdings"
     )

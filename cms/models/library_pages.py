@@ -264,7 +264,9 @@ class EventPage(FacebookFlagMixin, Page):  # noqa: DJ008 (Page.__str__)
         _("registration closes"), null=True, blank=True, help_text=_("After registration opens.")
     )
     # event_series_key(title, branch), kept by save(): finds the other sessions in one index
-    series_key = models.CharField(max_length=40, editable=False, default="")
+    series_key = models.CharField(
+        max_length=40, editable=False, default="", verbose_name=_("series")
+    )
 
     base_form_class = LibraryPageForm
     content_panels = [

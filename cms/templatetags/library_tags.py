@@ -23,6 +23,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from cms.french import elide
 from cms.models import Branch, CatalogueItem, HoldingStatus, NetworkSettings
 
 register = template.Library()
@@ -175,7 +176,7 @@ def _status_text(status: str, branch_name: str) -> str:
         HoldingStatus.ON_ORDER: _("On order (%(branch)s)"),
         HoldingStatus.IN_REPAIR: _("Being repaired (%(branch)s)"),
     }
-    return texts.get(status, texts[HoldingStatus.ON_LOAN]) % {"branch": branch_name}
+    return elide(texts.get(status, texts[HoldingStatus.ON_LOAN]) % {"branch": branch_name})
 
 
 def prefetch_catalogue_items(items) -> None:

@@ -137,10 +137,16 @@ class Membership(models.Model):
         MODERATOR = "moderator", _("moderator")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("member"),
     )
     community = models.ForeignKey(
-        CommunityPage, on_delete=models.CASCADE, related_name="memberships"
+        CommunityPage,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("community"),
     )
     role = models.CharField(_("role"), max_length=20, choices=Role, default=Role.MEMBER)
     joined_at = models.DateTimeField(_("joined"), auto_now_add=True)

@@ -16,14 +16,20 @@ class EventRegistration(models.Model):
         CANCELLED = "cancelled", _("cancelled")
 
     event = models.ForeignKey(
-        "cms.EventPage", on_delete=models.CASCADE, related_name="registrations"
+        "cms.EventPage",
+        on_delete=models.CASCADE,
+        related_name="registrations",
+        verbose_name=_("event"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_registrations"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="event_registrations",
+        verbose_name=_("member"),
     )
     status = models.CharField(_("status"), max_length=12, choices=Status)
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
     waitlisted_at = models.DateTimeField(_("joined the waitlist"), null=True, blank=True)
     promoted_at = models.DateTimeField(_("promoted from the waitlist"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)

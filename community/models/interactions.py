@@ -39,6 +39,7 @@ class Interaction(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=_("The post reacted to, for reactions."),
+        verbose_name=_("post"),
     )
     created_at = models.DateTimeField(_("when"), default=timezone.now)
 

@@ -158,10 +158,14 @@ class User(AbstractUser):
 class FollowedInterest(models.Model):
     """A member follows an interest; `is_public` decides whether others see it on the profile."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="followed_interests")
-    interest = models.ForeignKey(Interest, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="followed_interests", verbose_name=_("member")
+    )
+    interest = models.ForeignKey(
+        Interest, on_delete=models.CASCADE, related_name="+", verbose_name=_("interest")
+    )
     is_public = models.BooleanField(_("shown on profile"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("followed since"))
 
     class Meta:
         constraints = [

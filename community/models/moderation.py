@@ -43,10 +43,20 @@ class Report(models.Model):
         verbose_name=_("reported by"),
     )
     post = models.ForeignKey(
-        Post, null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
+        Post,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reports",
+        verbose_name=_("post"),
     )
     comment = models.ForeignKey(
-        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
+        Comment,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reports",
+        verbose_name=_("comment"),
     )
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -63,6 +73,7 @@ class Report(models.Model):
         on_delete=models.CASCADE,
         related_name="reports",
         help_text=_("Where it happened (empty for a member reported from their profile)."),
+        verbose_name=_("community"),
     )
     reason = models.CharField(_("reason"), max_length=20, choices=Reason)
     details = models.TextField(_("details"), max_length=1000, blank=True)
@@ -76,6 +87,7 @@ class Report(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("resolved by"),
     )
     outcome = models.TextField(_("outcome"), blank=True)
 
@@ -166,9 +178,13 @@ class Sanction(models.Model):
     starts_at = models.DateTimeField(_("from"), default=timezone.now)
     ends_at = models.DateTimeField(_("until"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("decided"))
     lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
     lifted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -176,6 +192,7 @@ class Sanction(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("lifted by"),
     )
 
     objects = SanctionQuerySet.as_manager()
@@ -236,9 +253,15 @@ class ModerationAction(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="moderation_actions",
+        verbose_name=_("community"),
     )
     post = models.ForeignKey(
-        Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="moderation_actions"
+        Post,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="moderation_actions",
+        verbose_name=_("post"),
     )
     comment = models.ForeignKey(
         Comment,
@@ -246,6 +269,7 @@ class ModerationAction(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="moderation_actions",
+        verbose_name=_("comment"),
     )
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -256,10 +280,20 @@ class ModerationAction(models.Model):
         verbose_name=_("member concerned"),
     )
     report = models.ForeignKey(
-        Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+        Report,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="actions",
+        verbose_name=_("report"),
     )
     sanction = models.ForeignKey(
-        Sanction, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+        Sanction,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="actions",
+        verbose_name=_("sanction"),
     )
     target_repr = models.TextField(_("about"), blank=True)
 

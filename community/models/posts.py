@@ -95,7 +95,10 @@ class Post(models.Model):
     )
     held_reason = models.CharField(_("why it is held"), max_length=250, blank=True)
     mentions = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="mentioned_in_posts", blank=True
+        settings.AUTH_USER_MODEL,
+        related_name="mentioned_in_posts",
+        blank=True,
+        verbose_name=_("mentioned members"),
     )
     pinned_at = models.DateTimeField(_("pinned"), null=True, blank=True)
     pinned_by = models.ForeignKey(
@@ -104,6 +107,7 @@ class Post(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("pinned by"),
     )
     created_at = models.DateTimeField(_("posted"), auto_now_add=True, db_index=True)
     edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
@@ -162,7 +166,10 @@ class Comment(models.Model):
     )
     held_reason = models.CharField(_("why it is held"), max_length=250, blank=True)
     mentions = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="mentioned_in_comments", blank=True
+        settings.AUTH_USER_MODEL,
+        related_name="mentioned_in_comments",
+        blank=True,
+        verbose_name=_("mentioned members"),
     )
     created_at = models.DateTimeField(_("posted"), auto_now_add=True)
     edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
@@ -196,12 +203,17 @@ class Reaction(models.Model):
         LIKE = "like", _("I like it")
         INTERESTED = "interested", _("I’m interested")
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reactions")
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="reactions", verbose_name=_("post")
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="post_reactions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="post_reactions",
+        verbose_name=_("member"),
     )
     kind = models.CharField(_("reaction"), max_length=20, choices=Kind)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("when"))
 
     class Meta:
         constraints = [

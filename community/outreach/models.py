@@ -98,7 +98,7 @@ class Partner(models.Model):
         help_text=_("Médiathèques proposed to this partner's visitors (empty: all)."),
     )
     active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     panels = [
         FieldPanel("name"),

@@ -86,7 +86,10 @@ def _plain(value: Any) -> Cell:
         return Cell(str(value), formats.localize(value))
     if isinstance(value, (dict, list)):
         return Cell(value, json.dumps(value, ensure_ascii=False, default=str))
-    if isinstance(value, (int, float, str)):
+    if isinstance(value, float):
+        # Shown to a person: two decimals ("358,19"), the file keeps the exact value.
+        return Cell(value, formats.number_format(round(value, 2), decimal_pos=2))
+    if isinstance(value, (int, str)):
         return Cell(value, formats.localize(value) if not isinstance(value, str) else value)
     return Cell(str(value), str(value))
 

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from cms.french import elide
 from cms.models import Branch, CatalogueItem
 
 from .engine import Because, Scored, member_profile, score_member
@@ -54,7 +55,7 @@ def _reason_text(because: Because, titles: dict[int, str], branch_names: dict[in
     if because.kind == "item" and because.ref in titles:
         return _("Readers who liked “%(title)s” also liked this") % {"title": titles[because.ref]}
     if because.kind == "branch" and because.ref in branch_names:
-        return _("Popular at %(branch)s") % {"branch": branch_names[because.ref]}
+        return elide(_("Popular at %(branch)s") % {"branch": branch_names[because.ref]})
     return _("Popular in the network’s médiathèques")
 
 

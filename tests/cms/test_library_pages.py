@@ -150,7 +150,7 @@ def test_announcement_page_renders_every_block(client, taxonomy, branches, catal
     assert "<cite>Une lectrice</cite>" in text
     # catalogue cards: details, availability per branch, reserve link with the title
     assert "Herbert, Frank ; Durastanti, Pierre-Paul" in text and "2021" in text
-    assert fr("Available at %(branch)s", branch="Médiathèque Marcel Pagnol") in text
+    assert "Disponible à la Médiathèque Marcel Pagnol" in text
     assert fr("On loan (%(branch)s)", branch="Bibliothèque de l'Alcazar") in text
     assert "Un classique à redécouvrir." in text
     # "Réserver" goes through our counted click-through, which redirects to the OPAC record

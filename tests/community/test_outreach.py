@@ -148,7 +148,7 @@ def test_config_for_a_declared_origin(
     assert data["texts"]["title"] == "Votre médiathèque a un lien avec vos passions"
     groups = {g["name"]: [c["name"] for c in g["choices"]] for g in data["interests"]}
     assert groups["Imaginaire"] == ["Science-fiction", "Fantasy"]
-    assert groups["Autres centres d'intérêt"] == ["Cuisine"]
+    assert groups["Autres centres d’intérêt"] == ["Cuisine"]
     purposes = {p["purpose"]: p for p in data["purposes"]}
     assert purposes["suggestions_email"]["label"] == "Recevoir des suggestions par e-mail"
     assert purposes["recontact"]["label"] == "Être recontacté·e par la médiathèque"
@@ -177,7 +177,7 @@ def test_undeclared_or_missing_origin_is_refused_with_a_reason(client, partner, 
     assert "token" not in response.json()
     if origin:
         assert "https://evil.example" in response.json()["error"]
-        assert "n'est pas parmi les sites déclarés" in response.json()["error"]
+        assert "n’est pas parmi les sites déclarés" in response.json()["error"]
     assert response["Access-Control-Allow-Origin"] == "*"  # readable, but carries no data
 
 

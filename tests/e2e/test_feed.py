@@ -149,7 +149,7 @@ def test_the_open_feed_shows_new_entries_without_reload(browser, asgi_server):
         # "Not interested" with JavaScript: the entry leaves the page at once.
         entries = page.locator("[data-feed-entry]")
         before = entries.count()
-        page.get_by_role("button", name="Pas intéressé : Club de lecture SF").click()
+        page.get_by_role("button", name="Ça ne m’intéresse pas : Club de lecture SF").click()
         page.wait_for_function(
             f"() => document.querySelectorAll('[data-feed-entry]').length === {before - 1}"
         )
@@ -176,5 +176,5 @@ def test_the_empty_feed_and_the_discover_page_are_accessible(page, live_server):
     page.get_by_role("combobox", name="Découvrez ce qui se passe près de chez vous").fill("Aubagne")
     page.get_by_role("button", name="Découvrir").click(no_wait_after=True)
     page.wait_for_url("**/fil/decouvrir/?commune=Aubagne", timeout=30_000)
-    assert page.get_by_role("heading", name="Près de Aubagne").is_visible()
+    assert page.get_by_role("heading", name="Près d’Aubagne").is_visible()
     assert_accessible(page, "/fil/decouvrir/")

@@ -52,7 +52,7 @@ def test_sign_up_verify_onboard_and_join(page, live_server, network):
     page.get_by_label("E-mail").fill("lea@example.org")
     page.get_by_label("Mot de passe :", exact=True).fill("une-phrase-secrete-42")
     page.get_by_label("Mot de passe (confirmation)").fill("une-phrase-secrete-42")
-    page.get_by_role("button", name="Création de compte").click()
+    page.get_by_role("button", name="Créer mon compte").click()
     page.wait_for_url("**/comptes/confirm-email/")
 
     body = mail.outbox[-1].body

@@ -130,7 +130,7 @@ def test_popular_at_the_home_branch_without_interests(taxonomy, branches):
     suggestions = recommend_for(member)
 
     assert [s.item for s in suggestions] == [here]
-    assert suggestions[0].reason == "Populaire à Médiathèque Marcel Pagnol"
+    assert suggestions[0].reason == "Populaire à la Médiathèque Marcel Pagnol"
 
 
 def test_without_home_branch_popularity_in_the_network(member):
