@@ -254,8 +254,18 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 # No Gravatar: it sends a hash of each person's email to a third party. Avatars in the
 # admin are the member's own picture or their initials (community/avatar_hooks.py).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# One login door (community/login_door.py): the admin sends people to allauth's login, and
+# its own login and password-reset URLs redirect there; passwords and email addresses are
+# changed through allauth's pages (rate limited, new addresses verified), linked from the
+# admin's account page. Network admins still set passwords in the users editor.
 WAGTAILADMIN_LOGIN_URL = "account_login"
-WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = True
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
+# No page or document protected by a shared password: a second, unthrottled secret to guess.
+# Private pages and documents are restricted to logged-in people or groups.
+WAGTAIL_PRIVATE_PAGE_OPTIONS = {"SHARED_PASSWORD": False}
+WAGTAILDOCS_PRIVATE_COLLECTION_OPTIONS = {"SHARED_PASSWORD": False}
 
 # --- Accounts (django-allauth 65)
 SITE_ID = 1
@@ -273,6 +283,8 @@ ACCOUNT_UNIQUE_EMAIL = True
 # mailbox" page (no account enumeration); the owner receives an email saying so, with a
 # password-reset link. No second account is ever created.
 ACCOUNT_PREVENT_ENUMERATION = True
+# Same page, same words and same cost either way (community/adapters.py, account_forms.py).
+ACCOUNT_FORMS = {"signup": "community.account_forms.SignupForm"}
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
