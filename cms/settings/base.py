@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cms.serving.body_limit.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -113,6 +114,17 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
     "cms.serving.middleware.DatabaseAvailableMiddleware",
 )
+
+# --- Request size: a body larger than its limit is refused from its Content-Length, before
+# it is read (cms/serving/body_limit.py: 413 page); the proxy in front should refuse larger
+# ones still (nginx: client_max_body_size 25m). Members upload pictures of 5 MB at most;
+# the admin takes catalogue imports of 20 MB and images of 10 MB. A body that is no file
+# upload: 2.5 MB (Django's default, made explicit). Uploads above 2.5 MB go to a temporary
+# file rather than memory.
+MAX_REQUEST_BODY_SIZE = 6 * 1024 * 1024
+MAX_ADMIN_REQUEST_BODY_SIZE = 25 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Database: SQLite by default, DATABASE_URL switches (e.g. postgres://127.0.0.1/affinites)
 # No persistent connections (CONN_MAX_AGE 0): under ASGI every request runs in a thread of
