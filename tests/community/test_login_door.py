@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from community.models import User
 from tests.conftest import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
@@ -246,3 +247,14 @@ def test_the_session_cookie_is_http_only_and_same_site():
     cookie = client.cookies["sessionid"]
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"
+
+
+def test_a_new_password_has_at_least_twelve_characters():
+    client = Client()
+    for password, created in [("onze-carac1", False), ("douze-carac1", True)]:
+        email = f"{len(password)}@example.org"
+        client.post(
+            reverse("account_signup"),
+            {"email": email, "password1": password, "password2": password},
+        )
+        assert User.objects.filter(email=email).exists() is created, password
