@@ -34,11 +34,14 @@ logger = logging.getLogger(__name__)
 
 def limit_for(path: str, content_type: str) -> int:
     """The largest body, in bytes, a request to `path` with this content type may send."""
-    if not content_type.lower().startswith("multipart/form-data"):
-        return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     if path.startswith(reverse("wagtailadmin_home")):
-        return settings.MAX_ADMIN_REQUEST_BODY_SIZE
-    return settings.MAX_REQUEST_BODY_SIZE
+        limit = settings.MAX_ADMIN_REQUEST_BODY_SIZE
+    else:
+        limit = settings.MAX_REQUEST_BODY_SIZE
+    data_limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE  # None: Django does not check it
+    if data_limit is not None and not content_type.lower().startswith("multipart/form-data"):
+        return min(limit, data_limit)
+    return limit
 
 
 def _parse_length(value: str | None) -> int | None:
