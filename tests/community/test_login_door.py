@@ -135,6 +135,8 @@ def test_the_admin_account_page_changes_no_password_and_points_to_allauth():
     assert reverse("account_email") in html
     assert 'name="password-old_password"' not in html
     assert 'name="name_email-email"' not in html
+    assert client.get(reverse("account_change_password")).status_code == 200
+    assert client.get(reverse("account_email")).status_code == 200
     new = "une-autre-phrase-secrete"
     client.post(
         "/admin/account/",
