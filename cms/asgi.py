@@ -1,8 +1,11 @@
 """ASGI entry point: HTTP through Django, websockets through Channels.
 
-Websocket connections are origin-checked against ALLOWED_HOSTS and carry the session user.
+Websocket connections are accepted from the site's own origins only (exact scheme, host and
+port: `cms.origins`) and carry the session user.
 Routes are collected from `cms.routing.websocket_urlpatterns` (packages add theirs there).
-HTTP requests run a bounded number at a time per process (`cms.serving.limits`).
+HTTP requests larger than their limit are refused before their body is read
+(`cms.serving.body_limit`); the others run a bounded number at a time per process
+(`cms.serving.limits`).
 """
 
 import os
@@ -15,16 +18,15 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from cms.origins import SiteOriginValidator  # noqa: E402
 from cms.routing import websocket_urlpatterns  # noqa: E402
+from cms.serving.body_limit import BodyLimit  # noqa: E402
 from cms.serving.limits import RequestSlots  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": RequestSlots(django_asgi_app),
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "http": BodyLimit(RequestSlots(django_asgi_app)),
+        "websocket": SiteOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -8,8 +8,12 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import views as cms_views
+from community import login_door
 
 urlpatterns = [
+    # Before Wagtail's admin URLs: its login and password-reset views are shadowed, every
+    # login and reset goes through allauth (community/login_door.py).
+    path("admin/", include(login_door.admin_urlpatterns)),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("comptes/", include("allauth.urls")),

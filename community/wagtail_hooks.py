@@ -214,5 +214,6 @@ def event_registrations_header_button(page, user, view_name, next_url=None):
     yield EventRegistrationsMenuItem(page=page, priority=25)
 
 
-# The avatars drawn here (no Gravatar), and the moderation queue in the admin.
-from community import avatar_hooks, moderation_hooks  # noqa: E402, F401, I001
+# The avatars drawn here (no Gravatar), the moderation queue in the admin, and the admin's
+# account page pointing to allauth for passwords and email addresses.
+from community import avatar_hooks, login_door, moderation_hooks  # noqa: E402, F401, I001

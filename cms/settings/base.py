@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cms.serving.body_limit.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -114,6 +115,17 @@ MIDDLEWARE.insert(
     "cms.serving.middleware.DatabaseAvailableMiddleware",
 )
 
+# --- Request size: a body larger than its limit is refused from its Content-Length, before
+# it is read (cms/serving/body_limit.py: 413 page); the proxy in front should refuse larger
+# ones still (nginx: client_max_body_size 25m). Members upload pictures of 5 MB at most;
+# the admin takes catalogue imports of 20 MB and images of 10 MB. A body that is no file
+# upload: 2.5 MB (Django's default, made explicit). Uploads above 2.5 MB go to a temporary
+# file rather than memory.
+MAX_REQUEST_BODY_SIZE = 6 * 1024 * 1024
+MAX_ADMIN_REQUEST_BODY_SIZE = 25 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 # --- Database: SQLite by default, DATABASE_URL switches (e.g. postgres://127.0.0.1/affinites)
 # No persistent connections (CONN_MAX_AGE 0): under ASGI every request runs in a thread of
 # its own, and a connection kept by a finished thread stays open until garbage-collected.
@@ -153,7 +165,11 @@ AUTH_USER_MODEL = "community.User"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # OWASP ASVS 2.1.1: at least 12 characters (a phrase is easier to remember than symbols).
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -254,8 +270,18 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 # No Gravatar: it sends a hash of each person's email to a third party. Avatars in the
 # admin are the member's own picture or their initials (community/avatar_hooks.py).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# One login door (community/login_door.py): the admin sends people to allauth's login, and
+# its own login and password-reset URLs redirect there; passwords and email addresses are
+# changed through allauth's pages (rate limited, new addresses verified), linked from the
+# admin's account page. Network admins still set passwords in the users editor.
 WAGTAILADMIN_LOGIN_URL = "account_login"
-WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = True
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
+# No page or document protected by a shared password: a second, unthrottled secret to guess.
+# Private pages and documents are restricted to logged-in people or groups.
+WAGTAIL_PRIVATE_PAGE_OPTIONS = {"SHARED_PASSWORD": False}
+WAGTAILDOCS_PRIVATE_COLLECTION_OPTIONS = {"SHARED_PASSWORD": False}
 
 # --- Accounts (django-allauth 65)
 SITE_ID = 1
@@ -273,6 +299,8 @@ ACCOUNT_UNIQUE_EMAIL = True
 # mailbox" page (no account enumeration); the owner receives an email saying so, with a
 # password-reset link. No second account is ever created.
 ACCOUNT_PREVENT_ENUMERATION = True
+# Same page, same words and same cost either way (community/adapters.py, account_forms.py).
+ACCOUNT_FORMS = {"signup": "community.account_forms.SignupForm"}
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True

@@ -304,8 +304,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_environment() -> dict:
+def server_environment(port: int | None = None) -> dict:
     env = dict(os.environ)
+    if port is not None:  # the site's own origin: the only one its websockets accept
+        env["SITE_URL"] = f"http://127.0.0.1:{port}"
     env["DJANGO_SETTINGS_MODULE"] = "cms.settings.test"
     env["DATABASE_URL"] = database_url()
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
@@ -330,7 +332,7 @@ def start_server(port: int, log_path: Path) -> subprocess.Popen:
             "tests.bench._ws_app:application",
         ],
         cwd=ROOT,
-        env=server_environment(),
+        env=server_environment(port),
         stdout=log,
         stderr=subprocess.STDOUT,
     )

@@ -16,6 +16,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
+from django.test import override_settings
 from django.utils import timezone
 
 from tests.cms.library_factories import make_announcement, make_event
@@ -33,17 +34,17 @@ class AsgiServer:
     def __init__(self) -> None:
         from channels.auth import AuthMiddlewareStack
         from channels.routing import ProtocolTypeRouter, URLRouter
-        from channels.security.websocket import AllowedHostsOriginValidator
         from daphne.server import Server, twisted_loop
         from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
         from django.core.asgi import get_asgi_application
 
+        from cms.origins import SiteOriginValidator
         from cms.routing import websocket_urlpatterns
 
         application = ProtocolTypeRouter(
             {
                 "http": ASGIStaticFilesHandler(get_asgi_application()),
-                "websocket": AllowedHostsOriginValidator(
+                "websocket": SiteOriginValidator(
                     AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
                 ),
             }
@@ -85,7 +86,8 @@ class AsgiServer:
 def asgi_server():
     server = AsgiServer()
     url = server.start()
-    yield server, url
+    with override_settings(SITE_URL=url):  # the site's own origin, for the websocket
+        yield server, url
     server.stop()
 
 
