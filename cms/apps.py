@@ -1,5 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _site_from_site_url(sender, using="default", **kwargs) -> None:
+    """After every `migrate`: the default Wagtail site takes SITE_URL's host and port."""
+    from cms.links import sync_default_site
+
+    sync_default_site(using=using)
 
 
 class CmsConfig(AppConfig):
@@ -8,4 +16,7 @@ class CmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from cms import links  # noqa: F401  (registers the SITE_URL check, cms.W010)
         from cms.serving import checks  # noqa: F401  (registers the connection budget check)
+
+        post_migrate.connect(_site_from_site_url, sender=self, dispatch_uid="cms.site_url")

@@ -5,6 +5,8 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.urls import reverse
 
+from cms.links import rebase
+
 # allauth's "Confirmation e-mail sent to …" flash message. After a sign-up it is left out:
 # allauth adds it only when an email actually went out, which depends on the address's
 # recent history (one email per address per cooldown), so it would tell apart an address
@@ -12,6 +14,10 @@ from django.urls import reverse
 # for every address. After a login with an unverified address (the password was right) it
 # stays.
 _CONFIRMATION_SENT = "account/messages/email_confirmation_sent.txt"
+
+# The links of allauth's emails (confirm the address, reset the password, sign up): built
+# by allauth from the request's host, moved onto SITE_URL like every other absolute link.
+EMAIL_LINKS = ("activate_url", "password_reset_url", "signup_url")
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -33,10 +39,12 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Account emails speak as the network and link to the site (never "c'est
         127.0.0.1:8000", the Django site's name): see templates/account/email/."""
+        links = {k: rebase(v) for k in EMAIL_LINKS if isinstance(v := context.get(k), str) and v}
         context = {
             "network_name": settings.AFFINITES_NETWORK_NAME,
-            "site_url": settings.WAGTAILADMIN_BASE_URL,
+            "site_url": settings.SITE_URL,
             **context,
+            **links,
         }
         super().send_mail(template_prefix, email, context)
 

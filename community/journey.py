@@ -29,7 +29,9 @@ journey_step = Signal()
 class Step(models.TextChoices):
     WIDGET_SHOWN = "widget_shown", _("Widget shown")
     QUESTIONNAIRE_ANSWERED = "questionnaire_answered", _("Questionnaire answered")
-    CONSENT_GIVEN = "consent_given", _("Consent given")
+    # Double opt-in: asked in the questionnaire, then confirmed from the email sent.
+    CONSENT_REQUESTED = "consent_requested", _("Consent asked (awaiting confirmation)")
+    CONSENT_GIVEN = "consent_given", _("Consent confirmed")
     ACCOUNT_CREATED = "account_created", _("Account created")
     COMMUNITY_JOINED = "community_joined", _("Community joined")
     FEED_ENTRY_OPENED = "feed_entry_opened", _("Feed entry opened")

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cms.models.branches import LIBRARIANS_GROUP as LIBRARIANS
+from cms.models.branches import NETWORK_ADMINS_GROUP as NETWORK_ADMINS
+
 if TYPE_CHECKING:
     from community.models import CommunityPage, User
-
-LIBRARIANS = "Bibliothécaires"
-NETWORK_ADMINS = "Administrateurs réseau"
 
 # The model permissions of each group, as the README's table of roles describes them (page
 # and collection permissions are set on the page tree by the migrations). The migrations
@@ -105,6 +105,28 @@ def is_network_admin(user) -> bool:
 def is_library_staff(user) -> bool:
     """Librarians, network admins and superusers: they moderate every community."""
     return is_librarian(user) or is_network_admin(user)
+
+
+def staffed_branch_ids(user) -> frozenset[int]:
+    """The branches a librarian works for (``Branch.librarians``); kept on the user object."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = user.__dict__.get("_affinites_branches")
+    if cached is None:
+        cached = frozenset(user.staffed_branches.values_list("pk", flat=True))
+        user.__dict__["_affinites_branches"] = cached
+    return cached
+
+
+def can_see_attendees(user, event) -> bool:
+    """Who may read and export an event's attendee list (names, email addresses).
+
+    Network admins (and superusers) for every event; librarians only for the events of the
+    branches they work for. Nobody else, whatever page permissions they hold.
+    """
+    if is_network_admin(user):
+        return True
+    return is_librarian(user) and event.branch_id in staffed_branch_ids(user)
 
 
 def is_community_moderator(user, community: CommunityPage) -> bool:

@@ -3,8 +3,9 @@
 - Memberships: librarians see who belongs to which community, network admins manage them.
 - Event registrations: for an event page, its attendees and its waitlist, and a CSV export
   (UTF-8 with a BOM so that Excel opens it right). Reached from the "…" menu of the event
-  in the page listing and from the header of its edit view; anyone who may edit the page
-  (librarians, network admins) may see it.
+  in the page listing and from the header of its edit view. Attendee lists hold names and
+  email addresses: only the librarians of the event's branch and network admins see them
+  (``roles.can_see_attendees``).
 """
 
 import csv
@@ -27,6 +28,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 
 from cms.models import EventPage
+from community import roles
 from community.actions.events import confirmed_registrations, waitlist
 from community.models import EventRegistration, Membership
 
@@ -81,7 +83,7 @@ def registration_rows(event: EventPage) -> tuple[list[dict], list[dict]]:
 
 def _event_for(request, page_id: int) -> EventPage:
     event = get_object_or_404(EventPage, pk=page_id)
-    if not event.permissions_for_user(request.user).can_edit():
+    if not roles.can_see_attendees(request.user, event):
         raise PermissionDenied
     return event
 
@@ -197,11 +199,9 @@ class EventRegistrationsMenuItem(PageMenuItem):
     url_name = "event_registrations"
 
     def is_shown(self, user):
-        return (
-            self.page.specific_class is not None
-            and issubclass(self.page.specific_class, EventPage)
-            and self.page.permissions_for_user(user).can_edit()
-        )
+        if self.page.specific_class is None or not issubclass(self.page.specific_class, EventPage):
+            return False
+        return roles.can_see_attendees(user, self.page.specific_deferred)
 
 
 @hooks.register("register_page_listing_more_buttons")

@@ -26,6 +26,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cms import links
 from cms.french import elide
 from cms.models import AnnouncementPage, EventPage, Interest, RecommendationPage
 from community.models import User
@@ -179,7 +180,7 @@ def digest_entries(
             DigestEntry(
                 kind=facts.kind,
                 title=page.title,
-                url=absolute_url(page.url or ""),
+                url=links.page_url(page),
                 summary=_summary(page),
                 reason=result.reason,
                 score=result.score,

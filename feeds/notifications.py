@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
+from cms import links
 from feeds.models import Notification
 from feeds.relay import send_each
 
@@ -38,11 +39,8 @@ def _reverse(name: str, fallback: str) -> str:
 
 
 def absolute_url(url: str) -> str:
-    """Site address + path, for emails (the site address is SITE_URL / WAGTAILADMIN_BASE_URL)."""
-    if not url or url.startswith(("http://", "https://")):
-        return url
-    base = getattr(settings, "WAGTAILADMIN_BASE_URL", "").rstrip("/")
-    return f"{base}{url if url.startswith('/') else '/' + url}"
+    """SITE_URL + path, for emails (``cms.links``); "" stays "" (a notification without a link)."""
+    return links.absolute_url(url) if url else url
 
 
 def notify(user, kind: str, title: str, body: str = "", url: str = "") -> Notification:

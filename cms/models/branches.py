@@ -1,9 +1,15 @@
+from django import forms
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.search import index
+
+# The staff groups (community.roles uses these names too).
+LIBRARIANS_GROUP = "Bibliothécaires"
+NETWORK_ADMINS_GROUP = "Administrateurs réseau"
 
 
 class Branch(index.Indexed, models.Model):
@@ -37,6 +43,19 @@ class Branch(index.Indexed, models.Model):
         blank=True,
         help_text=_("Where people sign up for a library card online."),
     )
+    # The staff of the branch: they see the attendee lists of its events (names, emails).
+    # A librarian may work for several branches; network admins see every branch's.
+    librarians = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("librarians"),
+        related_name="staffed_branches",
+        blank=True,
+        limit_choices_to={"groups__name": LIBRARIANS_GROUP},
+        help_text=_(
+            "Members of the group Bibliothécaires who work for this médiathèque: they see "
+            "the registrations of its events."
+        ),
+    )
 
     panels = [
         FieldPanel("name"),
@@ -62,6 +81,7 @@ class Branch(index.Indexed, models.Model):
             ],
             heading=_("Contact"),
         ),
+        FieldPanel("librarians", widget=forms.CheckboxSelectMultiple),
     ]
     search_fields = [
         index.SearchField("name"),

@@ -260,7 +260,11 @@ else:
 
 # --- Wagtail
 WAGTAIL_SITE_NAME = "Affinités"
-WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# The address visitors use, scheme://host[:port]: every absolute link is built from it
+# (cms/links.py), `migrate` writes its host and port into the default Wagtail site, and
+# `manage.py check` warns (cms.W010) when the two disagree.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").strip().rstrip("/")
+WAGTAILADMIN_BASE_URL = SITE_URL
 # Wagtail's database backend, except that catalogue items are not in it (the site search
 # indexes them; the admin filters them in the database): cms/catalogue/admin_search.py
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.catalogue.admin_search"}}
@@ -390,6 +394,9 @@ FACEBOOK_AD_DAILY_BUDGET = int(os.environ.get("FACEBOOK_AD_DAILY_BUDGET", "500")
 # --- Personal data (community/privacy/, README "Données personnelles et RGPD")
 # Prospects are deleted this long after their last contact (CNIL: 3 years).
 PROSPECT_RETENTION_DAYS = int(os.environ.get("PROSPECT_RETENTION_DAYS", str(3 * 365)))
+# Double opt-in: a consent given for an email address waits this long for its owner to
+# confirm it from the email sent there; unconfirmed, it is deleted by the daily sweep.
+CONSENT_CONFIRMATION_DAYS = int(os.environ.get("CONSENT_CONFIRMATION_DAYS", "7"))
 # Accounts without a login for this long are warned by email (CNIL: deleting accounts
 # unused for 2 years is proportionate), then deleted after the grace period if still unused.
 ACCOUNT_INACTIVITY_DAYS = int(os.environ.get("ACCOUNT_INACTIVITY_DAYS", str(2 * 365)))

@@ -483,14 +483,11 @@ def calendar_urls(context, viewname: str, *args) -> dict:
 
     webcal:// makes calendar applications offer a subscription instead of a download.
     """
-    from django.conf import settings
+    from cms.links import absolute_url
 
     path = reverse(viewname, args=args)
     request = context.get("request")
-    if request is not None:
-        absolute = request.build_absolute_uri(path)
-    else:
-        absolute = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+    absolute = request.build_absolute_uri(path) if request is not None else absolute_url(path)
     webcal = "webcal://" + absolute.split("://", 1)[1]
     return {"https": absolute, "webcal": webcal}
 

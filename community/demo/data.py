@@ -11,7 +11,6 @@ natural key: changing one creates a new row on the next ``load_demo``.
 """
 
 DEMO_PASSWORD = "affinites-demo"
-SITE_URL = "http://127.0.0.1:8000"
 
 LIBRARIANS_GROUP = "Bibliothécaires"
 ADMINS_GROUP = "Administrateurs réseau"

@@ -279,6 +279,10 @@ def load_people() -> Tally:
         if librarian.home_branch_id != branch.pk:
             set_home_branch(librarian, branch)
             status = _touched(status)
+        # The branch they work for: its events' attendee lists are theirs to see.
+        if not branch.librarians.filter(pk=librarian.pk).exists():
+            branch.librarians.add(librarian)
+            status = _touched(status)
         tally.add(status)
 
     index = _community_index()

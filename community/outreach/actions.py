@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from cms import geo
 from cms.branches import BranchDistance, nearest_branches
+from cms.links import absolute_url, page_url
 from cms.models import Branch, CatalogueItem, EventPage, Interest, Service
 from community.journey import Step, send_journey_step
-from community.outreach.consents import absolute_url, consent_text, give_consent
+from community.outreach.consents import consent_text, give_consent
 from community.outreach.models import AnswerCount, ConsentRecord, Partner, Prospect, Purpose
 
 MAX_INTERESTS = 5
@@ -66,8 +67,7 @@ def nearest_for(commune: geo.Commune, partner: Partner | None) -> BranchDistance
 
 
 def _page_url(page) -> str:
-    url = page.get_full_url()
-    return url or absolute_url(page.url or "/")
+    return page_url(page) or absolute_url("/")
 
 
 def suggestions_for(
@@ -170,28 +170,26 @@ def count_answer(
             AnswerCount.objects.filter(**keys).update(answers=F("answers") + 1)
 
 
-def _save_prospect(answer: Answer, partner: Partner, branch: Branch) -> Prospect:
-    now = timezone.now()
+def _prospect_for(email: str) -> Prospect:
+    """The open prospect using ``email``, created with the address alone when there is none.
+
+    Nothing of the answer is written on it here: an answer only reaches the prospect once
+    the address's owner confirms (community.outreach.confirmation).
+    """
     prospect = (
         Prospect.objects.select_for_update()
-        .filter(email__iexact=answer.email, merged_into__isnull=True, merged_at__isnull=True)
+        .filter(email__iexact=email, merged_into__isnull=True, merged_at__isnull=True)
         .first()
     )
     if prospect is None:
-        prospect = Prospect(email=answer.email)
-    prospect.commune_insee = answer.commune.insee
-    prospect.commune_name = answer.commune.name
-    prospect.nearest_branch = branch
-    prospect.partner = partner
-    prospect.last_contact_at = now
-    prospect.save()
-    prospect.interests.set(answer.interests)
+        prospect = Prospect.objects.create(email=email, last_contact_at=timezone.now())
     return prospect
 
 
 @transaction.atomic
 def answer_questionnaire(partner: Partner, answer: Answer, *, request=None) -> Outcome | None:
-    """Record an answer: always the anonymous count; the person only if they consented.
+    """Record an answer: always the anonymous count; with consent, pending consents and
+    the confirmation email to the address (double opt-in), nothing else.
 
     Returns None when the network has no branch to suggest.
     """
@@ -214,7 +212,10 @@ def answer_questionnaire(partner: Partner, answer: Answer, *, request=None) -> O
     )
     if not answer.purposes:
         return outcome
-    prospect = _save_prospect(answer, partner, branch)
+    from community.outreach.confirmation import confirmation_token
+    from community.outreach.tasks import send_consent_confirmation
+
+    prospect = _prospect_for(answer.email)
     for purpose in answer.purposes:
         outcome.consents.append(
             give_consent(
@@ -224,20 +225,26 @@ def answer_questionnaire(partner: Partner, answer: Answer, *, request=None) -> O
                 request=request,
                 prospect=prospect,
                 parental=answer.under_15 and answer.parental,
+                confirmed=False,
             )
         )
     outcome.prospect = prospect
     send_journey_step(
-        Step.CONSENT_GIVEN,
+        Step.CONSENT_REQUESTED,
         request=request,
         branch=branch,
         interests=answer.interests,
         source=partner.slug,
     )
-    from community.outreach.tasks import send_prospect_result
-
-    ids = [r.pk for r in outcome.consents]
-    transaction.on_commit(lambda: send_prospect_result.enqueue(prospect.pk, ids))
+    token = confirmation_token(
+        prospect,
+        outcome.consents,
+        interests=answer.interests,
+        commune=answer.commune,
+        branch=branch,
+        partner=partner,
+    )
+    transaction.on_commit(lambda: send_consent_confirmation.enqueue(prospect.pk, token))
     return outcome
 
 
@@ -270,6 +277,9 @@ def merge_prospect(user, email: str) -> Prospect | None:
             set_place(user, commune)
     if user.home_branch_id is None and prospect.nearest_branch_id:
         set_home_branch(user, prospect.nearest_branch)
+    # Consents the address's owner never confirmed are not carried over: someone else may
+    # have asked for them with this address.
+    prospect.consents.filter(confirmed_at__isnull=True, withdrawn_at__isnull=True).delete()
     prospect.consents.update(user=user)
     prospect.merged_into = user
     prospect.merged_at = timezone.now()

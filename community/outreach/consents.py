@@ -17,7 +17,6 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -25,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.links import absolute_url
 from community.outreach.models import ConsentRecord, Prospect, Purpose, text_version
 
 __all__ = [
@@ -105,10 +105,14 @@ def give_consent(
     user=None,
     prospect: Prospect | None = None,
     parental: bool = False,
+    confirmed: bool = True,
 ) -> ConsentRecord:
     """Record that a member (``user``) and/or a prospect agreed to ``text`` for ``purpose``.
 
-    The same person agreeing again to the same text keeps the existing active record.
+    ``confirmed=False`` records it as pending (double opt-in: a consent given for an email
+    address is in force only once the address's owner confirms, see
+    :mod:`community.outreach.confirmation`). The same person agreeing again to the same text
+    keeps the existing record (a pending one becomes confirmed when ``confirmed``).
     """
     purpose = Purpose(purpose)
     if user is None and prospect is None:
@@ -121,12 +125,17 @@ def give_consent(
         .filter(person, purpose=purpose, version=text_version(text), withdrawn_at=None)
         .first()
     )
+    now = timezone.now()
     if existing is not None:
+        if confirmed and existing.confirmed_at is None:
+            existing.confirmed_at = now
+            existing.save(update_fields=["confirmed_at"])
         return existing
     return ConsentRecord.objects.create(
         purpose=purpose,
         text=text,
-        given_at=timezone.now(),
+        given_at=now,
+        confirmed_at=now if confirmed else None,
         source=source[:200],
         ip_prefix=truncate_ip(request.META.get("REMOTE_ADDR")) if request is not None else None,
         user=user,
@@ -157,7 +166,9 @@ def withdraw_consent(record: ConsentRecord) -> None:
 
 
 def active_consents(*, user=None, email: str | None = None) -> QuerySet[ConsentRecord]:
-    """Consents not withdrawn, of a member and/or of whoever uses ``email`` (prospect or member)."""
+    """Consents in force (confirmed, not withdrawn), of a member and/or of whoever uses
+    ``email`` (prospect or member). Pending ones, which anybody may have asked for with
+    that address, are never among them."""
     if user is None and not email:
         return ConsentRecord.objects.none()
     who = Q()
@@ -165,13 +176,17 @@ def active_consents(*, user=None, email: str | None = None) -> QuerySet[ConsentR
         who |= Q(user=user)
     if email:
         who |= Q(prospect__email__iexact=email.strip()) | Q(user__email__iexact=email.strip())
-    return ConsentRecord.objects.filter(who, withdrawn_at=None).distinct()
+    return ConsentRecord.objects.filter(
+        who, withdrawn_at=None, confirmed_at__isnull=False
+    ).distinct()
 
 
 def has_consent(user, purpose: str) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return ConsentRecord.objects.filter(user=user, purpose=purpose, withdrawn_at=None).exists()
+    return ConsentRecord.objects.filter(
+        user=user, purpose=purpose, withdrawn_at=None, confirmed_at__isnull=False
+    ).exists()
 
 
 def withdrawal_token(records: Iterable[ConsentRecord]) -> str:
@@ -191,10 +206,6 @@ def records_from_token(token: str) -> list[ConsentRecord] | None:
     return list(
         ConsentRecord.objects.filter(pk__in=ids).select_related("prospect", "user").order_by("pk")
     )
-
-
-def absolute_url(path: str) -> str:
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
 
 
 def withdrawal_url(record: ConsentRecord | Iterable[ConsentRecord]) -> str:

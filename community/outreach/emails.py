@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from community.outreach.actions import branch_links, signup_url, suggestions_for
+from community.outreach.confirmation import confirmation_period, confirmation_url
 from community.outreach.consents import consent_label, withdrawal_url
 from community.outreach.models import ConsentRecord, Prospect
 
@@ -48,6 +49,27 @@ def result_email(prospect: Prospect, records: Sequence[ConsentRecord]) -> EmailM
         body=text,
         to=[prospect.email],
         headers=list_unsubscribe_headers(unsubscribe),
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def confirmation_email(
+    prospect: Prospect, records: Sequence[ConsentRecord], token: str
+) -> EmailMultiAlternatives:
+    """Double opt-in: what was asked with this address, and the link to confirm it."""
+    context = {
+        "purposes": [consent_label(r.purpose) for r in records],
+        "confirm_url": confirmation_url(token),
+        "days": confirmation_period().days,
+        "network_name": getattr(settings, "AFFINITES_NETWORK_NAME", ""),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string("outreach/email/confirm_subject.txt", context)
+        text = render_to_string("outreach/email/confirm.txt", context)
+        html = render_to_string("outreach/email/confirm.html", context)
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()), body=text, to=[prospect.email]
     )
     message.attach_alternative(html, "text/html")
     return message

@@ -207,6 +207,15 @@ class ConsentRecord(models.Model):
     text = models.TextField(_("text shown"))
     version = models.CharField(_("text version (SHA-256)"), max_length=64, editable=False)
     given_at = models.DateTimeField(_("given"))
+    # Double opt-in: a consent given for an email address (the partner questionnaire) is
+    # pending until the address's owner follows the link sent there; it is in force only
+    # once confirmed. A member's own consent, given while logged in, is confirmed at once.
+    confirmed_at = models.DateTimeField(
+        _("confirmed"),
+        null=True,
+        blank=True,
+        help_text=_("When the owner of the address confirmed it (empty: awaiting confirmation)."),
+    )
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
     source = models.CharField(
         _("source"), max_length=200, help_text=_("Partner slug, or the page where it was given.")
@@ -260,7 +269,12 @@ class ConsentRecord(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.withdrawn_at is None
+        """In force: confirmed by the address's owner and not withdrawn."""
+        return self.confirmed_at is not None and self.withdrawn_at is None
+
+    @property
+    def is_pending(self) -> bool:
+        return self.confirmed_at is None and self.withdrawn_at is None
 
     @property
     def email(self) -> str:
@@ -299,3 +313,22 @@ class AnswerCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.partner_id}/{self.interest_id}/{self.branch_id}: {self.answers}"
+
+
+class SpentFormToken(models.Model):
+    """A token already used: a questionnaire form token submits one answer, a confirmation
+    link confirms once.
+
+    Kept in the database (not the cache) so that every server process refuses a replay;
+    rows older than the token's own lifetime are purged by the retention sweep.
+    """
+
+    digest = models.CharField(max_length=64, unique=True)
+    spent_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("spent questionnaire token")
+        verbose_name_plural = _("spent questionnaire tokens")
+
+    def __str__(self) -> str:
+        return self.digest[:12]

@@ -6,6 +6,7 @@
   and the time; a submission needs a valid one, at most ``TOKEN_MAX_AGE`` old (30 min) —
   that is the forgery protection of a cross-origin, cookie-less, CSRF-exempt endpoint.
 - **Bots**: a honeypot field that must stay empty, and a minimum fill time since the token.
+- **Single use**: a token submits one answer; a replay is refused (409, ``token_used``).
 - **Rates**: a sliding window of slots per IP and per partner, in Django's cache (same
   algorithm as :mod:`community.actions.ratelimits`, keyed by address/partner instead of member).
 """
@@ -27,6 +28,8 @@ DEFAULTS = {
     # (slots, window in seconds)
     "RATE_IP": (5, 10 * 60),
     "RATE_PARTNER": (300, 60 * 60),
+    # double opt-in emails to one address
+    "CONFIRMATIONS_PER_ADDRESS": (3, 24 * 60 * 60),
 }
 
 
@@ -72,6 +75,51 @@ def check_token(token: str, partner_slug: str, *, now: float | None = None) -> T
     if age < option("MIN_FILL_SECONDS"):
         return TokenCheck(False, "too_fast", age)
     return TokenCheck(True, "", age)
+
+
+def spend_token(token: str, *, now: float | None = None) -> bool:
+    """Mark a form token used; False when it already was (a replayed submission).
+
+    Spent tokens are rows of a table with a unique digest, so every server process sees
+    them; the retention sweep deletes those older than the token lifetime.
+    """
+    from datetime import UTC, datetime
+
+    from django.db import IntegrityError, transaction
+
+    from community.outreach.models import SpentFormToken
+
+    now = time.time() if now is None else now
+    digest = hashlib.sha256(str(token).encode()).hexdigest()
+    try:
+        with transaction.atomic():
+            SpentFormToken.objects.create(
+                digest=digest, spent_at=datetime.fromtimestamp(now, tz=UTC)
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def token_spent(token: str) -> bool:
+    from community.outreach.models import SpentFormToken
+
+    digest = hashlib.sha256(str(token).encode()).hexdigest()
+    return SpentFormToken.objects.filter(digest=digest).exists()
+
+
+def purge_spent_tokens(*, now: float | None = None) -> int:
+    """Forget the spent tokens that have expired anyway (form tokens, confirmation links)."""
+    from datetime import UTC, datetime
+
+    from community.outreach.confirmation import confirmation_period
+    from community.outreach.models import SpentFormToken
+
+    now = time.time() if now is None else now
+    lifetime = max(option("TOKEN_MAX_AGE"), confirmation_period().total_seconds())
+    cutoff = datetime.fromtimestamp(now - lifetime, tz=UTC)
+    deleted, _ = SpentFormToken.objects.filter(spent_at__lt=cutoff).delete()
+    return deleted
 
 
 def _slot_key(scope: str, key: str, n: int) -> str:

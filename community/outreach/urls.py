@@ -10,4 +10,5 @@ urlpatterns = [
     path("widget/api/<slug:slug>/communes/", views.communes, name="communes"),
     path("widget/api/<slug:slug>/submit/", views.submit, name="submit"),
     path("consentement/retrait/<str:token>/", views.withdraw, name="withdraw"),
+    path("consentement/confirmer/<str:token>/", views.confirm, name="confirm"),
 ]

@@ -33,6 +33,12 @@ from cms.places import suggest_places
 from community.journey import Step, send_journey_step
 from community.outreach import security
 from community.outreach.actions import MAX_INTERESTS, WIDGET_PURPOSES, answer_questionnaire
+from community.outreach.confirmation import (
+    LinkExpired,
+    LinkInvalid,
+    confirm_consents,
+    link_state,
+)
 from community.outreach.consents import (
     consent_detail,
     consent_label,
@@ -212,7 +218,10 @@ def widget_texts() -> dict[str, str]:
         "join": _("Join the community"),
         "account": _("Create an account"),
         "card": _("Sign up at the médiathèque"),
-        "stored": _("We will send you these results by email. You can withdraw at any time."),
+        "stored": _(
+            "We have sent you an email: follow its link to confirm your address, and we will "
+            "send you these results. Nothing is sent before."
+        ),
         "not_stored": _("Nothing about you was recorded."),
         "error": _("Something went wrong. Please try again."),
         "event": _("Event"),
@@ -328,6 +337,12 @@ def submit(request: HttpRequest, partner: Partner):
         errors = {k: [str(m) for m in v] for k, v in form.errors.items()}
         first = next(iter(errors.values()))[0]
         return {"error": first, "code": "invalid", "fields": errors}, 400
+    if not security.spend_token(data.get("token")):
+        raise security.Refused(
+            409,
+            "token_used",
+            _("This questionnaire was already sent. Reload the page to answer again."),
+        )
     outcome = answer_questionnaire(partner, form.answer(), request=request)
     if outcome is None:
         raise security.Refused(409, "no_branch", _("No médiathèque is declared yet."))
@@ -341,6 +356,8 @@ def submit(request: HttpRequest, partner: Partner):
         "suggestions": [s.__dict__ for s in outcome.suggestions],
         "links": outcome.links,
         "stored": outcome.prospect is not None,
+        # double opt-in: nothing is sent but the confirmation email until it is followed
+        "confirmation_sent": outcome.prospect is not None,
     }, 200
 
 
@@ -360,3 +377,25 @@ def withdraw(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "outreach/withdraw_done.html", {"records": records})
     active = [r for r in records if r.is_active]
     return render(request, "outreach/withdraw_confirm.html", {"records": records, "active": active})
+
+
+# --- Confirmation (double opt-in) ------------------------------------------------------------
+
+
+@csrf_exempt  # the signed token is the protection; the page is reached from an email
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET: what would be confirmed, and a button (mail scanners follow links, never buttons).
+    POST: confirm. An expired link says so (410); a forged one, 404."""
+    template = "outreach/confirm.html"
+    try:
+        if request.method == "POST":
+            done = confirm_consents(token, request=request)
+            state = "already" if done.already else "withdrawn" if done.withdrawn else "confirmed"
+            return render(request, template, {"state": state})
+        state, prospect, records = link_state(token)
+    except LinkExpired:
+        return render(request, template, {"state": "expired"}, status=410)
+    except LinkInvalid:
+        return render(request, template, {"state": "invalid"}, status=404)
+    return render(request, template, {"state": state, "prospect": prospect, "records": records})

@@ -1,7 +1,8 @@
 """The daily retention sweep: what is kept how long, and the removal of what is due.
 
 - prospects: deleted ``PROSPECT_RETENTION_DAYS`` after their last contact (3 years, CNIL),
-  with their consent records;
+  with their consent records; consents never confirmed (double opt-in) after
+  ``CONSENT_CONFIRMATION_DAYS``, with the prospects only they kept;
 - member accounts without a login for ``ACCOUNT_INACTIVITY_DAYS`` (2 years by default, the
   duration the CNIL deems proportionate) are warned by email; still inactive
   ``ACCOUNT_INACTIVITY_GRACE_DAYS`` later (30 by default), they are deleted, their posts
@@ -27,6 +28,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from cms.links import absolute_url
 from community import roles
 from community.privacy.erasure import DEPARTED_USERNAME, delete_account
 from community.privacy.models import InactivityWarning, PurgeLog
@@ -61,6 +63,18 @@ def purge_expired_prospects(now: datetime) -> tuple[int, int]:
     return per_model.get(prospect_model._meta.label, 0), consents
 
 
+def purge_unconfirmed_consents(now: datetime) -> tuple[int, int]:
+    """Double opt-in: pending consents never confirmed within the confirmation period, the
+    prospects only they kept, and the spent questionnaire tokens. (prospects, consents)"""
+    if installed("outreach.ConsentRecord") is None:
+        return 0, 0
+    from community.outreach.confirmation import purge_unconfirmed
+    from community.outreach.security import purge_spent_tokens
+
+    purge_spent_tokens(now=now.timestamp())
+    return purge_unconfirmed(now)
+
+
 def purgeable_accounts():
     """Accounts the inactivity rule applies to: active members, not staff, not the
     departed-member account."""
@@ -84,13 +98,12 @@ def cancel_warnings_of_returning_members() -> int:
 
 
 def _warning_email(user, delete_after: datetime) -> None:
-    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
     context = {
         "user": user,
         "delete_after": timezone.localtime(delete_after),
-        "login_url": base + reverse("account_login"),
-        "delete_url": base + reverse("privacy:delete_account"),
-        "data_url": base + reverse("privacy:my_data"),
+        "login_url": absolute_url(reverse("account_login")),
+        "delete_url": absolute_url(reverse("privacy:delete_account")),
+        "data_url": absolute_url(reverse("privacy:my_data")),
         "inactivity_days": settings.ACCOUNT_INACTIVITY_DAYS,
         "network_name": getattr(settings, "AFFINITES_NETWORK_NAME", ""),
     }
@@ -174,6 +187,7 @@ def run_retention(*, now: datetime | None = None, force: bool = False) -> PurgeL
     log = PurgeLog.objects.create(ran_at=now)
     steps = [
         ("prospects", lambda: purge_expired_prospects(now)),
+        ("unconfirmed", lambda: purge_unconfirmed_consents(now)),
         ("warnings_cancelled", cancel_warnings_of_returning_members),
         ("accounts_deleted", lambda: delete_inactive_accounts(now)),
         ("accounts_warned", lambda: warn_inactive_accounts(now)),
@@ -186,8 +200,9 @@ def run_retention(*, now: datetime | None = None, force: bool = False) -> PurgeL
             logger.exception("Retention step %s failed", name)
             log.failures += 1
             continue
-        if name == "prospects":
-            log.prospects_deleted, log.consents_deleted = result
+        if name in ("prospects", "unconfirmed"):
+            log.prospects_deleted += result[0]
+            log.consents_deleted += result[1]
         else:
             setattr(log, name, result)
     log.finished_at = timezone.now()

@@ -55,6 +55,7 @@ def subscriber_ids() -> QuerySet:
         ConsentRecord.objects.filter(
             purpose=Purpose.DIGEST,
             withdrawn_at=None,
+            confirmed_at__isnull=False,
             user__isnull=False,
             user__is_active=True,
         )

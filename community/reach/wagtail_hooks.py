@@ -1,6 +1,7 @@
 """Wagtail admin: the "Impact" dashboard — the funnel per source, branch, interest and month.
 
-Librarians and network admins (library staff) see it; anyone else gets a 403. Charts are
+Network admins see it (the README's table of roles); anyone else, librarians included,
+gets a 403. Charts are
 inline SVG drawn on the server, each followed by its data table; the filtered data can be
 downloaded as CSV (UTF-8 with a BOM, ";" separated, as the registrations export).
 """
@@ -34,7 +35,7 @@ GROUP_CHOICES = [
 
 
 def _check(request) -> None:
-    if not roles.is_library_staff(request.user):
+    if not roles.is_network_admin(request.user):
         raise PermissionDenied
 
 
@@ -142,14 +143,14 @@ def register_reach_urls():
     ]
 
 
-class LibraryStaffMenuItem(MenuItem):
+class NetworkAdminMenuItem(MenuItem):
     def is_shown(self, request):
-        return roles.is_library_staff(request.user)
+        return roles.is_network_admin(request.user)
 
 
 @hooks.register("register_admin_menu_item")
 def register_reach_menu_item():
-    return LibraryStaffMenuItem(
+    return NetworkAdminMenuItem(
         gettext_lazy("Impact"),
         reverse("reach_funnel"),
         name="reach-funnel",

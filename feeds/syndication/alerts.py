@@ -8,13 +8,15 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from cms import links
+
 from .connection import admins_to_alert
 from .models import FacebookConnection, Syndication
 
 
 def settings_url() -> str:
     path = reverse("wagtailsettings:edit", args=["feeds", "facebookconnection"])
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+    return links.absolute_url(path)
 
 
 def email_broken_connection() -> int:

@@ -17,6 +17,8 @@ from django.utils import formats, timezone, translation
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
+from cms import links
+
 IMAGE_SPEC = "fill-1200x630"  # Facebook's recommended link/photo size (1.91:1)
 MAX_TEXT = 1500
 
@@ -88,16 +90,13 @@ def image_url(page) -> str:
     image = getattr(page, "image", None)
     if image is None:
         return ""
-    url = image.get_rendition(IMAGE_SPEC).url
-    if url.startswith("/"):
-        url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + url
-    return url
+    return links.absolute_url(image.get_rendition(IMAGE_SPEC).url)
 
 
 def build_post(page, *, marker: str) -> PostContent:
     """The message, tracked link and image URL for ``page`` (in the site's language)."""
     with translation.override(settings.LANGUAGE_CODE):
-        url = page.get_full_url()
+        url = links.page_url(page)
         link = tracked_link(url, campaign=page.slug, marker=marker) if url else ""
         paragraphs = [page.title, *page_text(page), link]
         message = "\n\n".join(p for p in paragraphs if p)

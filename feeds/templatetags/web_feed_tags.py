@@ -6,8 +6,9 @@
 """
 
 from django import template
-from django.conf import settings
 from django.urls import reverse
+
+from cms.links import absolute_url
 
 register = template.Library()
 
@@ -27,7 +28,7 @@ def feed_links(request, kind: str, subject) -> dict:
         path = reverse(name, args=[key])
         if request is not None:
             return request.build_absolute_uri(path)
-        return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+        return absolute_url(path)
 
     ics = absolute(calendar)
     return {

@@ -2,8 +2,8 @@
 
 README, "What works today": librarians (group *Bibliothécaires*) run communities,
 announcements, events, curated lists and branch pages, catalogue items and their import,
-the moderation queue, the Facebook status of each page and the *Impact* dashboard; network
-admins (group *Administrateurs réseau*) also switch the editorial workflow and set the OPAC
+the moderation queue and the Facebook status of each page; network
+admins (group *Administrateurs réseau*) also see the *Impact* dashboard, switch the editorial workflow and set the OPAC
 address in *Paramètres › Paramètres du réseau*, manage branches, the interest taxonomy,
 services and subject → interest rules, users, the Facebook Page connection and its
 interests, partner sites, the proof of consent, the register of processing and the purge
@@ -48,7 +48,6 @@ LIBRARY_WORK = {
     "catalogue/documents",  # catalogue items
     "catalogue/catalogue-import",
     "community-moderation",
-    "reach-funnel",  # Impact
     "reports/facebook",  # Facebook status of each page, with "Réessayer"
     "images",
     "documents",
@@ -66,6 +65,7 @@ NETWORK_ADMIN_WORK = {
     "preuve-du-consentement",
     "settings/privacy-register",
     "settings/privacy-purge-log",
+    "reach-funnel",  # Impact
 }
 LIBRARIAN_NOT = NETWORK_ADMIN_WORK - {"network/mediatheques", "network/centres-dinteret"}
 
@@ -100,7 +100,8 @@ STAFF_PAGES = {
     "catalogue items": (lambda: "/admin/snippets/cms/catalogueitem/", {"admin", "librarian"}),
     "catalogue import": (lambda: reverse("catalogue-import:index"), {"admin", "librarian"}),
     "moderation queue": (lambda: reverse("community_moderation_queue"), {"admin", "librarian"}),
-    "impact": (lambda: reverse("reach_funnel"), {"admin", "librarian"}),
+    "impact": (lambda: reverse("reach_funnel"), {"admin"}),
+    "impact export": (lambda: reverse("reach_funnel_csv"), {"admin"}),
 }
 
 

@@ -619,7 +619,8 @@ def full_event(branch):
     return event
 
 
-def test_librarian_sees_attendees_and_waitlist(client, librarian, full_event):
+def test_librarian_sees_attendees_and_waitlist(client, librarian, full_event, branch):
+    branch.librarians.add(librarian)
     client.force_login(librarian)
     response = client.get(reverse("event_registrations", args=[full_event.pk]))
     assert response.status_code == 200
@@ -669,6 +670,7 @@ def test_members_cannot_see_registrations(client, member, full_event):
 
 
 def test_registrations_button_in_page_listing_and_header(client, librarian, full_event, branch):
+    branch.librarians.add(librarian)
     client.force_login(librarian)
     url = reverse("event_registrations", args=[full_event.pk])
     listing = client.get(reverse("wagtailadmin_explore", args=[full_event.get_parent().pk]))

@@ -9,7 +9,7 @@ from allauth.account.models import EmailAddress
 from allauth.account.signals import email_confirmed
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 
 from community.journey import Step, journey_step
@@ -308,6 +308,26 @@ def test_without_consent_only_the_anonymous_count_is_kept(
     assert steps[0]["branch"] == branches["aubagne"]
 
 
+def confirmation_link(message) -> str:
+    import re
+
+    found = re.search(r"https?://\S+/consentement/confirmer/\S+/", message.body)
+    assert found, message.body
+    return found.group(0)
+
+
+def local(url: str) -> str:
+    return "/" + url.split("://", 1)[1].split("/", 1)[1]
+
+
+def confirm_by_mail(client, address="lea@example.org"):
+    """The owner of the address follows the confirmation link and presses the button."""
+    [message] = [m for m in mail.outbox if m.to == [address] and "confirmer" in m.body]
+    mail.outbox.remove(message)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(local(confirmation_link(message)))
+
+
 def test_with_consent_the_record_keeps_text_version_source_and_truncated_ip(
     client, partner, taxonomy, branches, steps, django_capture_on_commit_callbacks
 ):
@@ -315,6 +335,21 @@ def test_with_consent_the_record_keeps_text_version_source_and_truncated_ip(
         response = post(client, consent(taxonomy, purposes=("suggestions_email", "recontact")))
     assert response.status_code == 200
     assert response.json()["stored"] is True
+    assert response.json()["confirmation_sent"] is True
+    # double opt-in: pending records and only the confirmation email, nothing of the answer
+    assert [s["step"] for s in steps] == [Step.QUESTIONNAIRE_ANSWERED, Step.CONSENT_REQUESTED]
+    assert not ConsentRecord.objects.filter(confirmed_at__isnull=False).exists()
+    assert not active_consents(email="lea@example.org").exists()
+    [message] = mail.outbox
+    assert message.to == ["lea@example.org"]
+    assert "/consentement/retrait/" not in message.body and "Pagnol" not in message.body
+    assert Prospect.objects.get().commune_insee == ""
+    steps.clear()
+    page = client.get(local(confirmation_link(message)))
+    assert page.status_code == 200 and "C'était moi" in page.content.decode()
+    assert not ConsentRecord.objects.filter(confirmed_at__isnull=False).exists()  # GET
+    assert "Merci : vos choix sont confirmés" in confirm_by_mail(client).content.decode()
+    assert [s["step"] for s in steps] == [Step.CONSENT_GIVEN]
     prospect = Prospect.objects.get()
     assert prospect.email == "lea@example.org"
     assert (prospect.commune_insee, prospect.commune_name) == ("13005", "Aubagne")
@@ -329,8 +364,8 @@ def test_with_consent_the_record_keeps_text_version_source_and_truncated_ip(
     assert record.source == "demo"
     assert record.ip_prefix == "203.0.113.0"
     assert record.prospect == prospect and record.user is None and not record.parental
-    assert [s["step"] for s in steps] == [Step.QUESTIONNAIRE_ANSWERED, Step.CONSENT_GIVEN]
-    # the result email, sent on commit, with its one-click withdrawal
+    assert record.confirmed_at is not None and record.is_active
+    # the result email, sent once confirmed, with its one-click withdrawal
     [message] = mail.outbox
     assert message.to == ["lea@example.org"]
     assert "Médiathèque Marcel Pagnol" in message.subject
@@ -344,8 +379,15 @@ def test_with_consent_the_record_keeps_text_version_source_and_truncated_ip(
 
 
 def test_answering_again_updates_the_same_prospect(client, partner, taxonomy):
-    post(client, consent(taxonomy))
-    post(client, consent(taxonomy, interests=[taxonomy["cuisine"].pk], token=old_token(age=30)))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        post(client, consent(taxonomy))
+    confirm_by_mail(client)
+    again = consent(taxonomy, interests=[taxonomy["cuisine"].pk], token=old_token(age=30))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        post(client, again)
+    prospect = Prospect.objects.get()
+    assert set(prospect.interests.all()) == {taxonomy["sf"], taxonomy["manga"]}  # not yet
+    confirm_by_mail(client)
     prospect = Prospect.objects.get()
     assert list(prospect.interests.all()) == [taxonomy["cuisine"]]
     assert ConsentRecord.objects.count() == 1  # same person, same text: one record
@@ -446,7 +488,9 @@ def test_consent_api_for_members(rf, member):
 
 
 def _consented(client, taxonomy):
-    post(client, consent(taxonomy, purposes=("suggestions_email", "recontact")))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        post(client, consent(taxonomy, purposes=("suggestions_email", "recontact")))
+    confirm_by_mail(client)
     return Prospect.objects.get(), list(ConsentRecord.objects.order_by("pk"))
 
 
@@ -545,6 +589,7 @@ def test_sign_up_with_the_invitation_then_verify(
 
     with django_capture_on_commit_callbacks(execute=True):
         post(client, consent(taxonomy))
+    confirm_by_mail(client)
     invitation = re.search(r"https?://\S+/comptes/signup/\?\S+", mail.outbox[0].body).group(0)
     path = "/" + invitation.split("://", 1)[1].split("/", 1)[1]
     page = client.get(path)

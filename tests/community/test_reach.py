@@ -265,8 +265,12 @@ def recorded(taxonomy, branches):
     return {"today": today, "earlier": earlier}
 
 
-def test_dashboard_for_network_admin_and_librarian(client, recorded, network_admin, librarian):
-    for user in (network_admin, librarian):
+def test_dashboard_for_network_admins_only(client, recorded, network_admin, librarian):
+    client.force_login(librarian)  # README, roles: the Impact dashboard is the network admins'
+    for name in ("reach_funnel", "reach_funnel_csv"):
+        assert client.get(reverse(name)).status_code in (302, 403)
+    assert reverse("reach_funnel") not in client.get(reverse("wagtailadmin_home")).content.decode()
+    for user in (network_admin,):
         client.force_login(user)
         response = client.get(reverse("reach_funnel"))
         assert response.status_code == 200

@@ -518,7 +518,7 @@ def graph(settings):
     settings.FACEBOOK_GRAPH_URL = fake.url
     settings.FACEBOOK_GRAPH_TIMEOUT = (2.0, 1.5)
     settings.FACEBOOK_APP_SECRET = ""
-    settings.WAGTAILADMIN_BASE_URL = "https://affinites.example.org"
+    settings.SITE_URL = settings.WAGTAILADMIN_BASE_URL = "https://affinites.example.org"
     yield fake
     fake.stop()
 

@@ -373,7 +373,7 @@
       request("submit/", payload).then(function (r) {
         refuse.disabled = accept.disabled = false;
         accept.textContent = t.accept;
-        if (r.ok) { step4(r.body); return; }
+        if (r.ok) { tokenAt = 0; step4(r.body); return; }  // a token sends one answer: a new one next time
         var fields = (r.body && r.body.fields) || {};
         var target = fields.email ? email : fields.parental ? parental : null;
         if (fields.commune || fields.interests) { (fields.commune ? step2 : step1)(); }
