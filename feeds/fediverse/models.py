@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -105,6 +108,12 @@ class BlockedDomain(models.Model):
         _("domain"),
         max_length=253,
         unique=True,
+        validators=[
+            RegexValidator(
+                r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$",
+                _("A server name in lower case, without https:// or a path (spam.example)."),
+            )
+        ],
         help_text=_("For example spam.example: its subdomains are blocked too."),
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
@@ -117,6 +126,17 @@ class BlockedDomain(models.Model):
 
     def __str__(self) -> str:
         return self.domain
+
+    def save(self, *args, **kwargs) -> None:
+        """Blocking a server also removes its accounts from our followers."""
+        self.domain = self.domain.strip().lower()
+        super().save(*args, **kwargs)
+        FediverseFollower.objects.filter(
+            models.Q(remote_actor__istartswith=f"https://{self.domain}/")
+            | models.Q(remote_actor__istartswith=f"http://{self.domain}/")
+            | models.Q(remote_actor__iregex=rf"^https?://[^/]*\.{re.escape(self.domain)}[:/]")
+            | models.Q(remote_actor__iregex=rf"^https?://{re.escape(self.domain)}:")
+        ).delete()
 
 
 class FediverseDelivery(models.Model):

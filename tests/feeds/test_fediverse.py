@@ -26,7 +26,7 @@ from tests.cms.library_factories import make_announcement, make_branch_page, mak
 from tests.conftest import make_community
 from tests.feeds.fake_mastodon import FakeMastodon
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+live = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 AP = {"Accept": "application/activity+json"}
 
 
@@ -92,6 +92,7 @@ def actor_url(site: str, branch) -> str:
     return link["href"]
 
 
+@live
 def test_webfinger_nodeinfo_and_the_actor_document(site, alcazar, taxonomy):
     url = actor_url(site, alcazar)
     actor = requests.get(url, headers=AP, timeout=30)
@@ -124,6 +125,7 @@ def test_webfinger_nodeinfo_and_the_actor_document(site, alcazar, taxonomy):
     assert info["protocols"] == ["activitypub"] and info["software"]["name"] == "affinites"
 
 
+@live
 def test_webfinger_refuses_what_it_does_not_know(site, alcazar):
     ask = lambda resource: requests.get(  # noqa: E731
         f"{site}/.well-known/webfinger", params={"resource": resource}, timeout=30
@@ -134,6 +136,7 @@ def test_webfinger_refuses_what_it_does_not_know(site, alcazar):
     assert ask("mailto:x@example.org").status_code == 404
 
 
+@live
 def test_a_community_is_a_group_and_its_outbox_holds_what_matches_its_interests(
     site, alcazar, taxonomy
 ):
@@ -165,6 +168,7 @@ def test_a_community_is_a_group_and_its_outbox_holds_what_matches_its_interests(
     assert requests.get(article["url"], timeout=30).status_code == 200
 
 
+@live
 def test_follow_accept_create_update_delete_undo(site, alcazar, taxonomy, mastodon):
     url = actor_url(site, alcazar)
     inbox = requests.get(url, headers=AP, timeout=30).json()["inbox"]
@@ -217,6 +221,7 @@ def test_follow_accept_create_update_delete_undo(site, alcazar, taxonomy, mastod
     assert mastodon.received == []
 
 
+@live
 def test_inbox_refuses_what_is_not_signed_by_the_actor(site, alcazar, mastodon):
     url = actor_url(site, alcazar)
     inbox = requests.get(url, headers=AP, timeout=30).json()["inbox"]
@@ -245,6 +250,7 @@ def test_inbox_refuses_what_is_not_signed_by_the_actor(site, alcazar, mastodon):
     assert not FediverseFollower.objects.exists()
 
 
+@live
 def test_a_failed_delivery_waits_then_is_sent_once(site, alcazar, taxonomy, mastodon, monkeypatch):
     from feeds.fediverse import delivery
 
@@ -263,3 +269,19 @@ def test_a_failed_delivery_waits_then_is_sent_once(site, alcazar, taxonomy, mast
     )
     assert delivery.deliver(row.pk) == "abandoned"
     assert delivery.deliver(row.pk) == "not due"
+
+
+def test_blocking_a_server_removes_its_followers_and_keeps_the_others(db, branches):
+    from feeds.fediverse.actors import actor_for_branch
+
+    actor = actor_for_branch(branches["alcazar"])
+    for url in (
+        "https://spam.example/users/a",
+        "https://relay.spam.example/users/b",
+        "https://mastodon.example/users/c",
+        "https://notspam.example/users/d",
+    ):
+        FediverseFollower.objects.create(actor=actor, remote_actor=url, inbox=url + "/inbox")
+    BlockedDomain.objects.create(domain="Spam.Example")
+    left = set(FediverseFollower.objects.values_list("remote_actor", flat=True))
+    assert left == {"https://mastodon.example/users/c", "https://notspam.example/users/d"}
