@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("community.reach.urls")),
     path("", include("feeds.urls")),
     path("", include("feeds.notification_urls")),
+    path("", include("feeds.fediverse.urls")),
 ]
 
 if settings.DEBUG:

@@ -9,4 +9,5 @@ class FeedsConfig(AppConfig):
 
     def ready(self) -> None:
         from feeds import feed_receivers, post_receivers, receivers  # noqa: F401  (connect them)
+        from feeds.fediverse import receivers as fediverse_receivers  # noqa: F401
         from feeds.syndication import receivers as syndication_receivers  # noqa: F401

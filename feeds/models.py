@@ -198,4 +198,5 @@ class PushOutbox(models.Model):
         return f"{self.origin} → {len(self.groups)} groups"
 
 
+from feeds.fediverse.models import *  # noqa: E402, F403  (ActivityPub actors and followers)
 from feeds.syndication.models import *  # noqa: E402, F403  (Facebook syndication)

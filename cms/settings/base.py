@@ -375,6 +375,11 @@ FACEBOOK_GRAPH_URL = os.environ.get("FACEBOOK_GRAPH_URL", "https://graph.faceboo
 # encrypts, all decrypt). Without it, a key is derived from SECRET_KEY (rotating SECRET_KEY
 # then makes the stored token unreadable: the connection shows as broken until re-entered).
 FACEBOOK_TOKEN_KEY = os.environ.get("FACEBOOK_TOKEN_KEY", "")  # empty: derived from SECRET_KEY
+
+# --- Fediverse (feeds/fediverse): médiathèques and communities as ActivityPub actors
+# Contact servers on private or loopback addresses and over plain HTTP (a local trial, the
+# tests' stand-in Mastodon); never in production.
+FEDIVERSE_ALLOW_PRIVATE_HOSTS = os.environ.get("FEDIVERSE_ALLOW_PRIVATE_HOSTS", "") == "1"
 FACEBOOK_GRAPH_TIMEOUT = (
     float(os.environ.get("FACEBOOK_CONNECT_TIMEOUT", "5")),
     float(os.environ.get("FACEBOOK_READ_TIMEOUT", "20")),

@@ -27,6 +27,7 @@ logger = logging.getLogger("affinites.tasks.scheduler")
 JOBS = [
     ("publish_scheduled", []),
     ("syndication_resume", []),
+    ("fediverse_resume", []),
     ("send_event_reminders", []),
     ("send_digests", ["--if-due"]),
 ]
