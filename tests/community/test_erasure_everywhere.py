@@ -21,6 +21,7 @@ from django.test import Client
 from community.actions.events import register_for_event
 from community.models import FollowedInterest, Post, User
 from feeds.models import PushOutbox
+from feeds.store import get_store
 from search import indexing
 from search.analysis import analyze, fold
 from search.models import SearchTerm
@@ -206,6 +207,8 @@ def test_erasure_reaches_every_store(
     assert search_total(identity["handle"]) >= 1
     assert SearchTerm.objects.filter(term=fold(surname).lower()).exists()
 
+    readers = get_store().members_with("post", own.pk)
+    assert readers - {member.pk}  # the member's post is in other members' feeds
     client = Client()
     client.force_login(member)
     client.get("/fil/")  # the member's feed and caches are written
@@ -229,3 +232,8 @@ def test_erasure_reaches_every_store(
     kept = Post.objects.get(pk=mention.pk)
     assert search_total("Hypérion") == 1 and identity["handle"] not in kept.body
     assert Post.objects.filter(pk=own.pk).exists() == (posts == "anonymise")
+    # a deleted post leaves every feed; a kept one stays where it was (without the member)
+    if posts == "delete":
+        assert get_store().members_with("post", own.pk) == set()
+    else:
+        assert get_store().members_with("post", own.pk) == readers - {member.pk}
