@@ -388,6 +388,12 @@ FACEBOOK_SEND_LEASE_SECONDS = 300  # a claimed row whose worker died is resumed 
 FACEBOOK_RETRY_BASE_SECONDS = 30  # transient errors: 30 s, 1, 2, 4, 8, 16, 32 min (± jitter)
 FACEBOOK_RETRY_MAX_SECONDS = 3600
 FACEBOOK_RETRY_MAX_ATTEMPTS = 8
+# a creation whose answer did not come before the read timeout may still be committed by
+# Facebook: for this long after it was sent, retries look for its marker on the Page (every
+# FACEBOOK_UNCERTAIN_CHECK_SECONDS) and never create again
+FACEBOOK_UNCERTAIN_SECONDS = int(os.environ.get("FACEBOOK_UNCERTAIN_SECONDS", "180"))
+FACEBOOK_UNCERTAIN_CHECK_SECONDS = 20
+FACEBOOK_DUPLICATE_VARIANTS = 3  # error 506 with no post of ours on the Page: link variants tried
 FACEBOOK_THROTTLE_DEFAULT_SECONDS = 900  # rate limit without estimated_time_to_regain_access
 FACEBOOK_BLOCKED_RETRY_SECONDS = 3600  # error 368 (temporarily blocked)
 FACEBOOK_BLOCKED_MAX_ATTEMPTS = 24

@@ -336,6 +336,23 @@ class SearchBackend:
     def after_rebuild(self) -> None:
         """Maintenance once a rebuild is committed (`search_index --rebuild`); none by default."""
 
+    # --- erasure (GDPR art. 17): see search.erasure -------------------------------------------
+
+    #: the index lives in the site's database: erasing in the deletion's own transaction
+    #: keeps the two in step (an external index is written once the deletion has committed)
+    in_database = False
+
+    def vocabulary_of(self, kind: str, ids: Iterable[int]) -> set[str]:
+        """The vocabulary words the entries of these objects contribute (typo correction)."""
+        return set()
+
+    def forget_terms(self, words: Iterable[str]) -> int:
+        """Drop from the vocabulary those of `words` no remaining entry contains."""
+        return 0
+
+    def expunge_deleted(self) -> None:
+        """Make removed documents unreachable at once, their terms included (none needed)."""
+
     def count(self) -> int:
         raise NotImplementedError
 
