@@ -32,6 +32,7 @@ class DeliveryViewSet(ModelViewSet):
     model = FediverseDelivery
     icon = "globe"
     menu_label = _("Fediverse")
+    menu_name = "fedivers"
     menu_hook = "register_reports_menu_item"
     menu_order = 910
     inspect_view_enabled = True
@@ -55,6 +56,7 @@ class BlockedDomainViewSet(ModelViewSet):
     model = BlockedDomain
     icon = "cross"
     menu_label = _("Blocked Fediverse servers")
+    menu_name = "serveurs-bloques-fedivers"
     add_to_settings_menu = True
     form_fields = ["domain", "reason"]
     list_display = ["domain", "reason", DateColumn("created_at", label=_("Blocked"))]

@@ -49,7 +49,7 @@ LIBRARY_WORK = {
     "catalogue/catalogue-import",
     "community-moderation",
     "reports/facebook",  # Facebook status of each page, with "Réessayer"
-    "reports/fediverse",  # deliveries to the followers' servers
+    "reports/fedivers",  # deliveries to the followers' servers
     "images",
     "documents",
 }
@@ -67,7 +67,7 @@ NETWORK_ADMIN_WORK = {
     "settings/privacy-register",
     "settings/privacy-purge-log",
     "reach-funnel",  # Impact
-    "settings/blocked-fediverse-servers",
+    "settings/serveurs-bloques-fedivers",
 }
 LIBRARIAN_NOT = NETWORK_ADMIN_WORK - {"network/mediatheques", "network/centres-dinteret"}
 
