@@ -4,6 +4,8 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
+from cms.observability.logs import logging_config
+
 from .base import *  # noqa: F403
 
 
@@ -15,6 +17,8 @@ def _require(name: str) -> str:
 
 
 DEBUG = False
+# One JSON object per log line (journald, Loki, Elasticsearch read it as it is).
+LOGGING = logging_config(os.environ.get("LOG_FORMAT", "json"), os.environ.get("LOG_LEVEL", "INFO"))
 SECRET_KEY = _require("SECRET_KEY")
 ALLOWED_HOSTS = [h.strip() for h in _require("ALLOWED_HOSTS").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [
