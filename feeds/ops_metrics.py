@@ -3,6 +3,7 @@ outbox backlog by state, and the fan-out lag (from publication to the last feed 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from datetime import datetime
 
@@ -18,10 +19,8 @@ def record_fan_out(enqueued_at: datetime | None, members: int) -> float:
     """Remember the fan-out just finished (in the cache, shared by every process) and return
     its lag in seconds: from the publication, which enqueued it, to its last feed written."""
     lag = (timezone.now() - enqueued_at).total_seconds() if enqueued_at else 0.0
-    try:
+    with contextlib.suppress(Exception):  # the metric must never fail the fan-out
         cache.set(FAN_OUT_KEY, {"lag": lag, "at": time.time(), "members": members}, None)
-    except Exception:  # the metric must never fail the fan-out
-        pass
     return lag
 
 

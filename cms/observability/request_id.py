@@ -26,6 +26,7 @@ _VALID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _TASK_KEY = "request-id:task:{}"
 _TASK_KEY_SECONDS = 24 * 3600
 
+
 def current() -> str | None:
     return _current.get()
 

@@ -371,7 +371,8 @@ LOGGING = logging_config(os.environ.get("LOG_FORMAT", "text"), os.environ.get("L
 METRICS_PATH = os.environ.get("METRICS_PATH", "metrics").strip("/")
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 METRICS_ALLOWED_IPS = [
-    n.strip() for n in os.environ.get("METRICS_ALLOWED_IPS", "127.0.0.1/32,::1/128").split(",")
+    n.strip()
+    for n in os.environ.get("METRICS_ALLOWED_IPS", "127.0.0.1/32,::1/128").split(",")
     if n.strip()
 ]
 # Paths answered without borrowing a database connection first (cms.serving.middleware):

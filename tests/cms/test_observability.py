@@ -19,7 +19,9 @@ def test_healthz_answers_without_the_database(client, monkeypatch):
     def refuse(*args, **kwargs):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr("django.db.backends.base.base.BaseDatabaseWrapper.ensure_connection", refuse)
+    monkeypatch.setattr(
+        "django.db.backends.base.base.BaseDatabaseWrapper.ensure_connection", refuse
+    )
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
