@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 AXE := tests/e2e/vendor/axe.min.js
 
-.PHONY: run serve load load-ci test test-unit e2e lint check bench messages clean-venv
+.PHONY: run serve prod-check backup restore drills soak load load-ci test test-unit e2e lint check bench messages clean-venv
 
 $(PYTHON):
 	$(PY) -m venv $(VENV)
@@ -71,6 +71,15 @@ serve: $(VENV)/.installed
 # source file or the installed packages changed.
 static_collected/staticfiles.json: $(shell find static -type f) $(VENV)/.installed
 	DJANGO_SETTINGS_MODULE=cms.settings.production $(PYTHON) manage.py collectstatic --noinput --verbosity 0
+
+## make prod-check: the production layout (deploy/) started on this machine and checked through
+## nginx, then stopped: installs Debian's nginx when missing, a self-signed certificate in a
+## temporary folder, gunicorn + a task worker + the scheduler with cms.settings.production;
+## checks a page, static files, a login, a websocket push made by a background task, health,
+## metrics, the scheduler lock (tests/ops/prod_check.py). DATABASE_URL (PostgreSQL, a database
+## of its own: the demo network is loaded into it) and REDIS_URL.
+prod-check: $(VENV)/.installed
+	$(PYTHON) -m tests.ops.prod_check
 
 ## make load: the rush scenario (tests/load/locustfile.py: 60 % visitors, 40 % members) against
 ## make serve at http://HOST:PORT, in steps of LOAD_STEPS users, LOAD_STEP_SECONDS each;

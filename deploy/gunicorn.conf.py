@@ -13,11 +13,14 @@ from pathlib import Path
 
 # Prometheus metrics of every worker (cms/observability/metrics.py): each worker writes its
 # counts to files in this directory, the worker answering a scrape adds them all up. Set
-# before the application is loaded, so that prometheus-client reads it; emptied at start
-# (counts of a previous run would add up), the files of a dead worker's gauges dropped.
+# for the web process only (the task workers and commands keep theirs in memory), before
+# the application is loaded so that prometheus-client reads it, and emptied now (counts of
+# a previous run would add up); a dead worker's gauge files are dropped (child_exit).
 METRICS_DIR = os.environ.setdefault(
     "PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="affinites-metrics-")
 )
+shutil.rmtree(METRICS_DIR, ignore_errors=True)
+Path(METRICS_DIR).mkdir(parents=True)
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -37,13 +40,6 @@ accesslog = os.environ.get("ACCESS_LOG") or None
 errorlog = "-"
 # No control socket in $HOME (gunicorn >= 25 opens one by default).
 control_socket_disable = True
-
-
-def on_starting(server):
-    path = Path(METRICS_DIR)
-    if path.exists():
-        shutil.rmtree(path)
-    path.mkdir(parents=True)
 
 
 def child_exit(server, worker):

@@ -10,6 +10,10 @@ Once a day (at the first run, then whenever the date changes): the retention swe
 personal data (``purge_expired_data --enqueue``: a background task, itself a no-op if a
 sweep finished in the last 20 hours).
 
+Only one scheduler runs the jobs at a time (``cms.serving.leader``: a PostgreSQL advisory
+lock, or a file lock with SQLite): a second one started by mistake stands by, checks every
+round, and takes over when the first stops.
+
 What each job prints is logged at INFO on the ``affinites.tasks.scheduler`` logger (a job
 that fails, at ERROR): ``make run``'s console shows it only with ``AFFINITES_TASK_LOG=all``.
 """
@@ -21,6 +25,8 @@ import time
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils import timezone
+
+from cms.serving.leader import LeaderLock
 
 logger = logging.getLogger("affinites.tasks.scheduler")
 
@@ -45,7 +51,21 @@ class Command(BaseCommand):
 
     def handle(self, *args, interval: int, once: bool, **options) -> None:
         last_daily = None
+        lock = LeaderLock("scheduler")
+        standing_by = False
         while True:
+            if not lock.hold():
+                if not standing_by:
+                    logger.warning("Another scheduler holds the lock: standing by")
+                    standing_by = True
+                if once:
+                    self.stderr.write("Another scheduler is running: nothing done.")
+                    return
+                time.sleep(max(interval, 5))
+                continue
+            if standing_by:
+                logger.warning("Scheduler lock taken: running the periodic jobs")
+                standing_by = False
             jobs = list(JOBS)
             today = timezone.localdate()
             if today != last_daily:
@@ -61,5 +81,6 @@ class Command(BaseCommand):
                     if line.strip():
                         logger.info("%s: %s", name, line)
             if once:
+                lock.release()
                 return
             time.sleep(max(interval, 5))
