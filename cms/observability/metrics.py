@@ -95,6 +95,9 @@ def task_queue_metrics() -> Iterable[GaugeMetricFamily]:
         count, oldest = queues.waiting(name)
         depth.add_metric([name], count)
         age.add_metric([name], max(0.0, now - oldest.timestamp()) if oldest else 0.0)
+    kept, oldest = queues.fallback_waiting()
+    depth.add_metric(["fallback"], kept)
+    age.add_metric(["fallback"], max(0.0, now - oldest.timestamp()) if oldest else 0.0)
     yield depth
     yield age
 

@@ -8,15 +8,16 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.utils import timezone
 
-RQ_BACKEND = "django_tasks_rq.RQBackend"
-
 
 def queue_names() -> list[str]:
     return list(settings.TASKS["default"].get("QUEUES") or ["default"])
 
 
-def _uses_rq() -> bool:
-    return settings.TASKS["default"]["BACKEND"] == RQ_BACKEND
+def uses_rq() -> bool:
+    from django_tasks import task_backends
+    from django_tasks_rq import RQBackend
+
+    return isinstance(task_backends["default"], RQBackend)
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -27,7 +28,7 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 def waiting(queue_name: str) -> tuple[int, datetime | None]:
     """(tasks waiting to run, when the oldest of them was enqueued) for one queue."""
-    if _uses_rq():
+    if uses_rq():
         import django_rq
         from rq.job import Job
 
@@ -41,9 +42,20 @@ def waiting(queue_name: str) -> tuple[int, datetime | None]:
         return count, oldest
     from django_tasks_db.models import DBTaskResult
 
-    ready = DBTaskResult.objects.ready().filter(queue_name=queue_name)
+    ready = DBTaskResult.objects.ready().filter(queue_name=queue_name, backend_name="default")
     first = ready.order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
     return ready.count(), first
+
+
+def fallback_waiting() -> tuple[int, datetime | None]:
+    """Tasks kept in the database while Redis was unreachable, not yet moved back to RQ."""
+    if "fallback" not in settings.TASKS:
+        return 0, None
+    from django_tasks_db.models import DBTaskResult
+
+    kept = DBTaskResult.objects.ready().filter(backend_name="fallback")
+    first = kept.order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
+    return kept.count(), first
 
 
 def depth() -> int:

@@ -240,7 +240,8 @@ if REDIS_URL:
         }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, reading as empty while Redis is away (cms/serving/degraded.py)
+            "BACKEND": "cms.serving.degraded.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "affinites"),
         }
@@ -254,7 +255,15 @@ else:
 # RQ on Redis when REDIS_URL is set
 # (workers: `manage.py rqworker default --job-class django_tasks_rq.Job`).
 if REDIS_URL:
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    # A task enqueued while Redis is unreachable goes to the database queue ("fallback"),
+    # moved back to RQ by the scheduler (requeue_fallback_tasks) once Redis answers.
+    TASKS = {
+        "default": {
+            "BACKEND": "cms.serving.degraded.RQBackendWithFallback",
+            "QUEUES": ["default"],
+        },
+        "fallback": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+    }
     RQ_QUEUES = {"default": {"URL": REDIS_URL}}
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
 else:
@@ -380,6 +389,7 @@ METRICS_ALLOWED_IPS = [
 DATABASE_FREE_PATHS = ("/healthz", "/readyz", f"/{METRICS_PATH}")
 # Outermost: the request id is set before anything logs; every answer is counted and timed,
 # the 503 pages included.
+MIDDLEWARE.append("cms.serving.degraded.ServiceUnavailableMiddleware")
 MIDDLEWARE[:0] = [
     "cms.observability.request_id.RequestIdMiddleware",
     "cms.observability.metrics.RequestMetricsMiddleware",

@@ -200,8 +200,12 @@ http {{
             f"worker-{number}", [PYTHON, "manage.py", "run_task_worker"], DB_POOL_MAX_SIZE="0"
         )
 
-    def start_scheduler(self, name: str = "scheduler") -> subprocess.Popen:
-        return self.start(name, [PYTHON, "manage.py", "run_scheduler"], DB_POOL_MAX_SIZE="0")
+    def start_scheduler(self, name: str = "scheduler", interval: int = 60) -> subprocess.Popen:
+        return self.start(
+            name,
+            [PYTHON, "manage.py", "run_scheduler", "--interval", str(interval)],
+            DB_POOL_MAX_SIZE="0",
+        )
 
     def start_nginx(self) -> None:
         nginx = ensure_nginx()
@@ -210,11 +214,11 @@ http {{
         self.start("nginx", [nginx, "-c", str(config), "-g", "daemon off;"])
         wait_for_port(self.ports.https)
 
-    def up(self) -> None:
+    def up(self, scheduler_interval: int = 60) -> None:
         self.start_web()
         for number in range(1, self.task_workers + 1):
             self.start_worker(number)
-        self.start_scheduler()
+        self.start_scheduler(interval=scheduler_interval)
         self.start_nginx()
 
     def stop(self, name: str, sig: int = signal.SIGTERM, timeout: float = 20.0) -> float:
@@ -235,6 +239,13 @@ http {{
 
     def down(self) -> dict[str, float]:
         return {name: self.stop(name) for name in list(self.processes)}
+
+    def publish(self, email: str, title: str) -> subprocess.CompletedProcess:
+        """A librarian publishes an announcement for `email`'s interests (see publish())."""
+        return subprocess.run(
+            [PYTHON, "-m", "tests.ops.stack", "publish", email, title],
+            cwd=ROOT, env=self.env(), capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
 
     def log(self, name: str) -> str:
         path = self.folder / f"{name}.log"
@@ -261,5 +272,23 @@ def seed() -> dict:
     return {"emails": emails, "community": community.pk, "password": PASSWORD}
 
 
-if __name__ == "__main__" and sys.argv[1:] == ["seed"]:
+def publish(email: str, title: str) -> int:
+    """In a child with the production settings: a librarian's announcement for the member's
+    interests and médiathèque, published as the admin does (fan-out enqueued on commit)."""
+    import django
+
+    django.setup()
+    from community.models import User
+    from tests.cms.library_factories import make_announcement
+
+    member = User.objects.get(email=email)
+    page = make_announcement(
+        title, interests=list(member.interests.all()), branches=[member.home_branch]
+    )
+    return page.pk
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["seed"]:
     print(json.dumps(seed()))
+elif __name__ == "__main__" and sys.argv[1:2] == ["publish"]:
+    print(publish(sys.argv[2], sys.argv[3]))

@@ -1,6 +1,7 @@
 """``manage.py run_scheduler``: the periodic jobs of an embedded install, in one process.
 
-Every minute: Wagtail's scheduled publishing (go-live / expiry dates), Facebook rows left
+Every minute: the tasks kept in the database during a Redis outage moved back to RQ,
+Wagtail's scheduled publishing (go-live / expiry dates), Facebook rows left
 behind by a crashed worker or a missed signal, event reminders that are due, and (once a
 week, when its day and hour have come) the weekly digest. `make run`
 starts it beside the task worker; in production, run it once (or use cron with the same
@@ -31,6 +32,7 @@ from cms.serving.leader import LeaderLock
 logger = logging.getLogger("affinites.tasks.scheduler")
 
 JOBS = [
+    ("requeue_fallback_tasks", []),
     ("publish_scheduled", []),
     ("syndication_resume", []),
     ("send_event_reminders", []),
@@ -38,6 +40,7 @@ JOBS = [
 ]
 
 DAILY_JOBS = [
+    ("requeue_fallback_tasks", []),
     ("purge_expired_data", ["--enqueue"]),
 ]
 
