@@ -81,6 +81,24 @@ static_collected/staticfiles.json: $(shell find static -type f) $(VENV)/.install
 prod-check: $(VENV)/.installed
 	$(PYTHON) -m tests.ops.prod_check
 
+## make drills: the failure drills on the production layout (tests/ops/drills.py), each printing
+## what was lost (must be nothing) and the time to recover: Redis stopped DRILL_OUTAGE seconds
+## under traffic (its own redis-server, port 8151), PostgreSQL restarted (its own cluster under
+## /tmp, port 8152). DATABASE_URL (PostgreSQL, a database of its own) and REDIS_URL.
+DRILL_OUTAGE ?= 30
+drills: $(VENV)/.installed
+	$(PYTHON) -m tests.ops.drills redis --outage $(DRILL_OUTAGE)
+	$(PYTHON) -m tests.ops.drills postgres
+
+## make backup BACKUP_DIR=…: the database (pg_dump) and the media into a new folder, with every
+## table's row count; make restore BACKUP_DIR=… DATABASE_URL=<a fresh database>: restores it,
+## runs check, compares the counts, rebuilds the feeds and the search index (docs/operations.md).
+BACKUP_DIR ?= var/backups/$(shell date +%Y%m%d-%H%M%S)
+backup: $(VENV)/.installed
+	$(PYTHON) manage.py backup_site $(BACKUP_DIR)
+restore: $(VENV)/.installed
+	$(PYTHON) manage.py restore_site $(BACKUP_DIR)
+
 ## make load: the rush scenario (tests/load/locustfile.py: 60 % visitors, 40 % members) against
 ## make serve at http://HOST:PORT, in steps of LOAD_STEPS users, LOAD_STEP_SECONDS each;
 ## prints requests/s, p50/p95/p99 and errors per page kind and whether the site answers
