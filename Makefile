@@ -112,6 +112,15 @@ load: $(VENV)/.installed-load
 	$(PYTHON) -m tests.load.run --url http://$(HOST):$(PORT) --steps $(LOAD_STEPS) \
 	  --step-seconds $(LOAD_STEP_SECONDS) $(LOAD_ARGS)
 
+## make soak: SOAK_USERS users (70 % of the capacity `make load` found) for SOAK_SECONDS (10 min)
+## on make serve; fails on any error, a server process whose memory (RSS) grew more than 10 %
+## between the end of the warm-up and the end, or a growing task queue (README, "Capacity").
+SOAK_USERS ?= 40
+SOAK_SECONDS ?= 600
+soak: $(VENV)/.installed-load
+	$(PYTHON) -m tests.load.run --url http://$(HOST):$(PORT) --steps $(SOAK_USERS) \
+	  --soak $(SOAK_SECONDS) --warmup 30 --check $(LOAD_ARGS)
+
 ## make load-ci: the short version CI runs: 10 users for 40 s, fails on any error or when
 ## the site does not answer normally within 5 s after the load.
 load-ci:

@@ -274,18 +274,13 @@ def seed() -> dict:
 
 def publish(email: str, title: str) -> int:
     """In a child with the production settings: a librarian's announcement for the member's
-    interests and médiathèque, published as the admin does (fan-out enqueued on commit)."""
+    interests and médiathèque (tests/load/librarian.py)."""
     import django
 
     django.setup()
-    from community.models import User
-    from tests.cms.library_factories import make_announcement
+    from tests.load.librarian import publish_for
 
-    member = User.objects.get(email=email)
-    page = make_announcement(
-        title, interests=list(member.interests.all()), branches=[member.home_branch]
-    )
-    return page.pk
+    return publish_for(email, title)
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["seed"]:
