@@ -15,18 +15,26 @@ from __future__ import annotations
 
 import logging
 
+import django_rq
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from django.db import InterfaceError, OperationalError
 from django_tasks import task_backends
+from django_tasks.base import TASK_MAX_PRIORITY, TaskResult, TaskResultStatus
+from django_tasks.signals import task_enqueued
+from django_tasks.utils import get_random_id
 from django_tasks_rq import RQBackend
+from django_tasks_rq.backend import Job as RQJob
+from django_tasks_rq.backend import failed_callback, success_callback
 from redis.exceptions import RedisError
+from rq.job import Callback, JobStatus, Retry
 
 from cms.serving import unavailable
 
 logger = logging.getLogger(__name__)
 
 FALLBACK_BACKEND = "fallback"
+KILLED_TASK_RETRIES = 2
 
 
 class TolerantRedisCache(RedisCache):
@@ -101,8 +109,46 @@ class RQBackendWithFallback(RQBackend):
     """RQ, and the database queue (the ``fallback`` backend) while Redis is unreachable."""
 
     def enqueue_on_redis(self, task, args, kwargs):
-        """RQ only: raises RedisError while Redis is unreachable."""
-        return super().enqueue(task, args, kwargs)
+        """RQ only (raises RedisError while Redis is unreachable), with retries: a job whose
+        worker process is killed mid-task (``kill -9``, out of memory, a machine stopping)
+        is put back on the queue up to KILLED_TASK_RETRIES times instead of being failed.
+        RQBackend.enqueue as django-tasks-rq 0.12 writes it, plus RQ's ``retry``: the
+        tasks are written to be run again (the fan-out rewrites the same entries, a Facebook
+        send claims its row and looks for its marker before posting)."""
+        self.validate_task(task)
+        task_result = TaskResult(
+            task=task,
+            id=get_random_id(),
+            status=TaskResultStatus.READY,
+            enqueued_at=None,
+            started_at=None,
+            last_attempted_at=None,
+            finished_at=None,
+            args=args,
+            kwargs=kwargs,
+            backend=self.alias,
+            errors=[],
+            worker_ids=[],
+        )
+        queue = django_rq.get_queue(task.queue_name, job_class=RQJob)
+        job = queue.create_job(
+            task.module_path,
+            args=args,
+            kwargs=kwargs,
+            job_id=task_result.id,
+            status=JobStatus.SCHEDULED if task.run_after else JobStatus.QUEUED,
+            on_failure=Callback(failed_callback),
+            on_success=Callback(success_callback),
+            meta={"backend_name": self.alias},
+            retry=Retry(max=KILLED_TASK_RETRIES),
+        )
+        if task.run_after is None:
+            job = queue.enqueue_job(job, at_front=task.priority == TASK_MAX_PRIORITY)
+        else:
+            job = queue.schedule_job(job, task.run_after)
+        object.__setattr__(task_result, "enqueued_at", job.enqueued_at)
+        task_enqueued.send(type(self), task_result=task_result)
+        return task_result
 
     def enqueue(self, task, args, kwargs):
         try:

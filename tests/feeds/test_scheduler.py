@@ -23,10 +23,10 @@ def test_run_scheduler_once_publishes_pages_whose_go_live_time_has_come():
     assert EventPage.objects.get(pk=event.pk).live
 
 
-@pytest.mark.django_db(transaction=True)
 def test_a_second_scheduler_stands_by_while_the_first_holds_the_lock(capsys):
     """Two schedulers never both run the jobs (no double digests or reminders): the one
-    without the lock does nothing, and takes over once the other has stopped."""
+    without the lock does nothing, and takes over once the other has stopped. The lock lives
+    outside the test's transaction: a connection of its own (PostgreSQL), a file (SQLite)."""
     from cms.serving.leader import LeaderLock
 
     branch = make_branch("Médiathèque d'Arles", commune="Arles", lat=43.677, lon=4.628)

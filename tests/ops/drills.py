@@ -3,6 +3,7 @@
 
     python -m tests.ops.drills redis     [--outage 30]   # Redis stopped, then started again
     python -m tests.ops.drills postgres                  # PostgreSQL restarted
+    python -m tests.ops.drills worker                    # task worker killed mid-fan-out
 
 Neither touches the machine's own services: ``redis`` starts its own redis-server
 (port 8151, append-only file in a temporary folder) and ``postgres`` its own cluster
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -160,6 +162,75 @@ def redis_drill(database_url: str, outage: float) -> bool:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+# --- A task worker killed mid-task ------------------------------------------------------------
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def worker_drill(database_url: str, redis_url: str, publications: int = 8, kills: int = 2) -> bool:
+    """A librarian publishes `publications` announcements at once; while the task worker
+    fans them out, its process running a task (RQ's work-horse) is killed (SIGKILL) `kills`
+    times. Every announcement must still reach the member's feed."""
+    stack = Stack(database_url, redis_url)
+    try:
+        seeded = stack.prepare()
+        stack.up(scheduler_interval=5)
+        wait_for_queue(stack)
+        reader_email = seeded["emails"][0]
+        reader = login(stack, reader_email, seeded["password"])
+        worker = stack.processes["worker-1"].pid
+        killed: list[int] = []
+
+        def killer() -> None:
+            deadline = time.monotonic() + 120
+            while len(killed) < kills and time.monotonic() < deadline:
+                for horse in children(worker):
+                    if horse not in killed:
+                        os.kill(horse, signal.SIGKILL)
+                        killed.append(horse)
+                        time.sleep(0.3)  # the next task, not the same one's cleanup
+                        break
+                time.sleep(0.005)
+
+        traffic = Traffic(stack, reader)
+        traffic.start()
+        thread = threading.Thread(target=killer, daemon=True)
+        thread.start()
+        stamp = f"{time.time():.0f}"
+        titles = [f"Diffusion interrompue {stamp} n° {n}" for n in range(1, publications + 1)]
+        started = time.monotonic()
+        stack.publish(reader_email, *titles)
+        thread.join(130)
+        print(f"  task processes killed mid-task: {len(killed)}", flush=True)
+
+        def all_in_feed() -> bool:
+            page = reader.get(f"{stack.origin}/fil/", verify=str(stack.cert), timeout=10)
+            return all(title in page.text for title in titles)
+
+        done = wait_until(all_in_feed, 120)
+        traffic.stop()
+        page = reader.get(f"{stack.origin}/fil/", verify=str(stack.cert), timeout=10).text
+        lost = [title for title in titles if title not in page]
+        recovered = None if done is None else time.monotonic() - started
+        return (
+            report(f"task worker killed {len(killed)} times mid-fan-out", lost, recovered, traffic)
+            and len(killed) == kills
+        )
+    finally:
+        stack.down()
+
+
 # --- PostgreSQL ---------------------------------------------------------------------------------
 
 
@@ -216,9 +287,15 @@ def postgres_drill(redis_url: str) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("drill", choices=["redis", "postgres"])
+    parser.add_argument("drill", choices=["redis", "postgres", "worker"])
     parser.add_argument("--outage", type=float, default=30.0, help="Redis outage, seconds")
     args = parser.parse_args(argv)
+    if args.drill == "worker":
+        database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL")
+        if not database_url.startswith("postgres") or not redis_url:
+            print("drills worker: set DATABASE_URL (PostgreSQL, of its own) and REDIS_URL")
+            return 2
+        return 0 if worker_drill(database_url, redis_url) else 1
     if args.drill == "redis":
         database_url = os.environ.get("DATABASE_URL", "")
         if not database_url.startswith("postgres"):

@@ -240,10 +240,10 @@ http {{
     def down(self) -> dict[str, float]:
         return {name: self.stop(name) for name in list(self.processes)}
 
-    def publish(self, email: str, title: str) -> subprocess.CompletedProcess:
-        """A librarian publishes an announcement for `email`'s interests (see publish())."""
+    def publish(self, email: str, *titles: str) -> subprocess.CompletedProcess:
+        """A librarian publishes announcements for `email`'s interests (see publish())."""
         return subprocess.run(
-            [PYTHON, "-m", "tests.ops.stack", "publish", email, title],
+            [PYTHON, "-m", "tests.ops.stack", "publish", email, *titles],
             cwd=ROOT, env=self.env(), capture_output=True, text=True, timeout=120,
         )  # fmt: skip
 
@@ -272,18 +272,18 @@ def seed() -> dict:
     return {"emails": emails, "community": community.pk, "password": PASSWORD}
 
 
-def publish(email: str, title: str) -> int:
-    """In a child with the production settings: a librarian's announcement for the member's
+def publish(email: str, *titles: str) -> list[int]:
+    """In a child with the production settings: a librarian's announcements for the member's
     interests and médiathèque (tests/load/librarian.py)."""
     import django
 
     django.setup()
     from tests.load.librarian import publish_for
 
-    return publish_for(email, title)
+    return [publish_for(email, title) for title in titles]
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["seed"]:
     print(json.dumps(seed()))
 elif __name__ == "__main__" and sys.argv[1:2] == ["publish"]:
-    print(publish(sys.argv[2], sys.argv[3]))
+    print(publish(sys.argv[2], *sys.argv[3:]))

@@ -25,3 +25,9 @@ def test_postgresql_restart_fails_fast_then_recovers_without_restarting_the_app(
     from tests.ops.drills import postgres_drill
 
     assert postgres_drill(os.environ["REDIS_URL"])
+
+
+def test_a_task_worker_killed_mid_fan_out_loses_nothing():
+    from tests.ops.drills import worker_drill
+
+    assert worker_drill(os.environ["DATABASE_URL"], os.environ["REDIS_URL"], publications=4)
