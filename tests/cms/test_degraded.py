@@ -67,6 +67,7 @@ def test_a_task_enqueued_while_redis_is_away_is_kept_then_moved_back(capsys):
         assert not DBTaskResult.objects.filter(backend_name="fallback").exists()
         assert queue.count == before + 1
         job = queue.jobs[-1]
+        assert job.retries_left == 2  # put back on the queue if its process is killed
         assert job.args[-2:] == ["announcement", 4242] or "4242" in str(job.args)
         job.delete()
 
