@@ -167,8 +167,14 @@ def run_checks(stack: Stack, seeded: dict) -> None:
             re.search(r"^affinites_websocket_connections 1\.0$", metrics.text, re.M) is not None,
         )
         check(
-            "metrics count requests by view",
-            'view="feed"' in metrics.text or "view=" in metrics.text,
+            "metrics count the member's feed by view and status",
+            re.search(
+                r'^affinites_http_requests_total\{method="GET",status="200",view="feeds:feed"\} '
+                r"[1-9]",
+                metrics.text,
+                re.M,
+            )
+            is not None,
         )
         check("fan-out lag published", "affinites_fanout_lag_seconds " in metrics.text)
 
