@@ -8,9 +8,14 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import views as cms_views
+from cms.observability import health, metrics
 from community import login_door
 
 urlpatterns = [
+    # For the proxy, orchestrators and the metrics scraper (cms/observability/)
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path(settings.METRICS_PATH, metrics.metrics_view, name="metrics"),
     # Before Wagtail's admin URLs: its login and password-reset views are shadowed, every
     # login and reset goes through allauth (community/login_door.py).
     path("admin/", include(login_door.admin_urlpatterns)),
