@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cms import links
+from cms.dates import format_datetime
 from cms.french import elide
 from cms.models import AnnouncementPage, EventPage, Interest, RecommendationPage
 from community.models import User
@@ -148,11 +149,10 @@ def _candidates(since: datetime, now: datetime) -> list[tuple[ranking.ContentFac
 def _summary(page) -> str:
     if isinstance(page, EventPage):
         start = timezone.localtime(page.start)
-        from django.utils import formats
 
         return elide(
             _("%(date)s at %(branch)s")
-            % {"date": formats.date_format(start, "DATETIME_FORMAT"), "branch": page.branch.name}
+            % {"date": format_datetime(start), "branch": page.branch.name}
         )
     return getattr(page, "intro", "") or ""
 

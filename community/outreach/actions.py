@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from cms import geo
 from cms.branches import BranchDistance, nearest_branches
+from cms.dates import format_datetime
 from cms.links import absolute_url, page_url
 from cms.models import Branch, CatalogueItem, EventPage, Interest, Service
 from community.journey import Step, send_journey_step
@@ -83,7 +84,7 @@ def suggestions_for(
         .order_by("start")[:limit]
     )
     for event in events:
-        when = timezone.localtime(event.start).strftime("%d/%m/%Y %H:%M")
+        when = format_datetime(event.start)
         found.append(Suggestion("event", event.title, when, _page_url(event)))
     if len(found) < limit:
         items = (
