@@ -75,17 +75,23 @@ def _suggestions(member) -> list[ranking.ContentFacts]:
         logger.exception("Suggestions failed for member %s", member.pk)
         return []
     now = timezone.now()
-    return [
-        ranking.ContentFacts(
-            ranking.ITEM,
-            s.item.pk,
-            title=s.item.title,
-            published_at=now,
-            reason=s.reason,
-            base=max(0.0, min(1.0, float(s.score))),
+    # The recommender spreads its suggestions across the member's interests; the relevance
+    # given to ranking never rises along that order, so the feed keeps the spread.
+    facts, ceiling = [], 1.0
+    for s in suggestions:
+        # strictly lower each time (a millionth): equal scores would fall back on store order
+        ceiling = max(0.0, min(ceiling - 1e-6, float(s.score)))
+        facts.append(
+            ranking.ContentFacts(
+                ranking.ITEM,
+                s.item.pk,
+                title=s.item.title,
+                published_at=now,
+                reason=s.reason,
+                base=ceiling,
+            )
         )
-        for s in suggestions
-    ]
+    return facts
 
 
 def candidates_for(member, facts: ranking.MemberFacts, now: datetime) -> list[ranking.ContentFacts]:

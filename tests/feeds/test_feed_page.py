@@ -328,6 +328,9 @@ def test_pagination_without_javascript_covers_everything_once(client, settings, 
         assert len(keys) <= 10
         seen += keys
         url, pages = next_link(html), pages + 1
+        # only the last page says the feed ends, with somewhere to go next
+        assert ("Vous êtes à jour" in html) == (url is None)
+    assert "/agenda/" in html and "/coups-de-coeur/" in html and "/communautes/" in html
     stored = {e.key for e in store.page(busy_feed.pk, before=None, limit=1000)}
     assert len(seen) == len(set(seen)), "no duplicates"
     assert set(seen) == stored, "no gaps"
