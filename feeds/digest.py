@@ -30,6 +30,7 @@ from cms import links
 from cms.dates import format_datetime
 from cms.french import elide
 from cms.models import AnnouncementPage, EventPage, Interest, RecommendationPage
+from cms.text import truncate
 from community.models import User
 from community.reach import digest_optin
 from community.reach.models import DigestDelivery
@@ -154,7 +155,7 @@ def _summary(page) -> str:
             _("%(date)s at %(branch)s")
             % {"date": format_datetime(start), "branch": page.branch.name}
         )
-    return getattr(page, "intro", "") or ""
+    return truncate(getattr(page, "intro", "") or "", 220)
 
 
 def digest_entries(

@@ -25,7 +25,6 @@ from django.db import connection
 from django.db.models import Q
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +32,7 @@ from wagtail.coreutils import WAGTAIL_APPEND_SLASH
 from wagtail.models import Page, Site
 
 from cms.models import AnnouncementPage, CatalogueItem, EventPage, Interest, RecommendationPage
+from cms.text import html_to_text
 from community.actions.social import blocked_ids
 from community.models import Block, Membership, Post
 from feeds import facts as load
@@ -369,7 +369,7 @@ def _excerpt(html: str, words: int = 40) -> str:
 def _plain_words(html: str, words: int, language: str | None) -> str:
     # Many members see the same events: their descriptions are stripped once per process
     # (the truncation mark may depend on the language, hence in the key).
-    return Truncator(" ".join(strip_tags(html).split())).words(words)
+    return Truncator(html_to_text(html)).words(words)
 
 
 class PageUrls:
