@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from cms import links
 from cms.dates import format_datetime
+from cms.event_series import one_per_series
 from cms.french import elide
 from cms.models import AnnouncementPage, EventPage, Interest, RecommendationPage
 from cms.text import truncate
@@ -114,7 +115,8 @@ def _candidates(since: datetime, now: datetime) -> list[tuple[ranking.ContentFac
         .prefetch_related("interests")
         .order_by("-first_published_at")[:CANDIDATES_PER_KIND]
     )
-    for page in events:
+    # One entry per series, its next session (the feed's rule).
+    for page in one_per_series(sorted(events, key=lambda e: (e.start, e.pk))):
         facts = ranking.ContentFacts(
             kind=ranking.EVENT,
             pk=page.pk,
@@ -124,6 +126,7 @@ def _candidates(since: datetime, now: datetime) -> list[tuple[ranking.ContentFac
             published_at=page.first_published_at,
             start=page.start,
             end=page.end,
+            series_key=page.series_key,
         )
         found.append((facts, page))
     recommendations = (

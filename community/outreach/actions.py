@@ -15,6 +15,7 @@ from django.utils import timezone
 from cms import geo
 from cms.branches import BranchDistance, nearest_branches
 from cms.dates import format_datetime
+from cms.event_series import OVERFETCH, one_per_series
 from cms.links import absolute_url, page_url
 from cms.models import Branch, CatalogueItem, EventPage, Interest, Service
 from community.journey import Step, send_journey_step
@@ -77,11 +78,12 @@ def suggestions_for(
     """Up to ``limit`` things at ``branch`` for these interests: events, then items, then services."""
     family = list(Interest.objects.with_family(interests).values_list("pk", flat=True))
     found: list[Suggestion] = []
-    events = (
+    events = one_per_series(
         EventPage.objects.live()
         .filter(branch=branch, end__gte=timezone.now(), interests__in=family)
         .distinct()
-        .order_by("start")[:limit]
+        .order_by("start")[: limit * OVERFETCH],
+        limit,
     )
     for event in events:
         when = format_datetime(event.start)
