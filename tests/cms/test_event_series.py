@@ -54,10 +54,22 @@ def test_branch_page_lists_a_series_once_with_its_next_session(client, branches,
     assert upcoming == [workshop["sessions"][0], workshop["other"]]
 
 
-def test_questionnaire_suggests_a_series_once(taxonomy, branches, workshop):
+def test_questionnaire_suggests_a_series_once_and_the_chosen_interest_first(
+    taxonomy, branches, workshop
+):
+    make_event(  # sooner, but only of the chosen interest's family (its parent)
+        "Soirée de l’imaginaire",
+        branch=branches["aubagne"],
+        interests=[taxonomy["imaginaire"]],
+        start=timezone.now() + timedelta(days=1),
+    )
     found = suggestions_for(branches["aubagne"], [taxonomy["sf"]], limit=3)
     titles = [s.title for s in found if s.kind == "event"]
-    assert titles == ["Atelier dessin manga", "Club de lecture science-fiction"]
+    assert titles == [
+        "Atelier dessin manga",
+        "Club de lecture science-fiction",
+        "Soirée de l’imaginaire",
+    ]
 
 
 def test_search_answers_a_series_once(workshop):
