@@ -444,3 +444,21 @@ def test_all_kinds_render(client, settings, busy_feed):
 
 def test_ranking_constants_are_sane():
     assert ranking.SIMILAR_PENALTY > 0
+
+
+def test_post_excerpts_in_the_feed_keep_the_text(client, taxonomy, branches, store, sf_member):
+    club = make_community("Club SF", interests=[taxonomy["sf"]], branches=[branches["aubagne"]])
+    author = make_member()
+    join(author, club)
+    join(sf_member, club)
+    Post.objects.create(
+        community=club,
+        author=author,
+        body="Essai <script>alert(1)</script> et **gras** & R&D",
+        published_at=timezone.now(),
+    )
+    client.force_login(sf_member)
+    html = client.get(FEED).content.decode()
+    # escaped once, nothing stripped: the text as typed, Markdown as the post shows it
+    assert "<p>Essai &lt;script&gt;alert(1)&lt;/script&gt; et gras &amp; R&amp;D</p>" in html
+    assert "<script>alert" not in html
