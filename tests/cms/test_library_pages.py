@@ -39,12 +39,15 @@ pytestmark = pytest.mark.django_db
 def fr(msgid: str, **values) -> str:
     with translation.override("fr"):
         text = gettext(msgid)
-    return text % values if values else text
+    text = text % values if values else text
+    return text.replace("\u00a0", " ")  # as text_of reads pages
 
 
 def text_of(response) -> str:
+    """The page's text, no-break spaces read as spaces (dates are checked for what they say;
+    test_date_range_in_french_and_english checks where the no-break spaces are)."""
     assert response.status_code == 200, response.status_code
-    return html.unescape(response.content.decode())
+    return html.unescape(response.content.decode()).replace("\u00a0", " ")
 
 
 def squash(text: str) -> str:
