@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -43,32 +44,81 @@ def feed(request: HttpRequest) -> HttpResponse:
     context = {"feed_page": page, "has_interests": state["has_interests"]}
     if _wants_fragment(request):
         return render(request, "feeds/includes/feed_entries.html", context)
+    context["dismissed"] = request.session.pop(DISMISSED_SESSION_KEY, None)
     return render(request, "feeds/feed.html", context)
 
 
-@require_POST
-@login_required
-def not_interested(request: HttpRequest) -> HttpResponse:
-    """Sink an entry and similar ones. JSON for the script, a redirect without it."""
+# The last "not interested" of this session, shown with its "Undo" on the next feed page
+# when the dismissal was a plain form post (without JavaScript).
+DISMISSED_SESSION_KEY = "feed_dismissed"
+
+
+def _entry_from(request: HttpRequest) -> tuple[str, int] | None:
     kind = request.POST.get("kind", "")
     object_id = request.POST.get("object_id", "")
     if kind not in FeedKind.values or not object_id.isdigit():
-        return HttpResponseBadRequest(
-            _("Unknown feed entry."), content_type="text/plain; charset=utf-8"
-        )
-    found = feeds.mark_not_interested(request.user, kind, int(object_id))
-    if request.headers.get("Accept", "").startswith("application/json"):
-        return JsonResponse({"ok": found}, status=200 if found else 404)
-    if found:
-        messages.success(request, _("Noted: you will see less content like this."))
-    else:
-        messages.info(request, _("This entry is no longer in your feed."))
+        return None
+    return kind, int(object_id)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
+def _back_to_feed(request: HttpRequest) -> HttpResponse:
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         target = reverse("feeds:feed")
     return redirect(target)
+
+
+def _unknown_entry() -> HttpResponse:
+    return HttpResponseBadRequest(
+        _("Unknown feed entry."), content_type="text/plain; charset=utf-8"
+    )
+
+
+@require_POST
+@login_required
+def not_interested(request: HttpRequest) -> HttpResponse:
+    """Hide an entry for good (similar ones sink), with a confirmation and its "Undo":
+    JSON carrying the confirmation for the script, a redirect to the feed without it."""
+    entry = _entry_from(request)
+    if entry is None:
+        return _unknown_entry()
+    kind, object_id = entry
+    found = feeds.mark_not_interested(request.user, kind, object_id)
+    dismissed = {"kind": kind, "object_id": object_id}
+    if _wants_json(request):
+        if not found:
+            return JsonResponse({"ok": False}, status=404)
+        confirmation = render_to_string(
+            "feeds/includes/dismissed.html", {"dismissed": dismissed}, request=request
+        )
+        return JsonResponse({"ok": True, "confirmation": confirmation})
+    if found:
+        request.session[DISMISSED_SESSION_KEY] = dismissed
+    else:
+        messages.info(request, _("This entry is no longer in your feed."))
+    return _back_to_feed(request)
+
+
+@require_POST
+@login_required
+def undo_not_interested(request: HttpRequest) -> HttpResponse:
+    """Take back a "not interested": the entry comes back to the feed."""
+    entry = _entry_from(request)
+    if entry is None:
+        return _unknown_entry()
+    restored = feeds.undo_not_interested(request.user, *entry)
+    request.session.pop(DISMISSED_SESSION_KEY, None)
+    if _wants_json(request):
+        return JsonResponse({"ok": restored}, status=200 if restored else 404)
+    if restored:
+        messages.success(request, _("Done: the entry is back in your feed."))
+    return _back_to_feed(request)
 
 
 @require_GET
