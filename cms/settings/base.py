@@ -265,9 +265,9 @@ WAGTAIL_SITE_NAME = "Affinités"
 # `manage.py check` warns (cms.W010) when the two disagree.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").strip().rstrip("/")
 WAGTAILADMIN_BASE_URL = SITE_URL
-# Wagtail's database backend, except that catalogue items are not in it (the site search
-# indexes them; the admin filters them in the database): cms/catalogue/admin_search.py
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.catalogue.admin_search"}}
+# Wagtail's database backend (pages, images, interests, branches…; catalogue items declare
+# no search_fields, so they are not in it: cms/catalogue/admin_search.py)
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAIL_ENABLE_UPDATE_CHECK = False
