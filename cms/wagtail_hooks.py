@@ -18,6 +18,7 @@ from wagtail.admin.viewsets.base import ViewSet
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from cms.catalogue.admin_search import CatalogueChooserViewSet, CatalogueItemIndexView
 from cms.catalogue.views import IMPORT_PERMISSION, CatalogueImportView
 from cms.models import (
     Audience,
@@ -116,7 +117,10 @@ class CatalogueItemViewSet(SnippetViewSet):
     list_display = ["title", "authors", "doc_type", "year", "record_id"]
     filterset_class = CatalogueItemFilterSet
     list_per_page = 50
-    search_fields = ["title", "authors", "isbn"]
+    # searched in the database (not in Wagtail's index): cms/catalogue/admin_search.py
+    search_fields = ["title", "authors", "isbn", "record_id"]
+    index_view_class = CatalogueItemIndexView
+    chooser_viewset_class = CatalogueChooserViewSet
     inspect_view_enabled = True
 
 

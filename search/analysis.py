@@ -9,18 +9,32 @@ migration ``0002_vendor_setup``) and the Elasticsearch ``french`` analyzer of
 2. drop French stop words, compared before and after folding (the elided articles
    l', d', j', qu'… are stop words: that is how elisions are handled);
 3. fold: lower case, no accents ("é" = "e"), œ → oe;
-4. stem with Snowball French (:mod:`search.stemmer`): "romans" → "roman". Words with a
-   digit are kept as they are (years, ISBNs, "r2d2").
+4. stem with Snowball French (PyStemmer, the same Snowball release as PostgreSQL's
+   ``french_stem``): "romans" → "roman". Words with a digit are kept as they are (years,
+   ISBNs, "r2d2").
 """
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .stemmer import stem as _stem
+import Stemmer
 
-stem = lru_cache(maxsize=200_000)(_stem)
+# PyStemmer's stemmers are not thread-safe (a rebuild analyses in a read-ahead thread): one
+# per thread.
+_stemmers = threading.local()
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """The Snowball French stem of a folded word ("romans" → "roman")."""
+    stemmer = getattr(_stemmers, "french", None)
+    if stemmer is None:
+        stemmer = _stemmers.french = Stemmer.Stemmer("french")
+    return stemmer.stemWord(word)
+
 
 __all__ = [
     "STOP_WORDS",

@@ -15,7 +15,8 @@ csvfile.py), and every `batch_size` records:
    INSERT / UPDATE / DELETE for replaced holdings and interests, no per-row signal), then calls
    `add_bulk` with the touched items on every search backend of WAGTAILSEARCH_BACKENDS
    (the site search's bridge, which schedules its own update on commit; Wagtail's "default"
-   backend keeps no catalogue index: admin_search.py), still inside the transaction.
+   backend writes nothing: catalogue items declare no search_fields, admin_search.py), still
+   inside the transaction.
 
 Nothing sends post_save, so modelsearch's per-object signal handlers (one index task per
 saved object) never run during an import; the explicit add_bulk per batch replaces them.

@@ -120,19 +120,9 @@ class CatalogueItem(index.Indexed, ClusterableModel):
         InlinePanel("holdings", label=_("Holdings")),
         FieldPanel("withdrawn"),
     ]
-    search_fields = [
-        index.SearchField("title", boost=3),
-        index.SearchField("authors", boost=2),
-        index.SearchField("summary"),
-        index.SearchField("isbn"),
-        index.AutocompleteField("title"),
-        index.AutocompleteField("authors"),
-        index.FilterField("doc_type"),
-        index.FilterField("audience"),
-        index.FilterField("language"),
-        index.FilterField("year"),
-        index.FilterField("withdrawn"),
-    ]
+    # Not in Wagtail's index: the site search (search/) indexes the catalogue, and the admin
+    # searches it in the database (cms/catalogue/admin_search.py).
+    search_fields = []
 
     class Meta:
         ordering = ["title"]

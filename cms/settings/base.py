@@ -276,9 +276,9 @@ WAGTAIL_SITE_NAME = "Affinités"
 # `manage.py check` warns (cms.W010) when the two disagree.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").strip().rstrip("/")
 WAGTAILADMIN_BASE_URL = SITE_URL
-# Wagtail's database backend, except that catalogue items are not in it (the site search
-# indexes them; the admin filters them in the database): cms/catalogue/admin_search.py
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.catalogue.admin_search"}}
+# Wagtail's database backend (pages, images, interests, branches…; catalogue items declare
+# no search_fields, so they are not in it: cms/catalogue/admin_search.py)
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAIL_ENABLE_UPDATE_CHECK = False
@@ -445,10 +445,14 @@ ACCOUNT_INACTIVITY_GRACE_DAYS = int(os.environ.get("ACCOUNT_INACTIVITY_GRACE_DAY
 PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "")
 
 # --- Search (search/): the database backend by default (SQLite FTS5, or PostgreSQL
-# full-text search with unaccent + pg_trgm); Elasticsearch when ELASTICSEARCH_URL is set
-# (then run `manage.py search_index --rebuild` once). The "affinites" entry lets the
-# catalogue importer's bulk writes reach the site search (search/backends/wagtail_bridge.py).
+# full-text search with unaccent + pg_trgm); SEARCH_BACKEND=framework queries the same index
+# through Django's full-text search API (search/backends/framework.py, not yet the default);
+# Elasticsearch when ELASTICSEARCH_URL is set (then run `manage.py search_index --rebuild`
+# once). The "affinites" entry lets the catalogue importer's bulk writes reach the site
+# search (search/backends/wagtail_bridge.py).
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
-SEARCH_BACKEND = "elasticsearch" if ELASTICSEARCH_URL else "database"
+SEARCH_BACKEND = (
+    "elasticsearch" if ELASTICSEARCH_URL else os.environ.get("SEARCH_BACKEND", "database")
+)
 SEARCH_INDEX_PREFIX = os.environ.get("SEARCH_INDEX_PREFIX", "affinites")
 WAGTAILSEARCH_BACKENDS["affinites"] = {"BACKEND": "search.backends.wagtail_bridge"}

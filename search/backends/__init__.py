@@ -2,6 +2,8 @@
 
 * ``database`` (default): the index in the project's database — SQLite FTS5, or PostgreSQL
   full-text search with unaccent and pg_trgm (search/backends/database.py);
+* ``framework``: the same index queried through Django's full-text search API
+  (search/backends/framework.py), beside ``database`` until it matches it;
 * ``elasticsearch`` (when ELASTICSEARCH_URL is set): elasticsearch-dsl documents with a
   French analyzer (search/backends/elasticsearch.py).
 """
@@ -31,7 +33,13 @@ def _backend(name: str) -> SearchBackend:
         from .database import DatabaseBackend
 
         return DatabaseBackend()
-    raise ValueError(f"Unknown search backend {name!r}: use 'database' or 'elasticsearch'.")
+    if name == "framework":
+        from .framework import FrameworkBackend
+
+        return FrameworkBackend()
+    raise ValueError(
+        f"Unknown search backend {name!r}: use 'database', 'framework' or 'elasticsearch'."
+    )
 
 
 def get_backend(name: str | None = None) -> SearchBackend:

@@ -106,6 +106,12 @@ def parse_args(argv):
         default=1000,
         help="Items indexed row by row through the ORM for the rebuild baseline.",
     )
+    parser.add_argument(
+        "--engines",
+        default="database,framework",
+        help="Database search engines measured side by side on the same data "
+        "(search.backends: database, framework).",
+    )
     parser.add_argument("--output-dir", default=str(ROOT / "var" / "bench"))
     parser.add_argument(
         "--keep-db",
@@ -418,21 +424,25 @@ def run(args, vendor: str, reuse: bool = False) -> dict:
     from search.backends.base import Filters
     from tests.search.judged import evaluate, load_judged_catalogue
 
-    backend = get_backend()
+    backend = get_backend()  # the index writer: every database engine reads the same index
+    engines = {name: get_backend(name) for name in args.engines.split(",") if name}
+    relevance: dict[str, dict] = {}
     if reuse:
         print("Reused database: relevance and generation skipped.", flush=True)
-        relevance, demo_items, generate_seconds = None, None, None
+        demo_items, generate_seconds = None, None
     else:
         print("Relevance: demo catalogue and judged queries…", flush=True)
         demo_items = load_judged_catalogue()
         ids = dict(CatalogueItem.objects.values_list("pk", "record_id"))
 
-        def ranked(query: str) -> list[str]:
-            hits = backend.search(query, page_size=10, hydrate=False).hits
-            return [ids[h.object_id] for h in hits if h.kind == "catalogue"]
+        for name, engine in engines.items():
 
-        relevance = evaluate(ranked)
-        relevance.pop("rows")
+            def ranked(query: str, engine=engine) -> list[str]:
+                hits = engine.search(query, page_size=10, hydrate=False).hits
+                return [ids[h.object_id] for h in hits if h.kind == "catalogue"]
+
+            relevance[name] = evaluate(ranked)
+            relevance[name].pop("rows")
 
         print(f"Generating {args.items} synthetic items…", flush=True)
         generate_seconds = generate_items(args.items, args.seed)
@@ -475,60 +485,38 @@ def run(args, vendor: str, reuse: bool = False) -> dict:
             raw["branches"] = (first_branch,)
         cases.append((query, Filters(**raw)))
 
-    print("Search with facets…", flush=True)
-    load_search = [round(os.getloadavg()[0], 2)]
-    ours, naive, per_query = [], [], []
-    for query, filters in cases:
-        backend.search(query, filters=filters)  # warm-up
-        mine = timed(lambda q=query, f=filters: backend.search(q, filters=f), args.repeat)
-        theirs = (
-            timed(lambda q=query, f=filters: naive_search(q, f), max(2, args.repeat // 2))
-            if not args.skip_naive
-            else [float("nan")]
-        )
-        total = backend.search(query, filters=filters, hydrate=False).total
-        ours += mine
-        naive += theirs
-        per_query.append(
-            {
-                "query": query,
-                "filters": {k: v for k, v in filters.__dict__.items() if v},
-                "total": total,
-                "p50_ms": round(statistics.median(mine), 2),
-                "max_ms": round(max(mine), 2),
-                "naive_p50_ms": round(statistics.median(theirs), 2),
-            }
-        )
-
-    load_search.append(round(os.getloadavg()[0], 2))
-    print("Autocomplete…", flush=True)
-    suggest_ours, suggest_naive = [], []
-    for prefix in PREFIXES:
-        backend.suggest(prefix)
-        suggest_ours += timed(lambda p=prefix: backend.suggest(p), args.repeat)
-        suggest_naive += (
-            timed(lambda p=prefix: naive_suggest(p), max(2, args.repeat // 2))
-            if not args.skip_naive
-            else [float("nan")]
-        )
-
-    search_p50, search_p95 = percentile(ours, 0.5), percentile(ours, 0.95)
+    naive, suggest_naive = [], []
+    if not args.skip_naive:
+        print("Naive icontains baselines…", flush=True)
+        for query, filters in cases:
+            naive += timed(lambda q=query, f=filters: naive_search(q, f), max(2, args.repeat // 2))
+        for prefix in PREFIXES:
+            suggest_naive += timed(lambda p=prefix: naive_suggest(p), max(2, args.repeat // 2))
+    naive = naive or [float("nan")]
+    suggest_naive = suggest_naive or [float("nan")]
     naive_p50, naive_p95 = percentile(naive, 0.5), percentile(naive, 0.95)
-    auto_p50, auto_naive_p50 = percentile(suggest_ours, 0.5), percentile(suggest_naive, 0.5)
+    auto_naive_p50 = percentile(suggest_naive, 0.5)
+    measured = {name: measure(engine, cases, args.repeat) for name, engine in engines.items()}
 
-    rows = [
-        ("search with facets p50 (ms)", search_p50, naive_p50),
-        ("search with facets p95 (ms)", search_p95, naive_p95),
-        ("autocomplete p50 (ms)", auto_p50, auto_naive_p50),
-    ]
     print()
     demo = (
         "reused database" if demo_items is None else f"{demo_items} demo + {args.items} generated"
     )
     print(f"Search benchmark — {vendor}, {total_items} catalogue items ({demo})")
-    print(f"{'measure':<32}{'search index':>14}{'naive icontains':>18}{'ratio':>9}")
-    for label, mine, theirs in rows:
-        print(f"{label:<32}{mine:>14.2f}{theirs:>18.2f}{theirs / mine:>8.1f}×")
+    header = "".join(f"{name:>14}" for name in measured)
+    print(f"{'measure':<32}{header}{'naive icontains':>18}{'target':>9}")
+    targets = {"p50_ms": 25, "p95_ms": 60, "autocomplete_p50_ms": 10}
+    for label, key, theirs in (
+        ("search with facets p50 (ms)", "p50_ms", naive_p50),
+        ("search with facets p95 (ms)", "p95_ms", naive_p95),
+        ("autocomplete p50 (ms)", "autocomplete_p50_ms", auto_naive_p50),
+    ):
+        cells = "".join(f"{m[key]:>14.2f}" for m in measured.values())
+        print(f"{label:<32}{cells}{theirs:>18.2f}{targets[key]:>9}")
+    if relevance:
+        for label, key in (("relevance nDCG@10", "ndcg@10"), ("relevance MRR", "mrr")):
+            cells = "".join(f"{relevance[name][key]:>14.3f}" for name in measured)
+            print(f"{label:<32}{cells}")
     if rebuild:
         rate, naive_rate = rebuild["items_per_s"], rebuild["naive_row_by_row_items_per_s"]
         if naive_rate:
@@ -548,22 +536,20 @@ def run(args, vendor: str, reuse: bool = False) -> dict:
         print(
             f"load average (1 min, {os.cpu_count()} CPUs): rebuild {rebuild['load_average_1min']}"
         )
-    print(f"load average (1 min, {os.cpu_count()} CPUs): search {load_search}")
-    print(f"{'query':<28}{'filters':<40}{'total':>8}{'p50 ms':>9}{'max ms':>9}{'naive':>9}")
-    for entry in per_query:
-        print(
-            f"{entry['query'][:27]:<28}{str(entry['filters'])[:39]:<40}{entry['total']:>8}"
-            f"{entry['p50_ms']:>9.1f}{entry['max_ms']:>9.1f}{entry['naive_p50_ms']:>9.0f}"
-        )
-    if relevance:
-        print(f"{'relevance nDCG@10':<32}{relevance['ndcg@10']:>14.3f}")
-        print(
-            f"{'relevance MRR':<32}{relevance['mrr']:>14.3f}   ({relevance['queries']} judged queries)"
-        )
-        for category, entry in sorted(relevance["by_category"].items()):
+    for name, m in measured.items():
+        print(f"\n{name}: load average (1 min, {os.cpu_count()} CPUs) {m['load_average_1min']}")
+        print(f"{'query':<28}{'filters':<40}{'total':>8}{'p50 ms':>9}{'max ms':>9}")
+        for entry in m["queries"]:
             print(
-                f"  {category:<30}nDCG@10 {entry['ndcg']:.3f}  MRR {entry['mrr']:.3f}  (n={entry['n']})"
+                f"{entry['query'][:27]:<28}{str(entry['filters'])[:39]:<40}{entry['total']:>8}"
+                f"{entry['p50_ms']:>9.1f}{entry['max_ms']:>9.1f}"
             )
+        if name in relevance:
+            for category, entry in sorted(relevance[name]["by_category"].items()):
+                print(
+                    f"  {category:<30}nDCG@10 {entry['ndcg']:.3f}  MRR {entry['mrr']:.3f}"
+                    f"  (n={entry['n']})"
+                )
 
     return {
         "vendor": vendor,
@@ -576,24 +562,47 @@ def run(args, vendor: str, reuse: bool = False) -> dict:
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "generate_seconds": round(generate_seconds, 1) if generate_seconds else None,
-        "load_average_1min": {"search": load_search},
-        "search_with_facets": {
-            "p50_ms": round(search_p50, 2),
-            "p95_ms": round(search_p95, 2),
-            "naive_p50_ms": round(naive_p50, 2),
-            "naive_p95_ms": round(naive_p95, 2),
-            "ratio_p50": round(naive_p50 / search_p50, 1),
-            "ratio_p95": round(naive_p95 / search_p95, 1),
-            "targets_postgresql_ms": {"p50": 25, "p95": 60},
+        "naive": {
+            "search_with_facets_p50_ms": round(naive_p50, 2),
+            "search_with_facets_p95_ms": round(naive_p95, 2),
+            "autocomplete_p50_ms": round(auto_naive_p50, 2),
         },
-        "autocomplete": {
-            "p50_ms": round(auto_p50, 2),
-            "naive_p50_ms": round(auto_naive_p50, 2),
-            "ratio_p50": round(auto_naive_p50 / auto_p50, 1),
-            "target_ms": 10,
-        },
+        "targets_postgresql_ms": targets,
+        "engines": {name: {**m, "relevance": relevance.get(name)} for name, m in measured.items()},
         "rebuild": rebuild,
-        "relevance": relevance,
+    }
+
+
+def measure(engine, cases, repeat: int) -> dict:
+    """Search with facets (a page of hits hydrated, every facet counted) p50 / p95 over the
+    cases, and autocomplete p50, for one engine."""
+    load = [round(os.getloadavg()[0], 2)]
+    print(f"Search with facets, {engine.name}…", flush=True)
+    timings, per_query = [], []
+    for query, filters in cases:
+        engine.search(query, filters=filters)  # warm-up
+        mine = timed(lambda q=query, f=filters: engine.search(q, filters=f), repeat)
+        timings += mine
+        per_query.append(
+            {
+                "query": query,
+                "filters": {k: v for k, v in filters.__dict__.items() if v},
+                "total": engine.search(query, filters=filters, hydrate=False).total,
+                "p50_ms": round(statistics.median(mine), 2),
+                "max_ms": round(max(mine), 2),
+            }
+        )
+    print(f"Autocomplete, {engine.name}…", flush=True)
+    suggest = []
+    for prefix in PREFIXES:
+        engine.suggest(prefix)
+        suggest += timed(lambda p=prefix: engine.suggest(p), repeat)
+    load.append(round(os.getloadavg()[0], 2))
+    return {
+        "p50_ms": round(percentile(timings, 0.5), 2),
+        "p95_ms": round(percentile(timings, 0.95), 2),
+        "autocomplete_p50_ms": round(percentile(suggest, 0.5), 2),
+        "load_average_1min": load,
         "queries": per_query,
     }
 

@@ -172,3 +172,11 @@ def on_commit(django_capture_on_commit_callbacks):
             yield callbacks
 
     return run
+
+
+@pytest.fixture(params=["database", "framework"])
+def engine(request, settings):
+    """Both database search engines on the same cases: the `database` engine's own SQL and
+    the `framework` engine (Django's full-text search API, search/backends/framework.py)."""
+    settings.SEARCH_BACKEND = request.param
+    return request.param

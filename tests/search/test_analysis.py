@@ -3,8 +3,7 @@
 import pytest
 from django.db import connection
 
-from search.analysis import analyze, fold, isbn_terms, parse_query, prefix_terms, title_key
-from search.stemmer import stem
+from search.analysis import analyze, fold, isbn_terms, parse_query, prefix_terms, stem, title_key
 
 
 def test_fold_removes_accents_case_and_ligatures():

@@ -18,7 +18,7 @@ from tests.conftest import make_community, make_user
 
 from .conftest import make_event, make_item
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("engine")]
 
 
 def titles(results) -> list[str]:

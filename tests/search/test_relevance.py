@@ -33,6 +33,7 @@ def test_judged_set_is_big_enough():
     assert {c for c, _, _ in JUDGED} == set(FLOOR_BY_CATEGORY)
 
 
+@pytest.mark.usefixtures("engine")
 def test_judged_queries_relevance(capsys):
     count = load_judged_catalogue()
     assert count >= 1500

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from cms.models import NetworkSettings
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("engine")]
 
 RESULTS = "/recherche/"
 API = "/api/recherche/"

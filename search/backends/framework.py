@@ -1,0 +1,366 @@
+"""The `framework` search engine: the database index queried through Django's own full-text
+search API (``django.contrib.postgres.search``), beside the `database` engine it is meant to
+replace (``settings.AFFINITES_SEARCH_ENGINE``; `database` stays the default until this one
+matches it on every behaviour and budget).
+
+It reads and writes the same index as the `database` engine (search/models.py, the
+tsvector, GIN and trigram indexes of migrations 0002–0005) and shares its indexing and its
+suggestions; what differs is how a search is asked, on PostgreSQL:
+
+* matching: each word of the query and its singular / plural as ``SearchQuery`` objects in
+  the ``affinites_fr`` configuration (unaccent + French Snowball), OR within a word, AND
+  across words (OR when no entry has every word), against the entries' weighted ``tsv``;
+* ranking: ``SearchRank`` with the weights title > people > keywords > body, times the
+  entry's boost (above ``EXACT_LIMIT`` matches, of the candidates only: see _candidates); the shared re-ranking (exact title, personal boosts) then applies as on
+  every backend (search/backends/base.py);
+* typos: a word the vocabulary does not know is replaced by the nearest known term, one
+  edit away first (rapidfuzz), else by ``TrigramSimilarity`` (pg_trgm's GIN index);
+* filters: ORM conditions; médiathèques and interests as an overlap of the entries' id
+  lists (``string_to_array``, GIN-indexed by migration 0005);
+* facets: counted from one ``values_list`` of the matches per filter set (each active facet
+  counted without its own filter); above ``EXACT_LIMIT`` matches, from the 1/16 sample of
+  entries (its partial index, migration 0004), the counts then marked approximate.
+
+On SQLite Django has no full-text API: the engine answers with the `database` engine's
+FTS5 statements.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchQueryField,
+    SearchRank,
+    SearchVectorField,
+    TrigramSimilarity,
+)
+from django.db.models import Case, F, Func, Q, QuerySet, TextField, Value, When
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Length
+from django.utils import timezone
+from rapidfuzz.distance import OSA
+
+from ..analysis import ParsedQuery
+from ..models import SearchEntry, SearchTerm
+from . import database
+from .base import YEAR_RANGES, BackendResult, Filters, MemberProfile, RawHit
+from .database import (
+    MIN_TYPO_LENGTH,
+    TYPO_SIMILARITY,
+    DatabaseBackend,
+    _estimate,
+    _raw_hit,
+    _ts_quote,
+    similarity,
+)
+
+CONFIG = "affinites_fr"
+WEIGHTS = [0.1, 0.25, 0.5, 1.0]  # D (body), C (keywords), B (people), A (title)
+HIT_COLUMNS = (
+    "kind",
+    "object_id",
+    "score",
+    "title_key",
+    "id",
+    "date",
+    "branch_ids",
+    "available_branch_ids",
+    "interest_ids",
+)
+FACET_COLUMNS = (
+    "kind",
+    "doc_type",
+    "audience",
+    "language",
+    "year",
+    "available",
+    "branch_ids",
+    "available_branch_ids",
+    "interest_ids",
+)
+
+
+def _tsv() -> RawSQL:
+    # The weighted tsvector PostgreSQL generates and GIN-indexes (migration 0002): a column
+    # of the table but not a model field, because SQLite has no tsvector type.
+    return RawSQL('"search_searchentry"."tsv"', [], output_field=SearchVectorField())
+
+
+def _id_list(column: str) -> Func:
+    """An entry's space-separated id list as a text array (the expression of the GIN
+    indexes of migration 0005)."""
+    return Func(
+        F(column),
+        Value(" "),
+        function="string_to_array",
+        output_field=ArrayField(TextField()),
+    )
+
+
+def _words(groups: list[list[str]], operator: str) -> tuple[Q, Cast]:
+    """The condition matching lexeme groups (OR within a group, `operator` across) and the
+    same tsquery as a constant, to rank by."""
+    tsquery = operator.join(
+        "(" + " | ".join(_ts_quote(lexeme) for lexeme in group) + ")" for group in groups
+    )
+    matches = Q(tsv=SearchQuery(tsquery, config="simple", search_type="raw"))
+    return matches, Cast(Value(tsquery), output_field=SearchQueryField())
+
+
+class FrameworkBackend(DatabaseBackend):
+    name = "framework"
+
+    def _search(
+        self,
+        query: ParsedQuery,
+        filters: Filters,
+        sort: str,
+        *,
+        offset: int,
+        limit: int,
+        profile: MemberProfile,
+        with_details: bool,
+    ) -> BackendResult:
+        if self.vendor != "postgresql":
+            return super()._search(
+                query,
+                filters,
+                sort,
+                offset=offset,
+                limit=limit,
+                profile=profile,
+                with_details=with_details,
+            )
+        now = timezone.now()
+        matches, rank, groups = self._matches(query)
+        result = self._run(matches, rank, filters, sort, now, offset, limit, query.title_key)
+        if result.total == 0 and len(groups) > 1:  # no entry has every word: any of them
+            relaxed = self._run(
+                *_words(groups, " | "), filters, sort, now, offset, limit, query.title_key
+            )
+            if relaxed.total:
+                relaxed.relaxed = True
+                return relaxed
+        return result
+
+    # --- matching -----------------------------------------------------------------------
+
+    def _matches(self, query: ParsedQuery) -> tuple[Q | None, Cast | None, list[list[str]]]:
+        """The condition on the entries, the query to rank by when ranked, and the lexeme
+        groups of the words (one per word: its lexemes and its singular's / plural's)."""
+        if query.isbns:
+            return _words([query.isbns], " | ")[0], None, []
+        if not query.groups:
+            if query.title_key:  # nothing but stop words ("Nous", "Elle et lui"): whole title
+                return Q(title_key=query.title_key), None, []
+            return None, None, []
+        # The words analysed by PostgreSQL (affinites_fr) and checked against the vocabulary
+        # in one statement, then turned into one constant tsquery: SearchQuery(word,
+        # config=…) objects would be analysed again for every ranked row (to_tsquery is
+        # only STABLE), which made a search with ranking 2–3× slower.
+        groups, known = self._pg_groups(query, check=self._typo_candidates(query))
+        if self._correct(query, known=known):
+            groups, _known = self._pg_groups(query)
+        if not groups:
+            return Q(pk__in=[]), None, []
+        return (*_words(groups, " & "), groups)
+
+    def _nearest_term(self, word: str) -> str | None:
+        """The nearest term of the vocabulary: one edit away (a letter swapped, missing,
+        extra or wrong: "dnue" → "dune") among the terms that start with its first or second
+        letter, else the most similar by trigrams (pg_trgm)."""
+        if self.vendor != "postgresql":
+            return super()._nearest_term(word)
+        one_edit = (
+            SearchTerm.objects.alias(length=Length("term")).filter(
+                Q(term__startswith=word[0]) | Q(term__startswith=word[1]),
+                length__gte=len(word) - 1,
+                length__lte=len(word) + 1,
+            )
+            if len(word) >= MIN_TYPO_LENGTH
+            else SearchTerm.objects.none()
+        )
+        kinds = ("transpose", "delete", "insert", "replace")[: 4 if len(word) > 4 else 2]
+        close = sorted(
+            (
+                (kinds.index(kind), -similarity(word, term), term)
+                for term in one_edit.values_list("term", flat=True)
+                if OSA.distance(word, term) == 1 and (kind := _edit_kind(word, term)) in kinds
+            ),
+        )
+        if close:
+            return close[0][2]
+        similar = (
+            SearchTerm.objects.filter(term__trigram_similar=word)
+            .annotate(similarity=TrigramSimilarity("term", word))
+            .filter(similarity__gte=TYPO_SIMILARITY)
+            .order_by("-similarity", "term")
+            .values_list("term", flat=True)
+            .first()
+        )
+        return similar
+
+    # --- filters ------------------------------------------------------------------------
+
+    def _entries(self, filters: Filters, now: dt.datetime) -> QuerySet:
+        entries = SearchEntry.objects.alias(tsv=_tsv()).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gte=now)
+        )
+        for name, values in (
+            ("kind", filters.kinds),
+            ("doc_type", filters.doc_types),
+            ("audience", filters.audiences),
+            ("language", filters.languages),
+        ):
+            if values:
+                entries = entries.filter(**{f"{name}__in": values})
+        bounds = filters.year_bounds()
+        if bounds:
+            years = Q()
+            for low, high in bounds:
+                bound = Q(year__isnull=False)
+                if low is not None:
+                    bound &= Q(year__gte=low)
+                if high is not None:
+                    bound &= Q(year__lte=high)
+                years |= bound
+            entries = entries.filter(years)
+        if filters.interests:
+            entries = entries.alias(interest_list=_id_list("interest_ids")).filter(
+                interest_list__overlap=[str(i) for i in filters.interests]
+            )
+        if filters.branches:
+            column = "available_branch_ids" if filters.available else "branch_ids"
+            entries = entries.alias(branch_list=_id_list(column)).filter(
+                branch_list__overlap=[str(b) for b in filters.branches]
+            )
+        elif filters.available:
+            entries = entries.filter(available=True)
+        return entries
+
+    # --- one search ---------------------------------------------------------------------
+
+    def _run(
+        self,
+        matches: Q | None,
+        rank: Cast | None,
+        filters: Filters,
+        sort: str,
+        now: dt.datetime,
+        offset: int,
+        limit: int,
+        title_key: str = "",
+    ) -> BackendResult:
+        def matching(filter_set: Filters) -> QuerySet:
+            entries = self._entries(filter_set, now)
+            return entries.filter(matches) if matches is not None else entries
+
+        entries = matching(filters)
+        approximate = broad = False
+        counts: dict[str, dict[str, int]] = {}
+        for facet, filter_set in [(None, filters)] + [
+            (facet, filters.without(facet)) for facet in filters.active()
+        ]:
+            set_counts, sampled = self._facet_counts(matching(filter_set), filter_set)
+            approximate = approximate or sampled
+            if facet is None:
+                broad = sampled
+                counts.update(set_counts)
+            else:
+                counts[facet] = set_counts.get(facet, {})
+        total = counts.pop("_total", {}).get("", 0)
+        if not total:
+            return BackendResult(0, [], offset, counts, approximate=approximate)
+        if rank is not None and sort != "date":
+            score = SearchRank(_tsv(), rank, weights=WEIGHTS, normalization=1) * F("boost")
+            if broad:
+                score = Case(
+                    When(id__in=self._candidates(entries, title_key), then=score),
+                    default=Value(0.0),
+                )
+            entries = entries.annotate(score=score)
+            order = ("-score", F("date").desc(nulls_last=True), "id")
+        else:
+            entries = entries.annotate(score=Value(0.0))
+            order = (F("date").desc(nulls_last=True), "id")
+        rows = entries.order_by(*order).values_list(*HIT_COLUMNS)[offset : offset + limit]
+        hits: list[RawHit] = [_raw_hit(*row) for row in rows]
+        return BackendResult(total, hits, offset, counts, approximate=approximate)
+
+    @staticmethod
+    def _candidates(entries: QuerySet, title_key: str) -> list[int]:
+        """The matches ranked when a query is broad (see database._hits_statement): the
+        entries whose title is the query and the first RANK_CANDIDATES matches of the 1/16
+        sample by id, sets fixed by the data (page 2 is ranked from the same candidates
+        as page 1); the other matches follow by date. Ranking every match (16,000 rows
+        for "mer" in 100,000 items) is what made a broad query 3× slower."""
+        sample = entries.alias(sample=F("id") % database.SAMPLE_MODULUS).filter(sample=0)
+        ids = list(sample.order_by("id").values_list("id", flat=True)[: database.RANK_CANDIDATES])
+        if title_key:
+            ids += entries.filter(title_key=title_key).values_list("id", flat=True)
+        return ids
+
+    def _facet_counts(
+        self, entries: QuerySet, filters: Filters
+    ) -> tuple[dict[str, dict[str, int]], bool]:
+        """Every facet's counts over the matches of `entries`, from the 1/SAMPLE_MODULUS
+        sample when more than about EXACT_LIMIT entries match; whether they were."""
+        modulus, limit = database.SAMPLE_MODULUS, database.EXACT_LIMIT // database.SAMPLE_MODULUS
+        sample = entries.alias(sample=F("id") % modulus).filter(sample=0)
+        sampled = sample[: limit + 1].count() > limit
+        rows = (sample if sampled else entries).values_list(*FACET_COLUMNS)
+        counts: dict[str, Counter] = {
+            name: Counter()
+            for name in ("_total", "kind", "doc_type", "audience", "language", "year")
+            + ("available", "branch", "interest")
+        }
+        chosen = {str(b) for b in filters.branches}
+        branch_column = 7 if filters.available else 6
+        for row in rows:
+            kind, doc_type, audience, language, year, available = row[:6]
+            counts["_total"][""] += 1
+            counts["kind"][kind] += 1
+            for name, value in (("doc_type", doc_type), ("audience", audience)):
+                if value:
+                    counts[name][value] += 1
+            if language:
+                counts["language"][language] += 1
+            if year is not None:
+                bucket = _year_bucket(year)
+                if bucket:
+                    counts["year"][bucket] += 1
+            if chosen:
+                if chosen & set((row[7] or "").split()):
+                    counts["available"]["1"] += 1
+            elif available:
+                counts["available"]["1"] += 1
+            counts["branch"].update((row[branch_column] or "").split())
+            counts["interest"].update((row[8] or "").split())
+        out = {name: dict(values) for name, values in counts.items()}
+        out["_total"].setdefault("", 0)
+        if sampled:
+            out = {
+                name: {value: _estimate(n * modulus) for value, n in values.items()}
+                for name, values in out.items()
+            }
+        return out, sampled
+
+
+def _edit_kind(word: str, term: str) -> str:
+    """The kind of the one edit that turns `word` into `term`."""
+    if len(term) < len(word):
+        return "delete"
+    if len(term) > len(word):
+        return "insert"
+    return "transpose" if sorted(term) == sorted(word) else "replace"
+
+
+def _year_bucket(year: int) -> str | None:
+    for key, (_label, low, high) in YEAR_RANGES.items():
+        if (low is None or year >= low) and (high is None or year <= high):
+            return key
+    return None
