@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.db.models import Q
+from django.http import HttpRequest
 from wagtail.models import Page
 
 from cms.models import EventPage
@@ -20,7 +21,7 @@ from feeds.models import FeedKind
 
 OTHER_SESSIONS_SHOWN = 3
 
-Session = tuple[datetime, int, str]  # start, page id, url_path (its URL only when shown)
+Session = tuple[datetime, int, EventPage]  # start, page id, the page (its URL only when shown)
 
 
 class EventSessions:
@@ -32,12 +33,12 @@ class EventSessions:
         self,
         event_ids: Iterable[int],
         now: datetime,
-        page_url: Callable[[int, str], str | None],
+        request: HttpRequest | None = None,
         private: Q | None = None,
     ) -> None:
         self._private = private
         self.now = now
-        self.page_url = page_url
+        self.request = request
         self.series: dict[str, list[Session]] = {}
         self.series_of: dict[int, str] = {}
         self.read: set[int] = set()
@@ -56,12 +57,12 @@ class EventSessions:
             .filter(series_key__in=keys.values("series_key"), end__gte=now)
             .exclude(self.private)
             .order_by("start", "pk")
-            .values_list("pk", "series_key", "start", "url_path")
+            .only("series_key", "start", "url_path")
         )
-        for pk, key, start, url_path in rows:
-            if pk not in self.series_of:
-                self.series.setdefault(key, []).append((start, pk, url_path))
-                self.series_of[pk] = key
+        for page in rows:
+            if page.pk not in self.series_of:
+                self.series.setdefault(page.series_key, []).append((page.start, page.pk, page))
+                self.series_of[page.pk] = page.series_key
 
     @property
     def private(self) -> Q:
@@ -85,7 +86,7 @@ class EventSessions:
         if position is None:  # not a series read (over, or its title just changed)
             return {}
         later = sessions[position + 1 :]
-        shown = [(s, self.page_url(o, p)) for s, o, p in later[:OTHER_SESSIONS_SHOWN]]
+        shown = [(s, page.get_url(self.request)) for s, _pk, page in later[:OTHER_SESSIONS_SHOWN]]
         shown = [(start, url) for start, url in shown if url]
         return {
             "other_sessions": tuple(shown),
