@@ -125,6 +125,8 @@ def remember_first_touch(request, source: str) -> bool:
 
 # --- Recording ----------------------------------------------------------------------------
 
+# Plain SQL: bulk_create(update_conflicts=True) can neither name the COALESCE unique index
+# nor add to the stored count (it only copies the new values).
 _UPSERT = (
     "INSERT INTO {table} (day, step, source, branch_id, interest_id, count) "
     "VALUES (%s, %s, %s, %s, %s, %s) "

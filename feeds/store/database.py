@@ -1,4 +1,8 @@
-"""Feed store in the database: the `FeedEntry` table (the embedded default)."""
+"""Feed store in the database: the `FeedEntry` table (the embedded default).
+
+Writes are plain SQL where the ORM has no equivalent: upserts from one array per column
+(PostgreSQL's unnest), counters added to on conflict, trims by window function, and
+deletes that skip the collector (no cascade, no signal to send)."""
 
 from __future__ import annotations
 
