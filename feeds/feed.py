@@ -236,10 +236,6 @@ def ensure_fresh(member, *, now: datetime | None = None) -> dict:
     return {"rebuilt": due, "has_interests": has_interests}
 
 
-def signature_has_interests(member) -> bool:
-    return member.followed_interests.exists()
-
-
 # --- reading -------------------------------------------------------------------------------
 
 

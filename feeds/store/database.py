@@ -326,13 +326,5 @@ class DatabaseFeedStore(FeedStore):
                 query |= Q(kind=kind, object_id=int(object_id))
         return [_stored(row) for row in FeedEntry.objects.filter(query, member_id=member_id)]
 
-    def count_above(self, member_id: int, position: Position) -> int:
-        return (
-            FeedEntry.objects.filter(member_id=member_id)
-            .exclude(_below(position))
-            .exclude(pk=int(position.tiebreak or 0))
-            .count()
-        )
-
     def count(self, member_id: int) -> int:
         return FeedEntry.objects.filter(member_id=member_id).count()
