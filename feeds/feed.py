@@ -62,10 +62,8 @@ KIND_LABELS = {
 
 
 def _suggestions(member) -> list[ranking.ContentFacts]:
-    try:
-        from feeds.recommendations import recommend_for
-    except ImportError:  # pragma: no cover - the recommender ships with the feeds package
-        return []
+    from feeds.recommendations import recommend_for
+
     try:
         suggestions = recommend_for(member, limit=SUGGESTIONS)
     except Exception:  # a failing recommender must not break the feed
@@ -190,7 +188,7 @@ def build_feed(member, *, now: datetime | None = None, signature: str | None = N
     now = now or timezone.now()
     facts = load.members([member.pk])[member.pk]
     entries = score_entries(facts, candidates_for(member, facts, now), now)
-    entries = entries[: getattr(settings, "FEED_MAX_ENTRIES", 800)]
+    entries = entries[: settings.FEED_MAX_ENTRIES]
     written = get_store().replace_member(member.pk, entries)
     FeedState.objects.update_or_create(
         member_id=member.pk,

@@ -11,7 +11,6 @@
 import math
 from collections import OrderedDict
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 from django import template
 from django.core.paginator import Page as PaginatorPage
@@ -28,8 +27,6 @@ from cms.models import Branch, CatalogueItem, HoldingStatus, NetworkSettings
 
 register = template.Library()
 
-PARIS = ZoneInfo("Europe/Paris")
-
 # Rendition used for covers in listings and cards (prefetched by the pages that show them).
 COVER_SPEC = "fill-160x240"
 
@@ -41,15 +38,17 @@ def _is_french() -> bool:
     return (get_language() or "fr").lower().startswith("fr")
 
 
-def to_paris(value: datetime) -> datetime:
-    """An aware datetime seen from Europe/Paris (naive ones are taken as Paris time)."""
+def to_local(value: datetime) -> datetime:
+    """A datetime seen from the site's time zone (TIME_ZONE, Europe/Paris); a naive one is
+    taken as local time."""
+    zone = timezone.get_current_timezone()
     if value.tzinfo is None:
-        return value.replace(tzinfo=PARIS)
-    return value.astimezone(PARIS)
+        return value.replace(tzinfo=zone)
+    return value.astimezone(zone)
 
 
 def _as_date(value: date | datetime) -> date:
-    return to_paris(value).date() if isinstance(value, datetime) else value
+    return to_local(value).date() if isinstance(value, datetime) else value
 
 
 def format_date(value: date | datetime, *, weekday: bool = False) -> str:
@@ -69,7 +68,7 @@ def format_date(value: date | datetime, *, weekday: bool = False) -> str:
 def format_time(value: time | datetime) -> str:
     """“14 h 30” in French (typographic convention), “14:30” otherwise."""
     if isinstance(value, datetime):
-        value = to_paris(value).time()
+        value = to_local(value).time()
     if _is_french():
         return f"{value.hour} h {value.minute:02d}"
     return f"{value.hour:02d}:{value.minute:02d}"
@@ -77,11 +76,11 @@ def format_time(value: time | datetime) -> str:
 
 def format_range(start: datetime, end: datetime | None = None) -> str:
     """“samedi 12 décembre 2026, 14 h 30 – 16 h 00” (the end day is repeated if it differs)."""
-    start = to_paris(start)
+    start = to_local(start)
     text = f"{format_date(start, weekday=True)}, {format_time(start)}"
     if end is None:
         return text
-    end = to_paris(end)
+    end = to_local(end)
     if end.date() == start.date():
         return f"{text} – {format_time(end)}"
     return f"{text} – {format_date(end, weekday=True)}, {format_time(end)}"
@@ -115,7 +114,7 @@ def date_range(start, end=None):
 def iso(value):
     """Machine-readable value for <time datetime="…">, in Paris time."""
     if isinstance(value, datetime):
-        return to_paris(value).isoformat(timespec="minutes")
+        return to_local(value).isoformat(timespec="minutes")
     return value.isoformat() if value else ""
 
 
@@ -127,7 +126,7 @@ def has_started(value) -> bool:
 @register.simple_tag
 def event_when(event, time_only: bool = False):
     """When an event happens, marked up with <time> elements; only the hours if time_only."""
-    start, end = to_paris(event.start), to_paris(event.end)
+    start, end = to_local(event.start), to_local(event.end)
     if time_only and start.date() == end.date():
         return format_html(
             '<time datetime="{}">{}</time> – <time datetime="{}">{}</time>',
@@ -155,7 +154,7 @@ def events_by_day(events):
     """[(date, [events…]), …] grouped by the Paris day the events start, order kept."""
     days: OrderedDict[date, list] = OrderedDict()
     for event in events:
-        days.setdefault(to_paris(event.start).date(), []).append(event)
+        days.setdefault(to_local(event.start).date(), []).append(event)
     return list(days.items())
 
 
