@@ -46,6 +46,7 @@ from typing import BinaryIO, NamedTuple
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from wagtail.search.backends import get_search_backends_with_name
 
 from cms.models import Branch, CatalogueItem, Holding, Interest
@@ -219,17 +220,25 @@ class _Importer:
             else:
                 holdings.append((branch_id, holding.call_number, holding.status))
         for code, copies in unknown.items():
-            skipped = "exemplaire ignoré" if copies == 1 else f"{copies} exemplaires ignorés"
             summary.warn(
                 entry.position,
                 record.record_id,
-                f"code de médiathèque inconnu « {code} » : {skipped}",
+                ngettext(
+                    "unknown library code “%(code)s”: copy ignored",
+                    "unknown library code “%(code)s”: %(copies)d copies ignored",
+                    copies,
+                )
+                % {"code": code, "copies": copies},
             )
         interest_ids = self.matcher.match(record.subjects, record.dewey) if self.matcher else set()
         for slug in record.interest_slugs:
             pk = self.interest_ids.get(slug) or self.interest_ids.get(slug.lower())
             if pk is None:
-                summary.warn(entry.position, record.record_id, f"intérêt inconnu « {slug} » ignoré")
+                summary.warn(
+                    entry.position,
+                    record.record_id,
+                    gettext("unknown interest “%(slug)s” ignored") % {"slug": slug},
+                )
             else:
                 interest_ids.add(pk)
         ids = sorted(interest_ids)
@@ -264,7 +273,7 @@ class _Importer:
                     Problem(
                         prepared.position,
                         prepared.record.record_id,
-                        "notice en double dans le fichier : la dernière occurrence l'emporte",
+                        gettext("record twice in the file: the last one wins"),
                     )
                 )
             result.seen.append(pk)
@@ -338,7 +347,9 @@ class _Importer:
                 if not backend.catch_indexing_errors:
                     raise  # a database backend: the batch is rolled back and retried
                 logger.exception("Search backend %s could not index catalogue items", name)
-                self.summary.warn(0, "", f"index de recherche « {name} » non mis à jour")
+                self.summary.warn(
+                    0, "", gettext("search index “%(name)s” not updated") % {"name": name}
+                )
         return len(items)
 
     def flush(self, batch: list[Entry], rejected_ids: list[str]) -> None:
@@ -350,7 +361,7 @@ class _Importer:
                 self.summary.warn(
                     entry.position,
                     entry.record.record_id,
-                    "notice en double dans le fichier : la dernière occurrence l'emporte",
+                    gettext("record twice in the file: the last one wins"),
                 )
             latest[entry.record.record_id] = entry
         prepared = [self.prepare(entry) for entry in latest.values()]
@@ -367,7 +378,7 @@ class _Importer:
                     self.summary.reject(
                         one.position,
                         one.record.record_id,
-                        f"refusée par la base de données : {exc}",
+                        gettext("refused by the database: %(error)s") % {"error": exc},
                     )
             if rejected_ids:
                 self.merge(
@@ -399,7 +410,7 @@ class _Importer:
     def prune(self, chunk_size: int = 2000) -> None:
         if not self.summary.imported:
             self.summary.warn(
-                0, "", "aucune notice valide dans le fichier : aucune notice n'a été retirée"
+                0, "", gettext("no valid record in the file: no record was withdrawn")
             )
             return
         last_pk = 0
