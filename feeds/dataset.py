@@ -320,7 +320,8 @@ def bulk_add_children(
     """
     parent = Page.objects.get(pk=parent.pk)
     last = parent.get_last_child()
-    step = (Page._str2int(last.path[-Page.steplen :]) if last else 0) + 1
+    steps = Page.numconv_obj()  # treebeard's path steps: base len(Page.alphabet) numbers
+    step = (steps.str2int(last.path[-Page.steplen :]) if last else 0) + 1
     depth = parent.depth + 1
     content_type = ContentType.objects.get_for_model(model)
     page_fields = {f.attname for f in Page._meta.concrete_fields}
@@ -336,7 +337,8 @@ def bulk_add_children(
                     draft_title=fields["title"],
                     slug=fields["slug"],
                     content_type=content_type,
-                    path=Page._get_path(parent.path, depth, step + start + n),
+                    path=parent.path
+                    + steps.int2str(step + start + n).rjust(Page.steplen, Page.alphabet[0]),
                     depth=depth,
                     numchild=0,
                     url_path=f"{parent.url_path}{fields['slug']}/",

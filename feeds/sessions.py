@@ -21,7 +21,7 @@ from feeds.models import FeedKind
 
 OTHER_SESSIONS_SHOWN = 3
 
-Session = tuple[datetime, int, EventPage]  # start, page id, the page (its URL only when shown)
+Session = tuple[datetime, int, str]  # start, page id, url_path (its URL only when shown)
 
 
 class EventSessions:
@@ -57,12 +57,12 @@ class EventSessions:
             .filter(series_key__in=keys.values("series_key"), end__gte=now)
             .exclude(self.private)
             .order_by("start", "pk")
-            .only("series_key", "start", "url_path")
+            .values_list("pk", "series_key", "start", "url_path")
         )
-        for page in rows:
-            if page.pk not in self.series_of:
-                self.series.setdefault(page.series_key, []).append((page.start, page.pk, page))
-                self.series_of[page.pk] = page.series_key
+        for pk, key, start, url_path in rows:
+            if pk not in self.series_of:
+                self.series.setdefault(key, []).append((start, pk, url_path))
+                self.series_of[pk] = key
 
     @property
     def private(self) -> Q:
@@ -86,7 +86,12 @@ class EventSessions:
         if position is None:  # not a series read (over, or its title just changed)
             return {}
         later = sessions[position + 1 :]
-        shown = [(s, page.get_url(self.request)) for s, _pk, page in later[:OTHER_SESSIONS_SHOWN]]
+        # Page.get_url reads the page's url_path alone: a page built from the row's values
+        # gives Wagtail's URL without loading each session (a series may have dozens)
+        shown = [
+            (start, EventPage(pk=pk, url_path=url_path).get_url(self.request))
+            for start, pk, url_path in later[:OTHER_SESSIONS_SHOWN]
+        ]
         shown = [(start, url) for start, url in shown if url]
         return {
             "other_sessions": tuple(shown),
