@@ -34,6 +34,7 @@ _.phone
 # cms/models/catalogue.py
 _.updated_at
 # cms/models/library_pages.py
+_.series_key
 _.signup_info
 # cms/models/pages.py
 _.tagline
