@@ -144,9 +144,12 @@ e2e: $(VENV)/.installed-test $(AXE)
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 	$(BIN)/pytest -m e2e -q tests/e2e
 
+## make lint: ruff (style, imports, formatting) and vulture (dead code; the settings in
+## pyproject.toml, names used only by frameworks or templates in vulture_whitelist.py).
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/vulture
 
 check: $(VENV)/.installed-test
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(PYTHON) manage.py check

@@ -27,7 +27,7 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 
 def site_url() -> str:
     """``SITE_URL`` normalised: ``scheme://host[:port]``, lower case, no trailing slash."""
-    raw = str(getattr(settings, "SITE_URL", "") or "http://127.0.0.1:8000").strip()
+    raw = str(settings.SITE_URL or "http://127.0.0.1:8000").strip()
     parts = urlsplit(raw)
     scheme = (parts.scheme or "http").lower()
     host = (parts.hostname or "127.0.0.1").lower()

@@ -40,7 +40,7 @@ def normalise_origin(url: str) -> str | None:
 
 def site_origins() -> list[str]:
     """The origins of the site's own pages: SITE_URL's, then CSRF_TRUSTED_ORIGINS."""
-    site_url = getattr(settings, "SITE_URL", "") or settings.WAGTAILADMIN_BASE_URL
+    site_url = settings.SITE_URL or settings.WAGTAILADMIN_BASE_URL
     origins = [normalise_origin(o) for o in [site_url, *settings.CSRF_TRUSTED_ORIGINS]]
     return list(dict.fromkeys(o for o in origins if o))
 

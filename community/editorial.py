@@ -77,8 +77,3 @@ def apply_editorial_workflow(enabled: bool) -> Workflow:
                 group=librarians, page_id=home.pk, permission=publish
             )
     return workflow
-
-
-def editorial_workflow_enabled() -> bool:
-    """Whether the workflow is currently active (as applied, not as set)."""
-    return Workflow.objects.filter(name=WORKFLOW_NAME, active=True).exists()

@@ -87,11 +87,8 @@ def group_names(user) -> frozenset[str]:
         return frozenset()
     cached = getattr(user, "_affinites_groups", None)
     if cached is None:
-        prefetched = getattr(user, "_prefetched_objects_cache", {}).get("groups")
-        if prefetched is not None:
-            cached = frozenset(g.name for g in prefetched)
-        else:
-            cached = frozenset(user.groups.values_list("name", flat=True))
+        # user.groups.all() reads the prefetched groups when there are, or else queries
+        cached = frozenset(group.name for group in user.groups.all())
         user._affinites_groups = cached
     return cached
 

@@ -9,7 +9,6 @@ import html
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -22,7 +21,6 @@ from wagtail.models import Site
 from cms.models import Branch, EventPage, Interest
 from community.models import CommunityPage
 
-PARIS = ZoneInfo("Europe/Paris")
 PRODID = "-//Affinités//Agenda des médiathèques//FR"
 # Subscribed calendars (branch, community) keep the events of the last 30 days.
 RECENT_PAST = timedelta(days=30)
@@ -105,8 +103,8 @@ def event_component(event: EventPage, *, request: HttpRequest, host: str, now: d
     vevent = Event()
     vevent.add("uid", f"event-{event.pk}@{host}")
     vevent.add("dtstamp", now.astimezone(UTC))
-    vevent.add("dtstart", event.start.astimezone(PARIS))
-    vevent.add("dtend", event.end.astimezone(PARIS))
+    vevent.add("dtstart", event.start.astimezone(timezone.get_current_timezone()))
+    vevent.add("dtend", event.end.astimezone(timezone.get_current_timezone()))
     vevent.add("summary", event.title)
     vevent.add("description", event_description(event))
     vevent.add("location", event_location(event))
@@ -140,7 +138,7 @@ def build_calendar(
     calendar.add("method", "PUBLISH")
     calendar.add("name", name)
     calendar.add("x-wr-calname", vText(name))
-    calendar.add("x-wr-timezone", "Europe/Paris")
+    calendar.add("x-wr-timezone", str(timezone.get_current_timezone()))
     if description:
         calendar.add("description", description)
         calendar.add("x-wr-caldesc", vText(description))
@@ -154,8 +152,8 @@ def build_calendar(
     for event in events:
         calendar.add_component(event_component(event, request=request, host=host, now=now))
     if events:
-        first = min(event.start for event in events).astimezone(PARIS)
-        last = max(event.end for event in events).astimezone(PARIS)
+        first = min(event.start for event in events).astimezone(timezone.get_current_timezone())
+        last = max(event.end for event in events).astimezone(timezone.get_current_timezone())
         # VTIMEZONE rules limited to the years the events span (instead of 1970–2038).
         calendar.add_missing_timezones(
             first_date=date(first.year, 1, 1), last_date=date(last.year + 2, 1, 1)

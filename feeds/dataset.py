@@ -16,11 +16,10 @@ taste for a few "clusters" of related items within each (what co-occurrence can 
 sometimes what is popular at their branch, sometimes what is popular everywhere;
 timestamps spread over the 180 days before the anchor.
 
-Fast path: rows go in with ``executemany`` (``cms.catalogue.bulk.insert_rows``) or
-``bulk_create`` in batches; pages are built as Wagtail tree nodes directly (materialised
-path computed from the parent's last child, base ``Page`` rows by ``bulk_create``, the
-specific table and many-to-many rows by ``executemany``, the parent's ``numchild`` updated
-once). No revisions, search index entries or signals: run ``rebuild_feeds`` afterwards for
+Fast path: rows go in with ``bulk_create`` in batches; pages are built as Wagtail tree
+nodes directly (materialised path computed from the parent's last child, base ``Page`` rows
+and many-to-many rows by ``bulk_create``, the specific table by ``executemany``: Django's
+bulk_create refuses multi-table inherited models; the parent's ``numchild`` updated once). No revisions, search index entries or signals: run ``rebuild_feeds`` afterwards for
 feeds, ``update_index`` for search.
 """
 
@@ -40,7 +39,6 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from wagtail.models import Page
 
-from cms.catalogue.bulk import insert_rows
 from cms.catalogue.generator import FORENAMES, SURNAMES, generate_records
 from cms.catalogue.importer import record_item_fields
 from cms.models import (
@@ -177,12 +175,7 @@ def _generate_items(
     pending: list = []
 
     def flush(rows) -> None:
-        now = timezone.now()
-        insert_rows(
-            CatalogueItem,
-            [record_item_fields(r) for r in rows],
-            now,
-        )
+        _insert_rows(CatalogueItem, [record_item_fields(r) for r in rows])
         pks = dict(
             CatalogueItem.objects.filter(record_id__in=[r.record_id for r in rows]).values_list(
                 "record_id", "pk"
@@ -208,8 +201,8 @@ def _generate_items(
             for slug in sorted(s for s in slugs if s in interests):
                 tags.append({"catalogueitem_id": pk, "interest_id": interests[slug].pk})
                 by_interest[interests[slug].pk].append(pk)
-        insert_rows(Holding, holdings, now)
-        insert_rows(through, tags, now)
+        _insert_rows(Holding, holdings)
+        _insert_rows(through, tags)
 
     records = generate_records(count, seed=seed, branch_codes=sorted(branch_by_code))
     for record in records:
@@ -270,9 +263,8 @@ def _generate_members(
         while len(chosen) < wanted:
             chosen.add(popularity[_zipf_index(rng, len(popularity), 1.6)].pk)
         plan.append((username, sorted(chosen), has_home and branch.pk))
-    now = timezone.now()
     for start in range(0, len(rows), BATCH):
-        insert_rows(User, rows[start : start + BATCH], now)
+        _insert_rows(User, rows[start : start + BATCH])
     ids_by_username = dict(
         generated_members().filter(username__in=[p[0] for p in plan]).values_list("username", "pk")
     )
@@ -284,15 +276,21 @@ def _generate_members(
         follows[pk] = chosen
         follow_rows.extend({"user_id": pk, "interest_id": i, "is_public": True} for i in chosen)
     for start in range(0, len(follow_rows), BATCH * 4):
-        insert_rows(FollowedInterest, follow_rows[start : start + BATCH * 4], now)
+        _insert_rows(FollowedInterest, follow_rows[start : start + BATCH * 4])
     return ids, homes, follows
 
 
 # --- pages ------------------------------------------------------------------------------------
 
 
+def _insert_rows(model: type[models.Model], rows: list[dict]) -> None:
+    """bulk_create one instance per dict (attname → value), no pks read back."""
+    model.objects.bulk_create([model(**row) for row in rows], batch_size=BATCH)
+
+
 def _insert_specific(model: type[Page], rows: list[dict]) -> None:
-    """INSERT the specific table rows (page_ptr_id + the model's own columns)."""
+    """INSERT the specific table rows (page_ptr_id + the model's own columns): plain SQL
+    because bulk_create refuses multi-table inherited models."""
     fields = list(model._meta.local_concrete_fields)
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
@@ -322,7 +320,8 @@ def bulk_add_children(
     """
     parent = Page.objects.get(pk=parent.pk)
     last = parent.get_last_child()
-    step = (Page._str2int(last.path[-Page.steplen :]) if last else 0) + 1
+    steps = Page.numconv_obj()  # treebeard's path steps: base len(Page.alphabet) numbers
+    step = (steps.str2int(last.path[-Page.steplen :]) if last else 0) + 1
     depth = parent.depth + 1
     content_type = ContentType.objects.get_for_model(model)
     page_fields = {f.attname for f in Page._meta.concrete_fields}
@@ -338,7 +337,8 @@ def bulk_add_children(
                     draft_title=fields["title"],
                     slug=fields["slug"],
                     content_type=content_type,
-                    path=Page._get_path(parent.path, depth, step + start + n),
+                    path=parent.path
+                    + steps.int2str(step + start + n).rjust(Page.steplen, Page.alphabet[0]),
                     depth=depth,
                     numchild=0,
                     url_path=f"{parent.url_path}{fields['slug']}/",
@@ -364,14 +364,13 @@ def bulk_add_children(
             through = getattr(model, name).through
             source = f"{model._meta.model_name}_id"
             target = f"{getattr(model, name).field.related_model._meta.model_name}_id"
-            insert_rows(
+            _insert_rows(
                 through,
                 [
                     {source: page.pk, target: value}
                     for page, values in zip(created, targets[start : start + BATCH], strict=True)
                     for value in values
                 ],
-                timezone.now(),
             )
         ids.extend(page.pk for page in created)
     Page.objects.filter(pk=parent.pk).update(numchild=models.F("numchild") + len(pages))
@@ -490,7 +489,6 @@ def _generate_interactions(
     kinds = [k for k, _ in KIND_SHARES]
     kind_weights = [w for _, w in KIND_SHARES]
     rows = []
-    now = timezone.now()
     for index in picks:
         member = members[index]
         if member not in tastes:
@@ -532,9 +530,9 @@ def _generate_interactions(
             }
         )
         if len(rows) >= BATCH * 4:
-            insert_rows(Interaction, rows, now)
+            _insert_rows(Interaction, rows)
             rows = []
-    insert_rows(Interaction, rows, now)
+    _insert_rows(Interaction, rows)
     return count
 
 

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -30,13 +30,13 @@ from cms import links
 from cms.dates import format_datetime
 from cms.event_series import one_per_series
 from cms.french import elide
+from cms.links import absolute_url
 from cms.models import AnnouncementPage, EventPage, Interest, RecommendationPage
 from cms.text import truncate
 from community.models import User
 from community.reach import digest_optin
 from community.reach.models import DigestDelivery
 from feeds import ranking
-from feeds.notifications import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -198,13 +198,6 @@ def digest_entries(
 # --- The email -----------------------------------------------------------------------------
 
 
-def _reverse(name: str, fallback: str) -> str:
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return fallback
-
-
 def build_message(
     user: User, entries: list[DigestEntry], unsubscribe_url: str
 ) -> EmailMultiAlternatives:
@@ -213,9 +206,9 @@ def build_message(
         "user": user,
         "entries": entries,
         "unsubscribe_url": unsubscribe_url,
-        "feed_url": absolute_url(_reverse("feeds:feed", "/")),
-        "profile_url": absolute_url(_reverse("community:profile", "/profil/")),
-        "network_name": getattr(settings, "AFFINITES_NETWORK_NAME", ""),
+        "feed_url": absolute_url(reverse("feeds:feed")),
+        "profile_url": absolute_url(reverse("community:profile")),
+        "network_name": settings.AFFINITES_NETWORK_NAME,
     }
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("Your selection of the week near you") + " · Affinités"

@@ -21,15 +21,12 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Q
-from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.db.models import Q, Value
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from wagtail.coreutils import WAGTAIL_APPEND_SLASH
-from wagtail.models import Page, Site
 
 from cms.models import AnnouncementPage, CatalogueItem, EventPage, Interest, RecommendationPage
 from cms.text import html_to_text
@@ -65,10 +62,8 @@ KIND_LABELS = {
 
 
 def _suggestions(member) -> list[ranking.ContentFacts]:
-    try:
-        from feeds.recommendations import recommend_for
-    except ImportError:  # pragma: no cover - the recommender ships with the feeds package
-        return []
+    from feeds.recommendations import recommend_for
+
     try:
         suggestions = recommend_for(member, limit=SUGGESTIONS)
     except Exception:  # a failing recommender must not break the feed
@@ -164,27 +159,6 @@ def score_entries(
     return entries
 
 
-@lru_cache(maxsize=1)
-def _signature_sql() -> str:
-    """The followed interests (0) and the communities (1) of a member, in one statement."""
-    from community.models import FollowedInterest
-
-    def columns(model, ref: str) -> tuple[str, str, str]:
-        quote = connection.ops.quote_name
-        return (
-            quote(model._meta.db_table),
-            quote(model._meta.get_field("user").column),
-            quote(model._meta.get_field(ref).column),
-        )
-
-    table_i, user_i, ref_i = columns(FollowedInterest, "interest")
-    table_m, user_m, ref_m = columns(Membership, "community")
-    return (
-        f"SELECT 0, {ref_i} FROM {table_i} WHERE {user_i} = %s "
-        f"UNION ALL SELECT 1, {ref_m} FROM {table_m} WHERE {user_m} = %s"
-    )
-
-
 def member_signature(member) -> str:
     """Changes when what the feed is built from changes (interests, place, communities)."""
     return _signature(member)[0]
@@ -192,11 +166,21 @@ def member_signature(member) -> str:
 
 def _signature(member) -> tuple[str, bool]:
     """(the signature, whether the member follows any interest), in one query."""
+    from community.models import FollowedInterest
+
     interests, communities = [], []
-    with connection.cursor() as cursor:
-        cursor.execute(_signature_sql(), [member.pk, member.pk])
-        for source, ref in cursor.fetchall():
-            (communities if source else interests).append(ref)
+    followed = (
+        FollowedInterest.objects.filter(user_id=member.pk)
+        .annotate(source=Value(0))
+        .values_list("source", "interest_id")
+    )
+    joined = (
+        Membership.objects.filter(user_id=member.pk)
+        .annotate(source=Value(1))
+        .values_list("source", "community_id")
+    )
+    for source, ref in followed.union(joined, all=True).order_by():
+        (communities if source else interests).append(ref)
     interests.sort()
     communities.sort()
     raw = json.dumps(
@@ -210,7 +194,7 @@ def build_feed(member, *, now: datetime | None = None, signature: str | None = N
     now = now or timezone.now()
     facts = load.members([member.pk])[member.pk]
     entries = score_entries(facts, candidates_for(member, facts, now), now)
-    entries = entries[: getattr(settings, "FEED_MAX_ENTRIES", 800)]
+    entries = entries[: settings.FEED_MAX_ENTRIES]
     written = get_store().replace_member(member.pk, entries)
     FeedState.objects.update_or_create(
         member_id=member.pk,
@@ -254,10 +238,6 @@ def ensure_fresh(member, *, now: datetime | None = None) -> dict:
     elif state.last_seen < now - SEEN_EVERY:
         FeedState.objects.filter(member_id=member.pk).update(last_seen=now)
     return {"rebuilt": due, "has_interests": has_interests}
-
-
-def signature_has_interests(member) -> bool:
-    return member.followed_interests.exists()
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -372,51 +352,6 @@ def _plain_words(html: str, words: int, language: str | None) -> str:
     return Truncator(html_to_text(html)).words(words)
 
 
-class PageUrls:
-    """`Page.get_url(request)` from a page's ``url_path`` alone, without loading the page.
-
-    One site (the usual case, and without Wagtail's i18n): the local URL, from the site
-    root paths Wagtail caches (kept on the request as Wagtail does), with no site lookup.
-    Otherwise each URL comes from Wagtail's own ``get_url`` on a bare page, as before.
-    """
-
-    def __init__(self, request=None) -> None:
-        self.request = request
-        if request is not None:
-            try:
-                paths = request._wagtail_cached_site_root_paths
-            except AttributeError:
-                paths = request._wagtail_cached_site_root_paths = Site.get_site_root_paths()
-        else:
-            paths = Site.get_site_root_paths()
-        self.paths = paths
-        self.simple = len({p.site_id for p in paths}) == 1 and not getattr(
-            settings, "WAGTAIL_I18N_ENABLED", False
-        )
-
-    def __call__(self, pk: int, url_path: str) -> str | None:
-        if not self.simple:
-            return Page(id=pk, url_path=url_path).get_url(self.request)
-        for root in self.paths:
-            if url_path.startswith(root.root_path):
-                return _served_path(
-                    url_path[len(root.root_path) :], get_script_prefix(), get_urlconf()
-                )
-        return None  # not under any site: not routable
-
-
-@lru_cache(maxsize=4096)
-def _served_path(path: str, script_prefix: str, urlconf: str | None) -> str | None:
-    """Wagtail's serving URL for a path below a site root (as in ``Page.get_url_parts``)."""
-    try:
-        url = reverse("wagtail_serve", args=(path,), urlconf=urlconf)
-    except NoReverseMatch:
-        return None
-    if not WAGTAIL_APPEND_SLASH and url != "/":
-        url = url.rstrip("/")
-    return url
-
-
 def _without_later_sessions(
     member, store, entries, sessions: EventSessions, read: set[str]
 ) -> list:
@@ -433,79 +368,51 @@ def _without_later_sessions(
 
 
 def _page_cards(
-    ids: dict[str, list[int]], now: datetime, page_url: PageUrls, sessions: EventSessions | None
+    ids: dict[str, list[int]], now: datetime, request, sessions: EventSessions | None
 ) -> dict:
     """{entry key: (title, url, card fields)} of the live, public announcements, upcoming
-    events and curated lists among `ids`: one query for the pages, whatever their kinds
-    (each with its own table joined), after Wagtail's one for its private sections; with
+    events and curated lists among `ids`: one query per kind present (each page counts
+    only as the kind its entry says), after Wagtail's one for its private sections; with
     events, their series' sessions (`sessions`, or one more query)."""
-    announcements = set(ids.get(FeedKind.ANNOUNCEMENT, ()))
-    events = set(ids.get(FeedKind.EVENT, ()))
-    recommendations = set(ids.get(FeedKind.RECOMMENDATION, ()))
+    announcements = ids.get(FeedKind.ANNOUNCEMENT, ())
+    events = ids.get(FeedKind.EVENT, ())
+    recommendations = ids.get(FeedKind.RECOMMENDATION, ())
     if sessions is None:
-        sessions = EventSessions(events, now, page_url)
-    rows = (
-        Page.objects.live()
-        .filter(pk__in=announcements | events | recommendations)
-        .exclude(sessions.private)
-        .order_by()
-        .values_list(
-            "pk",
-            "title",
-            "url_path",
-            "first_published_at",
-            "announcementpage__pk",
-            "announcementpage__intro",
-            "eventpage__pk",
-            "eventpage__description",
-            "eventpage__start",
-            "eventpage__end",
-            "eventpage__room",
-            "eventpage__branch__name",
-            "recommendationpage__pk",
-            "recommendationpage__intro",
-            "recommendationpage__branch__name",
-        )
-    )
+        sessions = EventSessions(events, now, request)
+
+    def pages(model, pks):
+        return model.objects.live().filter(pk__in=pks).exclude(sessions.private).order_by()
+
     found: dict[str, tuple] = {}
-    for (
-        pk,
-        title,
-        url_path,
-        published,
-        announcement_pk,
-        announcement_intro,
-        event_pk,
-        description,
-        start,
-        end,
-        room,
-        event_branch,
-        recommendation_pk,
-        recommendation_intro,
-        recommendation_branch,
-    ) in rows:
-        # a page counts only as the kind its entry says (its own table joined), an event
-        # only until it is over
-        if announcement_pk is not None and pk in announcements:
-            kind = FeedKind.ANNOUNCEMENT
-            extra = {"summary": announcement_intro, "when": published}
-        elif event_pk is not None and pk in events and end >= now:
-            kind = FeedKind.EVENT
-            where = event_branch + (f" ({room})" if room else "")
+    if announcements:
+        for page in pages(AnnouncementPage, announcements).only(
+            "title", "url_path", "first_published_at", "intro"
+        ):
+            extra = {"summary": page.intro, "when": page.first_published_at}
+            found[f"{FeedKind.ANNOUNCEMENT}:{page.pk}"] = (page, extra)
+    if events:
+        for page in (
+            pages(EventPage, events)
+            .filter(end__gte=now)  # an event only until it is over
+            .select_related("branch")
+            .only("title", "url_path", "description", "start", "end", "room", "branch__name")
+        ):
             extra = {
-                "summary": _excerpt(description),
-                "when": start,
-                "where": where,
-                **sessions.card_fields(pk),
+                "summary": _excerpt(page.description),
+                "when": page.start,
+                "where": page.branch.name + (f" ({page.room})" if page.room else ""),
+                **sessions.card_fields(page.pk),
             }
-        elif recommendation_pk is not None and pk in recommendations:
-            kind = FeedKind.RECOMMENDATION
-            extra = {"summary": recommendation_intro, "where": recommendation_branch or ""}
-        else:
-            continue
-        found[f"{kind}:{pk}"] = (title, page_url(pk, url_path), extra)
-    return found
+            found[f"{FeedKind.EVENT}:{page.pk}"] = (page, extra)
+    if recommendations:
+        for page in (
+            pages(RecommendationPage, recommendations)
+            .select_related("branch")
+            .only("title", "url_path", "intro", "branch__name")
+        ):
+            extra = {"summary": page.intro, "where": page.branch.name if page.branch else ""}
+            found[f"{FeedKind.RECOMMENDATION}:{page.pk}"] = (page, extra)
+    return {key: (page.title, page.get_url(request), extra) for key, (page, extra) in found.items()}
 
 
 def hydrate(
@@ -530,7 +437,7 @@ def hydrate(
     found: dict[str, tuple] = {}
     page_kinds = {FeedKind.ANNOUNCEMENT, FeedKind.EVENT, FeedKind.RECOMMENDATION}
     if page_kinds & ids.keys():
-        found.update(_page_cards(ids, now, PageUrls(request), sessions))
+        found.update(_page_cards(ids, now, request, sessions))
     if ids.get(FeedKind.ITEM):
         for item in (
             CatalogueItem.objects.active()
@@ -622,7 +529,7 @@ def read_feed(
     size = size or settings.FEED_PAGE_SIZE
     store = get_store()
     now = timezone.now()
-    sessions = EventSessions((), now, PageUrls(request))
+    sessions = EventSessions((), now, request)
     candidates, fresh, exhausted = _read_candidates(member, store, cursor, size, sessions)
     # Diversify the stored entries (they carry kind and community), then hydrate only the
     # ones picked: the lookahead costs no object loading. An entry whose object is gone
@@ -816,7 +723,7 @@ def community_sample(
 def _diversified_cards(entries, limit: int, now: datetime, request=None) -> list[FeedCard]:
     # one card per event series: its next session (the others are listed on it)
     sessions = EventSessions(
-        (e.object_id for e in entries if e.kind == FeedKind.EVENT), now, PageUrls(request)
+        (e.object_id for e in entries if e.kind == FeedKind.EVENT), now, request
     )
     held = later_sessions(entries, sessions, {e.key for e in entries}, lambda keys: set())
     entries = [e for e in entries if e.key not in held]

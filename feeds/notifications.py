@@ -16,7 +16,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Count
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from cms import links
@@ -29,18 +29,6 @@ logger = logging.getLogger(__name__)
 def unread_count(user) -> int:
     user_id = getattr(user, "pk", user)
     return Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
-
-
-def _reverse(name: str, fallback: str) -> str:
-    try:
-        return reverse(name)
-    except NoReverseMatch:  # URLs not wired (yet)
-        return fallback
-
-
-def absolute_url(url: str) -> str:
-    """SITE_URL + path, for emails (``cms.links``); "" stays "" (a notification without a link)."""
-    return links.absolute_url(url) if url else url
 
 
 def notify(user, kind: str, title: str, body: str = "", url: str = "") -> Notification:
@@ -121,10 +109,10 @@ def email_notification(notification: Notification) -> None:
     context = {
         "notification": notification,
         "user": user,
-        "url": absolute_url(notification.url),
-        "notifications_url": absolute_url(_reverse("notifications:list", "/notifications/")),
-        "profile_url": absolute_url(_reverse("community:profile", "/profil/")),
-        "network_name": getattr(settings, "AFFINITES_NETWORK_NAME", ""),
+        "url": links.absolute_url(notification.url) if notification.url else "",
+        "notifications_url": links.absolute_url(reverse("notifications:list")),
+        "profile_url": links.absolute_url(reverse("community:profile")),
+        "network_name": settings.AFFINITES_NETWORK_NAME,
     }
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string("feeds/email/notification_subject.txt", context)

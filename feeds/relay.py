@@ -136,10 +136,8 @@ async def listened_groups(layer, groups: list[str]) -> list[str]:
 
 
 def _is_pubsub_layer(layer) -> bool:
-    try:
-        from channels_redis.pubsub import RedisPubSubChannelLayer
-    except ImportError:  # pragma: no cover - channels_redis is a dependency
-        return False
+    from channels_redis.pubsub import RedisPubSubChannelLayer
+
     return isinstance(layer, RedisPubSubChannelLayer)
 
 

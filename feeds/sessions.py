@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.db.models import Q
+from django.http import HttpRequest
 from wagtail.models import Page
 
 from cms.models import EventPage
@@ -32,12 +33,12 @@ class EventSessions:
         self,
         event_ids: Iterable[int],
         now: datetime,
-        page_url: Callable[[int, str], str | None],
+        request: HttpRequest | None = None,
         private: Q | None = None,
     ) -> None:
         self._private = private
         self.now = now
-        self.page_url = page_url
+        self.request = request
         self.series: dict[str, list[Session]] = {}
         self.series_of: dict[int, str] = {}
         self.read: set[int] = set()
@@ -85,7 +86,12 @@ class EventSessions:
         if position is None:  # not a series read (over, or its title just changed)
             return {}
         later = sessions[position + 1 :]
-        shown = [(s, self.page_url(o, p)) for s, o, p in later[:OTHER_SESSIONS_SHOWN]]
+        # Page.get_url reads the page's url_path alone: a page built from the row's values
+        # gives Wagtail's URL without loading each session (a series may have dozens)
+        shown = [
+            (start, EventPage(pk=pk, url_path=url_path).get_url(self.request))
+            for start, pk, url_path in later[:OTHER_SESSIONS_SHOWN]
+        ]
         shown = [(start, url) for start, url in shown if url]
         return {
             "other_sessions": tuple(shown),

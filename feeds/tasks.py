@@ -29,12 +29,3 @@ def withdraw(kind: str, pk: int) -> int:
     from feeds.fanout import withdraw_content
 
     return withdraw_content(kind, pk)
-
-
-@task()
-def rebuild_member_feed(member_id: int) -> int:
-    from community.models import User
-    from feeds.feed import build_feed
-
-    member = User.objects.filter(pk=member_id, is_active=True).first()
-    return build_feed(member) if member is not None else 0

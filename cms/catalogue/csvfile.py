@@ -25,6 +25,8 @@ import itertools
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from django.utils.translation import gettext
+
 from .errors import CatalogueFormatError
 from .isbn import normalise_isbn
 from .records import CatalogueRecord, Entry, HoldingRecord, RecordError, finalise, parse_year_strict
@@ -60,12 +62,10 @@ def _repair(value: str, warnings: list[str]) -> str:
         value.encode("utf-8")
         return value
     except UnicodeEncodeError:
-        if not warnings or warnings[-1] != _NOT_UTF8:
-            warnings.append(_NOT_UTF8)
+        not_utf8 = gettext("line not in UTF-8: read as Windows-1252")
+        if not warnings or warnings[-1] != not_utf8:
+            warnings.append(not_utf8)
         return value.encode("utf-8", "surrogateescape").decode("cp1252", "replace")
-
-
-_NOT_UTF8 = "ligne non UTF-8 : lue en Windows-1252"
 
 
 def _holdings(value: str, warnings: list[str]) -> list[HoldingRecord]:
@@ -74,7 +74,10 @@ def _holdings(value: str, warnings: list[str]) -> list[HoldingRecord]:
         code, call_number, status_text = (part.split("|") + ["", ""])[:3]
         status = status_from_word(status_text)
         if not status:
-            warnings.append(f"statut d'exemplaire inconnu « {status_text.strip()} » : disponible")
+            warnings.append(
+                gettext("unknown copy status “%(status)s”: available")
+                % {"status": status_text.strip()}
+            )
             status = "disponible"
         holdings.append(HoldingRecord(code.strip(), call_number.strip(), status))
     return holdings
@@ -99,7 +102,7 @@ def row_to_record(row: dict[str, str]) -> CatalogueRecord:
         try:
             record.isbn = normalise_isbn(row["isbn"])
         except ValueError as exc:
-            warnings.append(f"{exc} (ignoré)")
+            warnings.append(gettext("%(problem)s (ignored)") % {"problem": exc})
     record.publisher = row.get("publisher", "")
     record.language = row.get("language", "")
     record.summary = row.get("summary", "")
@@ -111,13 +114,18 @@ def row_to_record(row: dict[str, str]) -> CatalogueRecord:
         if doc_type:
             record.doc_type = doc_type
         else:
-            warnings.append(f"type de document inconnu « {row['type'].strip()} » : livre")
+            warnings.append(
+                gettext("unknown document type “%(type)s”: book") % {"type": row["type"].strip()}
+            )
     if row.get("audience", "").strip():
         audience = audience_from_word(row["audience"])
         if audience:
             record.audience = audience
         else:
-            warnings.append(f"public inconnu « {row['audience'].strip()} » : adulte")
+            warnings.append(
+                gettext("unknown audience “%(audience)s”: adult")
+                % {"audience": row["audience"].strip()}
+            )
     return record
 
 
@@ -132,7 +140,7 @@ def read_csv(stream: BinaryIO) -> Iterator[Entry]:
         header_line = text.readline()
         header_line = header_line.removeprefix("\ufeff")
         if not header_line.strip():
-            raise CatalogueFormatError("Le fichier est vide.")
+            raise CatalogueFormatError(gettext("The file is empty."))
         delimiter = _delimiter(header_line)
         header = [
             clean_text(h).lower() for h in next(csv.reader([header_line], delimiter=delimiter))
@@ -140,11 +148,11 @@ def read_csv(stream: BinaryIO) -> Iterator[Entry]:
         missing = [c for c in REQUIRED if c not in header]
         if missing:
             raise CatalogueFormatError(
-                "Ce fichier n'est pas un CSV de catalogue : colonne(s) "
-                + ", ".join(missing)
-                + " absente(s) de la ligne d'en-tête (attendu : "
-                + ",".join(COLUMNS)
-                + ")."
+                gettext(
+                    "This file is not a catalogue CSV: column(s) %(missing)s missing from the "
+                    "header line (expected: %(expected)s)."
+                )
+                % {"missing": ", ".join(missing), "expected": ",".join(COLUMNS)}
             )
         id_column = header.index("record_id")
         rows = csv.reader(text, delimiter=delimiter)
@@ -156,7 +164,9 @@ def read_csv(stream: BinaryIO) -> Iterator[Entry]:
                 break
             except csv.Error as exc:
                 position += 1
-                yield Entry(position, None, "", f"ligne CSV illisible : {exc}")
+                yield Entry(
+                    position, None, "", gettext("unreadable CSV line: %(error)s") % {"error": exc}
+                )
                 continue
             if not any(c.strip() for c in cells):
                 continue
@@ -168,7 +178,8 @@ def read_csv(stream: BinaryIO) -> Iterator[Entry]:
                     position,
                     None,
                     record_id,
-                    f"{len(cells)} colonnes au lieu de {len(header)} (virgule non protégée ?)",
+                    gettext("%(found)d columns instead of %(expected)d (an unquoted comma?)")
+                    % {"found": len(cells), "expected": len(header)},
                 )
                 continue
             row = dict(itertools.zip_longest(header, cells, fillvalue=""))

@@ -11,8 +11,9 @@ csvfile.py), and every `batch_size` records:
    nothing written; other hash → fields updated, holdings and interests replaced; unknown
    record id → created. A withdrawn item that reappears is un-withdrawn. (An edit made in
    the admin therefore stays until the library system's record itself changes.)
-3. writes the batch in one transaction with set-based statements (bulk.py: executemany
-   INSERT / UPDATE / DELETE for replaced holdings and interests, no per-row signal), then calls
+3. writes the batch in one transaction with set-based statements (an upsert of the items
+   with bulk_create(update_conflicts=True), bulk_create of their holdings and interests,
+   bulk.py's DELETE of the replaced ones; no per-row signal), then calls
    `add_bulk` with the touched items on every search backend of WAGTAILSEARCH_BACKENDS
    (the site search's bridge, which schedules its own update on commit; Wagtail's "default"
    backend writes nothing: catalogue items declare no search_fields, admin_search.py), still
@@ -46,11 +47,12 @@ from typing import BinaryIO, NamedTuple
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from wagtail.search.backends import get_search_backends_with_name
 
 from cms.models import Branch, CatalogueItem, Holding, Interest
 
-from .bulk import delete_rows, insert_rows, update_rows
+from .bulk import delete_rows
 from .csvfile import read_csv
 from .errors import CatalogueFormatError
 from .marc import read_marc21, read_marcxml, read_unimarc
@@ -219,17 +221,25 @@ class _Importer:
             else:
                 holdings.append((branch_id, holding.call_number, holding.status))
         for code, copies in unknown.items():
-            skipped = "exemplaire ignoré" if copies == 1 else f"{copies} exemplaires ignorés"
             summary.warn(
                 entry.position,
                 record.record_id,
-                f"code de médiathèque inconnu « {code} » : {skipped}",
+                ngettext(
+                    "unknown library code “%(code)s”: copy ignored",
+                    "unknown library code “%(code)s”: %(copies)d copies ignored",
+                    copies,
+                )
+                % {"code": code, "copies": copies},
             )
         interest_ids = self.matcher.match(record.subjects, record.dewey) if self.matcher else set()
         for slug in record.interest_slugs:
             pk = self.interest_ids.get(slug) or self.interest_ids.get(slug.lower())
             if pk is None:
-                summary.warn(entry.position, record.record_id, f"intérêt inconnu « {slug} » ignoré")
+                summary.warn(
+                    entry.position,
+                    record.record_id,
+                    gettext("unknown interest “%(slug)s” ignored") % {"slug": slug},
+                )
             else:
                 interest_ids.add(pk)
         ids = sorted(interest_ids)
@@ -264,7 +274,7 @@ class _Importer:
                     Problem(
                         prepared.position,
                         prepared.record.record_id,
-                        "notice en double dans le fichier : la dernière occurrence l'emporte",
+                        gettext("record twice in the file: the last one wins"),
                     )
                 )
             result.seen.append(pk)
@@ -276,82 +286,56 @@ class _Importer:
                 result.unchanged += 1
         result.seen.extend(existing[r][0] for r in rejected_ids if r in existing)
 
-        insert_rows(
-            CatalogueItem,
+        # New and changed items in one upsert on record_id (their pks come back on
+        # PostgreSQL and SQLite), then their holdings and interests replaced.
+        upserted = [*to_create, *(p for _, p in to_update)]
+        items = CatalogueItem.objects.bulk_create(
             [
-                {**p.item_fields(), "source_hash": p.source_hash, "withdrawn": False}
-                for p in to_create
+                CatalogueItem(
+                    **p.item_fields(), source_hash=p.source_hash, withdrawn=False, updated_at=now
+                )
+                for p in upserted
             ],
-            now,
+            update_conflicts=True,
+            unique_fields=["record_id"],
+            update_fields=UPDATE_FIELDS,
         )
-        new_pks = (
-            dict(
-                CatalogueItem.objects.filter(
-                    record_id__in=[p.record.record_id for p in to_create]
-                ).values_list("record_id", "pk")
-            )
-            if to_create
-            else {}
-        )
-        written = [(new_pks[p.record.record_id], p) for p in to_create] + to_update
+        written = [(item.pk, p) for item, p in zip(items, upserted, strict=True)]
         if to_update:
-            update_rows(
-                CatalogueItem,
-                UPDATE_FIELDS,
-                [
-                    {
-                        "pk": pk,
-                        **p.item_fields(),
-                        "source_hash": p.source_hash,
-                        "withdrawn": False,
-                        "updated_at": now,
-                    }
-                    for pk, p in to_update
-                ],
-            )
             changed_pks = [pk for pk, _ in to_update]
             delete_rows(Holding, "item", changed_pks)
             delete_rows(self.interests_through, "catalogueitem", changed_pks)
         if restored:
             CatalogueItem.objects.filter(pk__in=restored).update(withdrawn=False, updated_at=now)
 
-        insert_rows(
-            Holding,
+        Holding.objects.bulk_create(
             [
-                {
-                    "item_id": pk,
-                    "branch_id": branch_id,
-                    "call_number": call_number,
-                    "status": status,
-                    "sort_order": order,
-                }
+                Holding(
+                    item_id=pk,
+                    branch_id=branch_id,
+                    call_number=call_number,
+                    status=status,
+                    sort_order=order,
+                )
                 for pk, p in written
                 for order, (branch_id, call_number, status) in enumerate(p.holdings)
-            ],
-            now,
+            ]
         )
-        insert_rows(
-            self.interests_through,
+        self.interests_through.objects.bulk_create(
             [
-                {"catalogueitem_id": pk, "interest_id": interest_id}
+                self.interests_through(catalogueitem_id=pk, interest_id=interest_id)
                 for pk, p in written
                 for interest_id in p.interest_ids
-            ],
-            now,
+            ]
         )
-        touched = [
-            CatalogueItem(
-                pk=pk, **p.item_fields(), source_hash=p.source_hash, withdrawn=False, updated_at=now
-            )
-            for pk, p in written
-        ]
+        touched = list(items)
         if restored:
             touched.extend(CatalogueItem.objects.filter(pk__in=restored))
         result.indexed = self.index(touched)
         result.created = len(to_create)
         result.updated = len(to_update) + len(restored)
         result.restored = len(restored)
-        result.seen.extend(new_pks.values())
+        result.seen.extend(item.pk for item in items[: len(to_create)])
         return result
 
     def index(self, items: list[CatalogueItem]) -> int:
@@ -364,7 +348,9 @@ class _Importer:
                 if not backend.catch_indexing_errors:
                     raise  # a database backend: the batch is rolled back and retried
                 logger.exception("Search backend %s could not index catalogue items", name)
-                self.summary.warn(0, "", f"index de recherche « {name} » non mis à jour")
+                self.summary.warn(
+                    0, "", gettext("search index “%(name)s” not updated") % {"name": name}
+                )
         return len(items)
 
     def flush(self, batch: list[Entry], rejected_ids: list[str]) -> None:
@@ -376,7 +362,7 @@ class _Importer:
                 self.summary.warn(
                     entry.position,
                     entry.record.record_id,
-                    "notice en double dans le fichier : la dernière occurrence l'emporte",
+                    gettext("record twice in the file: the last one wins"),
                 )
             latest[entry.record.record_id] = entry
         prepared = [self.prepare(entry) for entry in latest.values()]
@@ -393,7 +379,7 @@ class _Importer:
                     self.summary.reject(
                         one.position,
                         one.record.record_id,
-                        f"refusée par la base de données : {exc}",
+                        gettext("refused by the database: %(error)s") % {"error": exc},
                     )
             if rejected_ids:
                 self.merge(
@@ -425,7 +411,7 @@ class _Importer:
     def prune(self, chunk_size: int = 2000) -> None:
         if not self.summary.imported:
             self.summary.warn(
-                0, "", "aucune notice valide dans le fichier : aucune notice n'a été retirée"
+                0, "", gettext("no valid record in the file: no record was withdrawn")
             )
             return
         last_pk = 0

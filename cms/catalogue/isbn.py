@@ -17,6 +17,8 @@ librarians).
 
 import re
 
+from django.utils.translation import gettext
+
 __all__ = [
     "ean13_check_digit",
     "is_valid_isbn",
@@ -64,21 +66,26 @@ def _candidates(text: str) -> list[str]:
 def _normalise_compact(digits: str, raw: str) -> str:
     if len(digits) == 10:
         if not digits[:9].isdigit() or not (digits[9].isdigit() or digits[9] == "X"):
-            raise ValueError(f"ISBN-10 mal formé : « {raw} »")
+            raise ValueError(gettext("malformed ISBN-10: “%(value)s”") % {"value": raw})
         if _isbn10_check_digit(digits[:9]) != digits[9]:
-            raise ValueError(f"ISBN-10 invalide (clé de contrôle fausse) : « {raw} »")
+            raise ValueError(
+                gettext("invalid ISBN-10 (wrong check digit): “%(value)s”") % {"value": raw}
+            )
         body = "978" + digits[:9]
         return body + ean13_check_digit(body)
     if "X" in digits:
-        raise ValueError(f"ISBN/EAN mal formé : « {raw} »")
+        raise ValueError(gettext("malformed ISBN/EAN: “%(value)s”") % {"value": raw})
     if len(digits) == 12:  # UPC-A is an EAN-13 starting with 0
         digits = "0" + digits
     if len(digits) == 13:
         if ean13_check_digit(digits[:12]) != digits[12]:
-            raise ValueError(f"ISBN-13/EAN-13 invalide (clé de contrôle fausse) : « {raw} »")
+            raise ValueError(
+                gettext("invalid ISBN-13/EAN-13 (wrong check digit): “%(value)s”") % {"value": raw}
+            )
         return digits
     raise ValueError(
-        f"ISBN/EAN de longueur incorrecte ({len(digits)} chiffres au lieu de 10 ou 13) : « {raw} »"
+        gettext("ISBN/EAN of the wrong length (%(digits)d digits instead of 10 or 13): “%(value)s”")
+        % {"digits": len(digits), "value": raw}
     )
 
 
@@ -87,7 +94,7 @@ def normalise_isbn(text: str) -> str:
     raw = str(text or "").strip()
     candidates = _candidates(raw)
     if not candidates:
-        raise ValueError(f"ISBN/EAN absent ou illisible : « {raw} »")
+        raise ValueError(gettext("ISBN/EAN missing or unreadable: “%(value)s”") % {"value": raw})
     errors = []
     # An ISBN (10 or 13) before a 12-digit UPC: "2226036172 12 EUR" is an ISBN-10 and a
     # price, even if "222603617212" happens to have a valid UPC check digit.
@@ -123,12 +130,12 @@ def issn_to_ean13(text: str) -> str:
     compact = _SEPARATORS.sub("", raw).upper()
     match = re.match(r"^(?:ISSN:?)?(\d{7}[\dX])", compact)
     if not match:
-        raise ValueError(f"ISSN mal formé : « {raw} »")
+        raise ValueError(gettext("malformed ISSN: “%(value)s”") % {"value": raw})
     issn = match.group(1)
     total = sum(int(d) * (8 - i) for i, d in enumerate(issn[:7]))
     check = (11 - total % 11) % 11
     if ("X" if check == 10 else str(check)) != issn[7]:
-        raise ValueError(f"ISSN invalide (clé de contrôle fausse) : « {raw} »")
+        raise ValueError(gettext("invalid ISSN (wrong check digit): “%(value)s”") % {"value": raw})
     body = "977" + issn[:7] + "00"
     return body + ean13_check_digit(body)
 

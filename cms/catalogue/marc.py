@@ -30,6 +30,7 @@ from typing import BinaryIO
 from xml.sax import SAXException, make_parser
 from xml.sax.handler import feature_external_ges, feature_external_pes, feature_namespaces
 
+from django.utils.translation import gettext
 from pymarc import Record
 from pymarc.marcxml import XmlHandler
 
@@ -143,7 +144,7 @@ def pick_isbn(record: CatalogueRecord, isbns: list[str], issns: list[str] = ()) 
         except ValueError as exc:
             errors.append(str(exc))
     if errors:
-        record.warnings.append(errors[0] + " (ignoré)")
+        record.warnings.append(gettext("%(problem)s (ignored)") % {"problem": errors[0]})
 
 
 def most_common(values: list[str]) -> str:
@@ -222,9 +223,12 @@ def guess_record_id(chunk: bytes) -> str:
 def decode_record(chunk: bytes, flavour: str) -> tuple[Record, list[str]]:
     """A pymarc Record from raw ISO 2709 bytes (see the module docstring for encodings)."""
     if not looks_like_leader(chunk):
-        raise RecordError("notice illisible : en-tête (label) ISO 2709 invalide")
+        raise RecordError(gettext("unreadable record: invalid ISO 2709 leader"))
     if not chunk.endswith(RECORD_TERMINATOR) or int(chunk[:5]) > len(chunk):
-        raise RecordError(f"notice tronquée : {len(chunk)} octets lus, {int(chunk[:5])} annoncés")
+        raise RecordError(
+            gettext("truncated record: %(read)d bytes read, %(announced)d announced")
+            % {"read": len(chunk), "announced": int(chunk[:5])}
+        )
     warnings: list[str] = []
     try:
         chunk.decode("utf-8")
@@ -240,11 +244,13 @@ def decode_record(chunk: bytes, flavour: str) -> tuple[Record, list[str]]:
         else:
             patched = chunk[:9] + b" " + chunk[10:]
             record = Record(patched, hide_utf8_warnings=True, file_encoding="latin-1")
-            warnings.append("encodage non UTF-8 : notice lue en ISO-8859-1")
+            warnings.append(gettext("encoding not UTF-8: record read as ISO-8859-1"))
     except RecordError:
         raise
     except Exception as exc:  # pymarc raises many exception types on damaged records
-        raise RecordError(f"notice illisible ({type(exc).__name__})") from exc
+        raise RecordError(
+            gettext("unreadable record (%(error)s)") % {"error": type(exc).__name__}
+        ) from exc
     return record, warnings
 
 
@@ -253,13 +259,15 @@ def check_flavour(record: Record, flavour: str) -> None:
     tags = {field.tag for field in record.fields}
     if flavour == UNIMARC and "245" in tags and "200" not in tags:
         raise CatalogueFormatError(
-            "Ce fichier semble être en MARC21 (zone 245, pas de zone 200) : choisissez le "
-            "format MARC21."
+            gettext(
+                "This file looks like MARC21 (field 245, no field 200): choose the MARC21 format."
+            )
         )
     if flavour == MARC21 and "200" in tags and "245" not in tags:
         raise CatalogueFormatError(
-            "Ce fichier semble être en UNIMARC (zone 200, pas de zone 245) : choisissez le "
-            "format UNIMARC."
+            gettext(
+                "This file looks like UNIMARC (field 200, no field 245): choose the UNIMARC format."
+            )
         )
 
 
@@ -291,8 +299,10 @@ def read_iso2709(stream: BinaryIO, flavour: str) -> Iterator[Entry]:
             position += 1
             if position == 1 and not looks_like_leader(piece):
                 raise CatalogueFormatError(
-                    "Ce fichier n'est pas au format ISO 2709 (UNIMARC ou MARC21) : "
-                    "vérifiez le format choisi."
+                    gettext(
+                        "This file is not in the ISO 2709 format (UNIMARC or MARC21): check "
+                        "the chosen format."
+                    )
                 )
             try:
                 record, warnings = decode_record(piece, flavour)
@@ -304,7 +314,7 @@ def read_iso2709(stream: BinaryIO, flavour: str) -> Iterator[Entry]:
                 decoded_any = True
             yield map_entry(position, record, mapper, warnings)
     if position == 0:
-        raise CatalogueFormatError("Le fichier est vide.")
+        raise CatalogueFormatError(gettext("The file is empty."))
 
 
 def read_unimarc(stream: BinaryIO) -> Iterator[Entry]:
@@ -360,16 +370,16 @@ def read_marcxml(stream: BinaryIO) -> Iterator[Entry]:
         if error is not None:
             if not started:
                 raise CatalogueFormatError(
-                    f"Ce fichier n'est pas du MARCXML lisible : {error}"
+                    gettext("This file is not readable MARCXML: %(error)s") % {"error": error}
                 ) from error
             yield Entry(
                 position + 1,
                 None,
                 "",
-                f"XML mal formé, lecture interrompue : {error}",
+                gettext("malformed XML, reading stopped: %(error)s") % {"error": error},
             )
             return
         if not block:
             break
     if position == 0:
-        raise CatalogueFormatError("Aucune notice MARCXML (<record>) dans ce fichier.")
+        raise CatalogueFormatError(gettext("No MARCXML record (<record>) in this file."))

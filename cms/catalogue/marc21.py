@@ -29,6 +29,7 @@ Audience: 521$a words ("jeunesse", "juvenile", "ado", "young adult", "adult"…)
 008/22: a, b, c, j → jeunesse; d → ado; e, f, g → adulte; else adulte.
 """
 
+from django.utils.translation import gettext
 from pymarc import Record
 
 from cms.models import Audience, DocumentType, HoldingStatus
@@ -132,7 +133,7 @@ def map_marc21(marc: Record) -> CatalogueRecord:
         date_text = subfield(publication, "c")
     item.year = parse_year_loose(date_text) or parse_year_loose(fixed[7:11])
     if item.year is None and date_text:
-        item.warnings.append(f"année illisible ignorée : « {date_text} »")
+        item.warnings.append(gettext("unreadable year ignored: “%(year)s”") % {"year": date_text})
 
     item.language = (fields.sub("041", "a") or fixed[35:38])[:3]
     item.summary = "\n\n".join(fields.subs("520", "a"))

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
+from django.utils.translation import gettext
+
 from cms.models import Audience, CatalogueItem, DocumentType, Holding, HoldingStatus
 
 from .vocab import AUDIENCES, DOC_TYPES, HOLDING_STATUSES, clean_paragraphs, clean_text
@@ -96,7 +98,7 @@ def parse_year_strict(value: str | None) -> int | None:
     if not text:
         return None
     if not re.fullmatch(r"\d{4}", text) or not FIRST_YEAR <= int(text) <= last_valid_year():
-        raise RecordError(f"année invalide : « {text} »")
+        raise RecordError(gettext("invalid year: “%(year)s”") % {"year": text})
     return int(text)
 
 
@@ -124,12 +126,14 @@ def finalise(record: CatalogueRecord) -> CatalogueRecord:
     """Check the required fields and fit every value to its column; RecordError if unusable."""
     record.record_id = clean_text(record.record_id)
     if not record.record_id:
-        raise RecordError("identifiant de notice manquant")
+        raise RecordError(gettext("record id missing"))
     if len(record.record_id) > RECORD_ID_MAX:
-        raise RecordError(f"identifiant de notice trop long (plus de {RECORD_ID_MAX} caractères)")
+        raise RecordError(
+            gettext("record id too long (more than %(max)d characters)") % {"max": RECORD_ID_MAX}
+        )
     record.title = _truncate(clean_text(record.title), TITLE_MAX)
     if not record.title:
-        raise RecordError("titre manquant")
+        raise RecordError(gettext("title missing"))
     authors = _dedupe(record.authors)
     while authors and len(" ; ".join(authors)) > AUTHORS_MAX:
         authors.pop()
@@ -145,13 +149,13 @@ def finalise(record: CatalogueRecord) -> CatalogueRecord:
     if record.audience not in AUDIENCES:
         record.audience = Audience.ADULTS
     if record.year is not None and not FIRST_YEAR <= record.year <= last_valid_year():
-        record.warnings.append(f"année invalide ignorée : {record.year}")
+        record.warnings.append(gettext("invalid year ignored: %(year)s") % {"year": record.year})
         record.year = None
     holdings = []
     for holding in record.holdings:
         code = clean_text(holding.branch_code)
         if not code:
-            record.warnings.append("exemplaire sans code de médiathèque ignoré")
+            record.warnings.append(gettext("copy without a library code ignored"))
             continue
         holdings.append(
             HoldingRecord(

@@ -44,6 +44,7 @@ Audience, first match wins:
 3. adulte.
 """
 
+from django.utils.translation import gettext
 from pymarc import Record
 
 from cms.models import Audience, DocumentType, HoldingStatus
@@ -171,7 +172,7 @@ def map_unimarc(marc: Record) -> CatalogueRecord:
     if item.year is None and len(coded) >= 13:
         item.year = parse_year_loose(coded[9:13])
     if item.year is None and date_text:
-        item.warnings.append(f"année illisible ignorée : « {date_text} »")
+        item.warnings.append(gettext("unreadable year ignored: “%(year)s”") % {"year": date_text})
 
     item.language = fields.sub("101", "a")[:3]
     item.summary = "\n\n".join(fields.subs("330", "a"))

@@ -2,7 +2,6 @@
 
 import hashlib
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -20,7 +19,6 @@ from cms.event_series import OVERFETCH, one_per_series
 from cms.widgets import InterestChooser
 
 RICH_FEATURES = ["bold", "italic", "link", "ol", "ul"]
-PARIS = ZoneInfo("Europe/Paris")
 
 
 def _image_field():
@@ -498,7 +496,7 @@ class BranchPage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         now = timezone.now()
-        today = timezone.localdate(now, timezone=PARIS)
+        today = timezone.localdate(now)
         branch = self.branch
         context.update(
             branch=branch,

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from cms.dates import format_date, format_datetime, format_range, format_time, to_paris
+from cms.dates import format_date, format_datetime, format_range, format_time, to_local
 from cms.french import elide
 from cms.models import Branch, CatalogueItem, HoldingStatus, NetworkSettings
 
@@ -71,7 +71,7 @@ def date_range(start, end=None):
 def iso(value):
     """Machine-readable value for <time datetime="…">, in Paris time."""
     if isinstance(value, datetime):
-        return to_paris(value).isoformat(timespec="minutes")
+        return to_local(value).isoformat(timespec="minutes")
     return value.isoformat() if value else ""
 
 
@@ -83,7 +83,7 @@ def has_started(value) -> bool:
 @register.simple_tag
 def event_when(event, time_only: bool = False):
     """When an event happens, marked up with <time> elements; only the hours if time_only."""
-    start, end = to_paris(event.start), to_paris(event.end)
+    start, end = to_local(event.start), to_local(event.end)
     if time_only and start.date() == end.date():
         return format_html(
             '<time datetime="{}">{}</time> – <time datetime="{}">{}</time>',
@@ -108,7 +108,7 @@ def events_by_day(events):
     """[(date, [events…]), …] grouped by the Paris day the events start, order kept."""
     days: OrderedDict[date, list] = OrderedDict()
     for event in events:
-        days.setdefault(to_paris(event.start).date(), []).append(event)
+        days.setdefault(to_local(event.start).date(), []).append(event)
     return list(days.items())
 
 
@@ -132,159 +132,31 @@ def _status_text(status: str, branch_name: str) -> str:
     return elide(texts.get(status, texts[HoldingStatus.ON_LOAN]) % {"branch": branch_name})
 
 
+def _holdings_prefetch() -> Prefetch:
+    from cms.models import Holding
+
+    return Prefetch(
+        "holdings",
+        queryset=Holding.objects.select_related("branch").order_by("sort_order", "pk"),
+    )
+
+
 def prefetch_catalogue_items(items) -> None:
     """Load the holdings (with their branch) and the covers (with their card rendition) of
-    catalogue items in a fixed number of queries. Items already loaded are left alone.
-
-    Holdings come from one SQL statement joining their branch (rows turned into Holding and
-    Branch instances directly: a page of search hits would spend more in building the ORM
-    query than in running it); covers only for the items that have one."""
+    catalogue items in a fixed number of queries. What is already loaded is left alone
+    (prefetch_related_objects skips the items that have it)."""
     from wagtail.images import get_image_model
 
     items = [item for item in items if item is not None]
     if not items:
         return
-    _prefetch_holdings(
-        [item for item in items if "holdings" not in getattr(item, "_prefetched_objects_cache", {})]
-    )
+    prefetch_related_objects(items, _holdings_prefetch())
     covered = [item for item in items if item.cover_id and not CatalogueItem.cover.is_cached(item)]
     if covered:
         prefetch_related_objects(
             covered,
             Prefetch("cover", queryset=get_image_model().objects.prefetch_renditions(COVER_SPEC)),
         )
-
-
-class ModelRows:
-    """Columns of a model as SQL and a row of them back to an instance (from_db), with the
-    converters the database backend needs (SQLite booleans, for instance)."""
-
-    def __init__(self, model, alias: str, connection) -> None:
-        from django.db.models.expressions import Col
-
-        fields = model._meta.concrete_fields
-        self.model = model
-        self.names = [field.attname for field in fields]
-        self.sql = ", ".join(
-            f"{alias}.{connection.ops.quote_name(field.column)}" for field in fields
-        )
-        self.converters = []
-        for n, field in enumerate(fields):
-            column = Col(alias, field)
-            converters = connection.ops.get_db_converters(column) + field.get_db_converters(
-                connection
-            )
-            if converters:
-                self.converters.append((n, converters, column))
-        self.width = len(fields)
-
-    def load(self, db: str, row, connection):
-        if self.converters:
-            row = list(row)
-            for n, converters, column in self.converters:
-                for converter in converters:
-                    row[n] = converter(row[n], column, connection)
-        return self.model.from_db(db, self.names, row)
-
-
-class HoldingRows:
-    """Holdings with their branch as SQL columns (aliases ``h`` and ``b``), and rows of them
-    attached to their items as ``prefetch_related_objects(items, Prefetch("holdings",
-    Holding.objects.select_related("branch")))`` would: each item's holdings in sort order,
-    each holding with its item and its branch. One per database (``for_connection``)."""
-
-    _cache: dict[str, "HoldingRows"] = {}
-
-    def __init__(self, connection) -> None:
-        from cms.models import Holding
-
-        self.holding = ModelRows(Holding, "h", connection)
-        self.branch = ModelRows(Branch, "b", connection)
-        quote = connection.ops.quote_name
-        h_meta, b_meta = Holding._meta, Branch._meta
-        self.columns = f"{self.holding.sql}, {self.branch.sql}"
-        self.width = self.holding.width + self.branch.width
-        self.key = self.holding.names.index(h_meta.pk.attname)  # NULL: no holding
-        self.table = quote(h_meta.db_table)
-        self.item_column = f"h.{quote(h_meta.get_field('item').column)}"
-        # the branch of `h` (LEFT JOIN: an item without holdings keeps its row)
-        self.branch_join = (
-            f"LEFT JOIN {quote(b_meta.db_table)} b "
-            f"ON b.{quote(b_meta.pk.column)} = h.{quote(h_meta.get_field('branch').column)}"
-        )
-        self.order = (
-            f"h.{quote(h_meta.get_field('sort_order').column)}, h.{quote(h_meta.pk.column)}"
-        )
-
-    @classmethod
-    def for_connection(cls, connection) -> "HoldingRows":
-        rows = cls._cache.get(connection.alias)
-        if rows is None:
-            rows = cls._cache[connection.alias] = cls(connection)
-        return rows
-
-    def attach(self, items, rows, offset: int, db: str, connection) -> None:
-        """Give `items` their holdings from `rows` (a holding's columns then its branch's from
-        column `offset`; a NULL holding id: none), sorted by `self.order`."""
-        from cms.models import Holding
-
-        by_item: dict = {item.pk: [] for item in items}
-        owner = {item.pk: item for item in items}
-        width = self.holding.width
-        branches: dict = {}
-        item_field, branch_field = (
-            Holding._meta.get_field("item"),
-            Holding._meta.get_field("branch"),
-        )
-        for row in rows:
-            if row[offset + self.key] is None:
-                continue
-            holding = self.holding.load(db, row[offset : offset + width], connection)
-            branch = branches.get(holding.branch_id)
-            if branch is None:
-                branch = branches[holding.branch_id] = self.branch.load(
-                    db, row[offset + width : offset + self.width], connection
-                )
-            branch_field.set_cached_value(holding, branch)
-            item_field.set_cached_value(holding, owner[holding.item_id])
-            by_item[holding.item_id].append(holding)
-        if not items:
-            return
-        # the queryset the prefetch leaves on each item (its results already there), built
-        # once: each item's is a copy sharing its query (never changed: chaining clones it)
-        template = items[0].holdings._apply_rel_filters(Holding.objects.all())
-        for item in items:
-            queryset = template.__class__.__new__(template.__class__)
-            queryset.__dict__.update(template.__dict__)
-            queryset._result_cache = by_item[item.pk]
-            queryset._prefetch_done = True
-            item.__dict__.setdefault("_prefetched_objects_cache", {})["holdings"] = queryset
-
-
-def _prefetch_holdings(items) -> None:
-    """The holdings of `items` with their branch (see HoldingRows), in one statement."""
-    from django.db import connections, router
-
-    from cms.models import Holding
-
-    if not items:
-        return
-    db = router.db_for_read(Holding, instance=items[0])
-    connection = connections[db]
-    holdings = HoldingRows.for_connection(connection)
-    ids = list({item.pk for item in items})
-    rows = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            cursor.execute(
-                f"SELECT {holdings.columns} FROM {holdings.table} h {holdings.branch_join} "
-                f"WHERE {holdings.item_column} IN ({', '.join(['%s'] * len(chunk))}) "
-                f"ORDER BY {holdings.order}",
-                chunk,
-            )
-            rows += cursor.fetchall()
-    holdings.attach(items, rows, 0, db, connection)
 
 
 def prefetch_stream_objects(stream) -> None:
@@ -303,12 +175,8 @@ def prefetch_stream_objects(stream) -> None:
 
 
 def _holdings(item) -> list:
-    cache = getattr(item, "_prefetched_objects_cache", {})
-    if "holdings" in cache:
-        return list(cache["holdings"])
-    holdings = list(item.holdings.all())
-    prefetch_related_objects(holdings, "branch")
-    return holdings
+    prefetch_related_objects([item], _holdings_prefetch())  # nothing to do when prefetched
+    return list(item.holdings.all())
 
 
 @register.simple_tag

@@ -386,20 +386,8 @@ def moderate_content(
     return entry
 
 
-def approve(actor, target, reason: str = "", *, report=None) -> ModerationAction:
-    return moderate_content(actor, target, Action.APPROVE, reason, report=report)
-
-
-def hide(actor, target, reason: str, *, report=None) -> ModerationAction:
-    return moderate_content(actor, target, Action.HIDE, reason, report=report)
-
-
 def delete(actor, target, reason: str, *, report=None) -> ModerationAction:
     return moderate_content(actor, target, Action.DELETE, reason, report=report)
-
-
-def restore(actor, target, reason: str, *, report=None) -> ModerationAction:
-    return moderate_content(actor, target, Action.RESTORE, reason, report=report)
 
 
 def _ensure_can_sanction(actor: User, member: User, community: CommunityPage | None) -> None:

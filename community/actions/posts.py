@@ -29,7 +29,6 @@ from community.models import (
     Comment,
     CommunityPage,
     ContentStatus,
-    Follow,
     Membership,
     Post,
     User,
@@ -151,12 +150,6 @@ def post_audience(post: Post) -> QuerySet[User]:
         .exclude(Exists(blocked))
         .distinct()
     )
-
-
-def followed_authors_posts(user: User) -> QuerySet[Post]:
-    """Published posts by the members `user` follows (for the feed's "followed" signal)."""
-    followed = Follow.objects.filter(follower=user).values("followed_id")
-    return Post.objects.published().filter(author_id__in=followed)
 
 
 # --- Mentions and announcements ----------------------------------------------------------------

@@ -82,11 +82,3 @@ def block(blocker: User, blocked: User) -> bool:
 def unblock(blocker: User, blocked: User) -> bool:
     deleted, _rows = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
     return deleted > 0
-
-
-def followers_of(user: User):
-    return User.objects.filter(following_links__followed=user)
-
-
-def followed_by(user: User):
-    return User.objects.filter(follower_links__follower=user)

@@ -13,7 +13,6 @@ import tempfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -35,7 +34,6 @@ from cms.models import (
 from community.demo import library_data as data
 from community.demo.loader import CREATED, UNCHANGED, UPDATED, DemoDataError, Tally, _upsert
 
-PARIS = ZoneInfo("Europe/Paris")
 CATALOGUE_FILES = sorted(Path(__file__).parent.glob("catalogue_*.csv"))
 HORIZON_DAYS = 60
 
@@ -221,7 +219,9 @@ def load_events(today: date | None = None) -> Tally:
         interests = _interests(series["interests"])
         hour, minute = (int(x) for x in series["time"].split(":"))
         for day in _occurrences(series, today):
-            start = datetime.combine(day, time(hour, minute), tzinfo=PARIS)
+            start = datetime.combine(
+                day, time(hour, minute), tzinfo=timezone.get_current_timezone()
+            )
             fields = {
                 "title": series["title"],
                 "start": start,

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from cms import geo
@@ -102,10 +102,7 @@ def suggestions_for(
             .order_by("-year", "title")[: limit - len(found)]
         )
         for item in items:
-            try:
-                url = absolute_url(reverse("search:item", args=[item.record_id]))
-            except NoReverseMatch:
-                url = ""
+            url = absolute_url(reverse("search:item", args=[item.record_id]))
             detail = ", ".join(p for p in (item.main_author, str(item.year or "")) if p)
             found.append(Suggestion("item", item.title, detail, url))
     if len(found) < limit:

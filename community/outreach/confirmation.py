@@ -35,7 +35,7 @@ CONFIRM_SALT = "community.outreach.confirm"
 
 
 def confirmation_period() -> timedelta:
-    return timedelta(days=getattr(settings, "CONSENT_CONFIRMATION_DAYS", 7))
+    return timedelta(days=settings.CONSENT_CONFIRMATION_DAYS)
 
 
 def confirmation_token(

@@ -38,7 +38,7 @@ def result_email(prospect: Prospect, records: Sequence[ConsentRecord]) -> EmailM
         else {"account": signup_url(prospect.email)},
         "purposes": [consent_label(r.purpose) for r in records],
         "withdrawal_url": unsubscribe,
-        "network_name": getattr(settings, "AFFINITES_NETWORK_NAME", ""),
+        "network_name": settings.AFFINITES_NETWORK_NAME,
     }
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string("outreach/email/result_subject.txt", context)
@@ -62,7 +62,7 @@ def confirmation_email(
         "purposes": [consent_label(r.purpose) for r in records],
         "confirm_url": confirmation_url(token),
         "days": confirmation_period().days,
-        "network_name": getattr(settings, "AFFINITES_NETWORK_NAME", ""),
+        "network_name": settings.AFFINITES_NETWORK_NAME,
     }
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string("outreach/email/confirm_subject.txt", context)

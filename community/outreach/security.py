@@ -156,13 +156,3 @@ def hit_submission_limits(request, partner_slug: str) -> int:
         return wait
     limit, window = option("RATE_PARTNER")
     return take_slot("partner", partner_slug, limit, window)
-
-
-def reset_limits(request=None, partner_slug: str | None = None) -> None:
-    """Forget the slots (tests, or an admin lifting a limit)."""
-    if request is not None:
-        limit, _window = option("RATE_IP")
-        cache.delete_many([_slot_key("ip", client_ip(request), n) for n in range(limit)])
-    if partner_slug is not None:
-        limit, _window = option("RATE_PARTNER")
-        cache.delete_many([_slot_key("partner", partner_slug, n) for n in range(limit)])

@@ -77,11 +77,6 @@ MEMBERS_TEXTS: list[tuple[str, list[str]]] = [
 ]
 
 
-class KeepPosts(models.TextChoices):
-    DELETE = "delete", "delete"
-    ANONYMISE = "anonymise", "anonymise"
-
-
 @dataclass
 class Identity:
     """What identifies the member in text."""

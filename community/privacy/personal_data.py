@@ -126,10 +126,6 @@ def member_relations() -> list[Relation]:
     return relations_to(user_model())
 
 
-def file_fields(model: type[models.Model]) -> list[models.FileField]:
-    return [f for f in model._meta.concrete_fields if isinstance(f, models.FileField)]
-
-
 def text_fields(model: type[models.Model]) -> list[models.Field]:
     """The fields that can hold someone's name or address as text."""
     kinds = (models.CharField, models.TextField)  # EmailField, SlugField, URLField too

@@ -32,7 +32,7 @@ from cms.links import absolute_url
 from community import roles
 from community.privacy.erasure import DEPARTED_USERNAME, delete_account
 from community.privacy.models import InactivityWarning, PurgeLog
-from community.privacy.personal_data import installed, user_model
+from community.privacy.personal_data import user_model
 
 logger = logging.getLogger(__name__)
 
@@ -54,20 +54,17 @@ def grace_period() -> timedelta:
 
 def purge_expired_prospects(now: datetime) -> tuple[int, int]:
     """Delete prospects whose last contact is older than the retention. (prospects, consents)"""
-    prospect_model = installed("outreach.Prospect")
-    if prospect_model is None:
-        return 0, 0
-    expired = prospect_model._base_manager.filter(last_contact_at__lt=now - prospect_retention())
+    from community.outreach.models import Prospect
+
+    expired = Prospect._base_manager.filter(last_contact_at__lt=now - prospect_retention())
     _, per_model = expired.delete()
     consents = sum(n for label, n in per_model.items() if label == "outreach.ConsentRecord")
-    return per_model.get(prospect_model._meta.label, 0), consents
+    return per_model.get(Prospect._meta.label, 0), consents
 
 
 def purge_unconfirmed_consents(now: datetime) -> tuple[int, int]:
     """Double opt-in: pending consents never confirmed within the confirmation period, the
     prospects only they kept, and the spent questionnaire tokens. (prospects, consents)"""
-    if installed("outreach.ConsentRecord") is None:
-        return 0, 0
     from community.outreach.confirmation import purge_unconfirmed
     from community.outreach.security import purge_spent_tokens
 
@@ -105,7 +102,7 @@ def _warning_email(user, delete_after: datetime) -> None:
         "delete_url": absolute_url(reverse("privacy:delete_account")),
         "data_url": absolute_url(reverse("privacy:my_data")),
         "inactivity_days": settings.ACCOUNT_INACTIVITY_DAYS,
-        "network_name": getattr(settings, "AFFINITES_NETWORK_NAME", ""),
+        "network_name": settings.AFFINITES_NETWORK_NAME,
     }
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string("privacy/email/inactivity_warning_subject.txt", context)

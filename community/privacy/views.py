@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -32,21 +32,13 @@ from community.privacy.receivers import recently_authenticated
 HTML_ROWS_PER_SECTION = 200
 
 
-def _consents_api():
-    """Helper C's consent API, when the outreach app is installed."""
-    try:
-        from community.outreach import consents
-    except ImportError:
-        return None
-    return consents
-
-
 def _active_consents(user) -> list:
-    api = _consents_api()
-    if api is None:
-        return []
-    records = api.active_consents(user=user, email=user.email).order_by("-given_at", "-pk")
-    return [{"record": record, "label": api.consent_label(record.purpose)} for record in records]
+    from community.outreach import consents
+
+    records = consents.active_consents(user=user, email=user.email).order_by("-given_at", "-pk")
+    return [
+        {"record": record, "label": consents.consent_label(record.purpose)} for record in records
+    ]
 
 
 @never_cache
@@ -60,7 +52,6 @@ def my_data(request):
             "sections": sections,
             "row_limit": HTML_ROWS_PER_SECTION,
             "consents": _active_consents(request.user),
-            "consents_available": _consents_api() is not None,
         },
     )
 
@@ -82,9 +73,8 @@ def my_data_download(request):
 @require_POST
 @login_required
 def withdraw_consent(request, record_id: int):
-    api = _consents_api()
-    if api is None:
-        raise Http404
+    from community.outreach import consents as api
+
     user = request.user
     record = api.active_consents(user=user, email=user.email).filter(pk=record_id).first()
     if record is None:

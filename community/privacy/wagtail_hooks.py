@@ -42,7 +42,7 @@ class ProcessingRegisterView(NetworkAdminOnlyMixin, WagtailAdminTemplateMixin, T
         context = super().get_context_data(**kwargs)
         context.update(
             processings=register.processings(),
-            network_name=getattr(settings, "AFFINITES_NETWORK_NAME", ""),
+            network_name=settings.AFFINITES_NETWORK_NAME,
             purge_log_url=reverse("privacy_purge_log"),
         )
         return context

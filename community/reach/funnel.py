@@ -22,7 +22,7 @@ from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 from django.db import connection, transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from community.journey import Step
@@ -37,15 +37,10 @@ _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 
 
 def partner_exists(slug: str) -> bool:
-    """True if a partner with this slug is declared (community.outreach, when installed)."""
-    try:
-        from community.outreach.models import Partner  # helper C's model
-    except ImportError:
-        return False
-    try:
-        return Partner.objects.filter(slug=slug).exists()
-    except Exception:  # model not migrated yet
-        return False
+    """True if a partner with this slug is declared (community.outreach)."""
+    from community.outreach.models import Partner
+
+    return Partner.objects.filter(slug=slug).exists()
 
 
 def source_from_params(params) -> str | None:
@@ -71,10 +66,7 @@ def source_from_params(params) -> str | None:
 
 
 def _search_path() -> str:
-    try:
-        return reverse("search:results")
-    except NoReverseMatch:
-        return "/recherche/"
+    return reverse("search:results")
 
 
 def source_from_request(request) -> str:
@@ -125,6 +117,8 @@ def remember_first_touch(request, source: str) -> bool:
 
 # --- Recording ----------------------------------------------------------------------------
 
+# Plain SQL: bulk_create(update_conflicts=True) can neither name the COALESCE unique index
+# nor add to the stored count (it only copies the new values).
 _UPSERT = (
     "INSERT INTO {table} (day, step, source, branch_id, interest_id, count) "
     "VALUES (%s, %s, %s, %s, %s, %s) "

@@ -166,6 +166,7 @@ def collaborative_scores(
     # Bounded whatever the popularity of the seeds or the activity of their readers: the
     # SEED_ROWS most recent interactions with the seeds, and for each of those readers their
     # READER_ITEMS most recent items (window function: SQLite ≥ 3.25 and PostgreSQL).
+    # Plain SQL: the ORM cannot join a windowed subquery to another one (the pairs).
     table = connection.ops.quote_name(Interaction._meta.db_table)
     window = "AND created_at < %s" if before is not None else ""
     stamp = connection.ops.adapt_datetimefield_value(before) if before is not None else None

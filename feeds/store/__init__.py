@@ -30,7 +30,7 @@ def _redis_store(max_entries: int) -> FeedStore:
     return RedisFeedStore(
         max_entries,
         url=settings.REDIS_URL,
-        prefix=getattr(settings, "FEED_REDIS_PREFIX", "affinites:feed"),
+        prefix=settings.FEED_REDIS_PREFIX,
     )
 
 
@@ -43,12 +43,12 @@ _cache: dict[tuple, FeedStore] = {}
 
 
 def store_named(name: str) -> FeedStore:
-    max_entries = getattr(settings, "FEED_MAX_ENTRIES", 800)
+    max_entries = settings.FEED_MAX_ENTRIES
     key = (
         name,
         max_entries,
-        getattr(settings, "REDIS_URL", ""),
-        getattr(settings, "FEED_REDIS_PREFIX", ""),
+        settings.REDIS_URL,
+        settings.FEED_REDIS_PREFIX,
     )
     if key not in _cache:
         try:
@@ -61,7 +61,7 @@ def store_named(name: str) -> FeedStore:
 
 def get_store() -> FeedStore:
     """The feed store this site uses (see the module docstring)."""
-    name = getattr(settings, "FEED_STORE", "") or ("redis" if settings.REDIS_URL else "database")
+    name = settings.FEED_STORE or ("redis" if settings.REDIS_URL else "database")
     return store_named(name)
 
 

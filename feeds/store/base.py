@@ -98,13 +98,5 @@ class FeedStore:
         """The entries with these "kind:id" keys still in the member's feed."""
         raise NotImplementedError
 
-    def count_above(self, member_id: int, position: Position) -> int:
-        """How many entries rank above `position` (new since the page was read)."""
-        raise NotImplementedError
-
     def count(self, member_id: int) -> int:
         raise NotImplementedError
-
-    @staticmethod
-    def position_of(entry: StoredEntry) -> Position:
-        return Position(entry.score, entry.tiebreak)

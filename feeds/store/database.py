@@ -1,4 +1,8 @@
-"""Feed store in the database: the `FeedEntry` table (the embedded default)."""
+"""Feed store in the database: the `FeedEntry` table (the embedded default).
+
+Writes are plain SQL where the ORM has no equivalent: upserts from one array per column
+(PostgreSQL's unnest), counters added to on conflict, trims by window function, and
+deletes that skip the collector (no cascade, no signal to send)."""
 
 from __future__ import annotations
 
@@ -321,14 +325,6 @@ class DatabaseFeedStore(FeedStore):
             if object_id.isdigit():
                 query |= Q(kind=kind, object_id=int(object_id))
         return [_stored(row) for row in FeedEntry.objects.filter(query, member_id=member_id)]
-
-    def count_above(self, member_id: int, position: Position) -> int:
-        return (
-            FeedEntry.objects.filter(member_id=member_id)
-            .exclude(_below(position))
-            .exclude(pk=int(position.tiebreak or 0))
-            .count()
-        )
 
     def count(self, member_id: int) -> int:
         return FeedEntry.objects.filter(member_id=member_id).count()

@@ -263,12 +263,5 @@ class RedisFeedStore(FeedStore):
             if score is not None
         ]
 
-    def count_above(self, member_id: int, position: Position) -> int:
-        above = self.client.zcount(self._m(member_id), f"({position.score!r}", "+inf")
-        ties = self.client.zrangebyscore(
-            self._m(member_id), repr(position.score), repr(position.score)
-        )
-        return above + sum(1 for key in ties if key > position.tiebreak)
-
     def count(self, member_id: int) -> int:
         return self.client.zcard(self._m(member_id))

@@ -149,7 +149,7 @@ def throttle_delay(headers: dict[str, str], default: float) -> float:
 
 
 def appsecret_proof(token: str) -> str | None:
-    secret = getattr(settings, "FACEBOOK_APP_SECRET", "")
+    secret = settings.FACEBOOK_APP_SECRET
     if not secret:
         return None
     return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()

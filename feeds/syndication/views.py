@@ -115,8 +115,8 @@ def facebook_user_token(request: HttpRequest) -> tuple[str, str] | None:
 def _long_lived(token: str) -> str:
     """Exchange a short-lived user token: Page tokens read from a long-lived user token
     do not expire (until the password changes or the app is removed)."""
-    app_id = getattr(settings, "FACEBOOK_APP_ID", "")
-    secret = getattr(settings, "FACEBOOK_APP_SECRET", "")
+    app_id = settings.FACEBOOK_APP_ID
+    secret = settings.FACEBOOK_APP_SECRET
     if not (app_id and secret):
         return token
     try:

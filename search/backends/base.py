@@ -462,12 +462,9 @@ def _title_keys(query: ParsedQuery) -> set[str]:
 
 def _load(kind: str, ids: list[int]) -> list:
     from cms.models import EventPage
-    from cms.templatetags.library_tags import prefetch_catalogue_items
 
     if kind == "catalogue":
-        items = _load_catalogue_items(ids)
-        prefetch_catalogue_items(items)
-        return items
+        return _load_catalogue_items(ids)
     if kind not in KINDS:
         return []
     model = KINDS[kind].models[0]
@@ -484,53 +481,17 @@ def _load(kind: str, ids: list[int]) -> list:
     return list(qs)
 
 
-_item_statements: dict[str, tuple] = {}  # database alias → (item rows, holding rows, SQL)
-
-
 def _load_catalogue_items(ids: list[int]) -> list:
-    """``CatalogueItem.objects.filter(pk__in=ids, withdrawn=False)`` (in no particular order)
-    with their holdings and branches prefetched, from one plain SQL statement: for a page of
-    hits, building the ORM queries cost more than running them."""
-    from django.db import connections, router
-
+    """The catalogue items among `ids` not withdrawn (in no particular order), with their
+    holdings, branches and covers prefetched."""
     from cms.models import CatalogueItem
-    from cms.templatetags.library_tags import HoldingRows, ModelRows
+    from cms.templatetags.library_tags import prefetch_catalogue_items
 
     if not ids:
         return []
-    db = router.db_for_read(CatalogueItem)
-    connection = connections[db]
-    cached = _item_statements.get(db)
-    if cached is None:
-        loader = ModelRows(CatalogueItem, "c", connection)
-        holdings = HoldingRows.for_connection(connection)
-        quote = connection.ops.quote_name
-        meta = CatalogueItem._meta
-        pk = f"c.{quote(meta.pk.column)}"
-        sql = (
-            f"SELECT {loader.sql}, {holdings.columns} FROM {quote(meta.db_table)} c "
-            f"LEFT JOIN {holdings.table} h ON {holdings.item_column} = {pk} "
-            f"{holdings.branch_join} "
-            f"WHERE {pk} IN ({{marks}}) AND c.{quote(meta.get_field('withdrawn').column)} = %s "
-            f"ORDER BY {holdings.order}"
-        )
-        cached = _item_statements[db] = (loader, holdings, sql)
-    loader, holdings, sql = cached
-    key = loader.names.index(CatalogueItem._meta.pk.attname)
-    items: dict = {}
-    ids = list(dict.fromkeys(ids))
-    with connection.cursor() as cursor:
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            cursor.execute(sql.format(marks=", ".join(["%s"] * len(chunk))), [*chunk, False])
-            rows = cursor.fetchall()
-            found = {}
-            for row in rows:
-                if row[key] not in found:
-                    found[row[key]] = loader.load(db, row[: loader.width], connection)
-            holdings.attach(list(found.values()), rows, loader.width, db, connection)
-            items.update(found)
-    return list(items.values())
+    items = list(CatalogueItem.objects.filter(pk__in=set(ids), withdrawn=False))
+    prefetch_catalogue_items(items)
+    return items
 
 
 def label_facets(

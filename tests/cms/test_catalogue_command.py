@@ -111,7 +111,7 @@ def test_import_command_exit_code_from_the_command_line(tmp_path, coded, capsys,
         )
     assert exited.value.code == 1
     err = capsys.readouterr().err
-    assert "CommandError: Ce fichier n'est pas au format ISO 2709" in err
+    assert "CommandError: Ce fichier n’est pas au format ISO 2709" in err
     assert "Traceback" not in err
 
 

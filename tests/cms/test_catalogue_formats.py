@@ -150,7 +150,7 @@ def test_csv_rejections_and_warnings():
         "public inconnu « martiens » : adulte",
     ]
     assert status.holdings == [("ALC", "X", HoldingStatus.AVAILABLE)]
-    assert status.warnings == ["statut d'exemplaire inconnu « perdu corps et biens » : disponible"]
+    assert status.warnings == ["statut d’exemplaire inconnu « perdu corps et biens » : disponible"]
 
 
 def test_csv_row_with_too_many_cells_is_rejected():

@@ -148,7 +148,7 @@ def test_prune_is_refused_when_no_record_is_valid(tmp_path, coded_branches):
     assert summary.withdrawn == 0
     assert summary.rejected_count == 1
     assert CatalogueItem.objects.active().count() == 3
-    assert any("aucune notice n'a été retirée" in w.reason for w in summary.warnings)
+    assert any("aucune notice n’a été retirée" in w.reason for w in summary.warnings)
 
 
 def test_prune_keeps_items_whose_record_was_rejected_this_time(tmp_path, coded_branches):

@@ -24,10 +24,14 @@ from community.editorial import (
     TASK_NAME,
     WORKFLOW_NAME,
     apply_editorial_workflow,
-    editorial_workflow_enabled,
 )
 
 pytestmark = pytest.mark.django_db
+
+
+def editorial_workflow_enabled() -> bool:
+    """Whether the workflow is currently active (as applied, not as set)."""
+    return Workflow.objects.filter(name=WORKFLOW_NAME, active=True).exists()
 
 
 def _can_publish_on_home(group_name: str) -> bool:

@@ -166,12 +166,16 @@ def test_delete_and_restore(club, people):
     moderation.delete(people["moderator"], post, "Hors sujet")
     post.refresh_from_db()
     assert post.status == ContentStatus.REMOVED and post.body  # kept for the record
-    moderation.restore(people["librarian"], post, "Finalement acceptable")
+    moderation.moderate_content(
+        people["librarian"], post, moderation.Action.RESTORE, "Finalement acceptable"
+    )
     post.refresh_from_db()
     assert post.status == ContentStatus.PUBLISHED
     assert list(post.moderation_actions.values_list("action", flat=True)) == ["restore", "delete"]
     with pytest.raises(Refused):
-        moderation.restore(people["librarian"], post, "encore")  # already visible
+        moderation.moderate_content(
+            people["librarian"], post, moderation.Action.RESTORE, "encore"
+        )  # already visible
 
 
 def test_dismissing_tells_the_reporter(club, people, django_capture_on_commit_callbacks):
@@ -193,7 +197,9 @@ def test_one_decision_closes_every_report_about_the_same_post(
     first = moderation.report(people["member"], reason="spam", post=post)
     second = moderation.report(people["moderator"], reason="spam", post=post)
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.hide(people["librarian"], post, "Spam", report=first)
+        moderation.moderate_content(
+            people["librarian"], post, moderation.Action.HIDE, "Spam", report=first
+        )
     assert set(Report.objects.values_list("status", flat=True)) == {"resolved"}
     assert (
         Notification.objects.filter(user__in=[people["member"], people["moderator"]]).count() == 2
@@ -334,7 +340,7 @@ def test_moderators_only_act_in_their_community(client, club, people, taxonomy):
         == 404
     )
     with pytest.raises(Refused):
-        moderation.hide(people["moderator"], post, "x")
+        moderation.moderate_content(people["moderator"], post, moderation.Action.HIDE, "x")
 
 
 def test_member_reports_go_to_library_staff_only(club, people):

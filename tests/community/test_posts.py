@@ -382,7 +382,7 @@ def test_a_new_members_first_posts_wait_for_approval(
     client.force_login(people["member"])
     assert "Premier message" not in html_of(client.get(club.url))
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.approve(people["moderator"], first)
+        moderation.moderate_content(people["moderator"], first, moderation.Action.APPROVE)
     first.refresh_from_db()
     assert first.status == ContentStatus.PUBLISHED
     assert [c["post"].pk for c in published.calls] == [first.pk]
@@ -391,7 +391,7 @@ def test_a_new_members_first_posts_wait_for_approval(
     ).exists()
     second = create_post(author, club, "Deuxième")
     assert second.status == ContentStatus.PENDING
-    moderation.approve(people["moderator"], second)
+    moderation.moderate_content(people["moderator"], second, moderation.Action.APPROVE)
     assert create_post(author, club, "Troisième").status == ContentStatus.PUBLISHED
     # moderators and librarians are never held
     assert create_post(people["librarian"], club, "Info").status == ContentStatus.PUBLISHED

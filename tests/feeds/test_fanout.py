@@ -127,7 +127,7 @@ def test_posts_reach_community_members_and_leave_when_hidden(
     moderator = make_member()
     join(moderator, club, Membership.Role.MODERATOR)
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.hide(moderator, post, "Hors sujet")
+        moderation.moderate_content(moderator, post, moderation.Action.HIDE, "Hors sujet")
     assert keys(store, sf_member) == []
 
 

@@ -1,7 +1,6 @@
 """What keeps the feed page cheap must not change what it shows: the cached navigation
-follows publishing, page URLs computed without loading the pages are Wagtail's, private
-pages and entries of the wrong kind stay out, remembered links and dates are the ones the
-uncached code gives."""
+follows publishing, private pages and entries of the wrong kind stay out, remembered links
+and dates are the ones the uncached code gives."""
 
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -14,18 +13,17 @@ from django.template import engines
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
-from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.models import PageViewRestriction, Site
 
 from cms.models import EventIndexPage, EventPage, NewsIndexPage
 from community.context_processors import NAVIGATION_CACHE_KEY
 from feeds.entry_links import SALT, open_url, read_token
-from feeds.feed import PageUrls, hydrate
+from feeds.feed import hydrate
 from feeds.store import StoredEntry
 from tests.cms.library_factories import (
     make_announcement,
     make_event,
     make_item,
-    make_recommendation,
 )
 from tests.feeds import feed_fixtures
 
@@ -91,31 +89,6 @@ def test_navigation_is_kept_per_host(client, settings):
     assert news_link(client.get(DISCOVER).content.decode(), url)
 
 
-def test_page_urls_are_wagtails(taxonomy, branches):
-    pages = [
-        make_announcement("Nuit de la SF", interests=[taxonomy["sf"]]),
-        make_event("Club SF", branch=branches["aubagne"], interests=[taxonomy["sf"]]),
-        make_recommendation("Nos SF", items=[], interests=[taxonomy["sf"]]),
-        NewsIndexPage.objects.get(),
-    ]
-    request = RequestFactory().get("/fil/")
-    urls = PageUrls(request)
-    assert urls.simple
-    for page in pages:
-        assert urls(page.pk, page.url_path) == page.get_url(RequestFactory().get("/fil/"))
-    # not under any site: not routable, as for Wagtail
-    assert urls(0, "/ailleurs/") is None
-
-    # two sites: Wagtail's own get_url decides (relative here, absolute for the other site)
-    root = Page.objects.get(depth=1)
-    Site.objects.create(hostname="autre.example.org", port=80, root_page=root)
-    request = RequestFactory().get("/fil/")
-    urls = PageUrls(request)
-    assert not urls.simple
-    for page in pages:
-        assert urls(page.pk, page.url_path) == page.get_url(RequestFactory().get("/fil/"))
-
-
 def test_private_pages_over_events_and_wrong_kinds_are_left_out(taxonomy, branches):
     sf = [taxonomy["sf"]]
     public = make_announcement("Publique", interests=sf)
@@ -142,8 +115,9 @@ def test_private_pages_over_events_and_wrong_kinds_are_left_out(taxonomy, branch
     with CaptureQueriesContext(connection) as queries:
         cards = hydrate(entries, RequestFactory().get("/fil/"))
     assert set(cards) == {f"announcement:{public.pk}", f"event:{event.pk}", f"item:{item.pk}"}
-    # private sections, pages, the events' sessions, items (+ the site root paths once)
-    assert len(queries) <= 5
+    # private sections, the pages of each kind, the events' sessions, items (+ the site
+    # root paths once, the request's site)
+    assert len(queries) <= 8
     card = cards[f"event:{event.pk}"]
     assert (card.title, card.url, card.when) == ("Club SF", event.url, event.start)
     assert card.where == "Médiathèque Marcel Pagnol (Salle 2)"
