@@ -158,6 +158,7 @@ class SuggestionViewSet(ModelViewSet):
     model = PurchaseSuggestion
     icon = "doc-full-inverse"
     menu_label = gettext_lazy("Purchase suggestions")
+    menu_name = "suggestions-achat"
     menu_order = 310
     add_to_admin_menu = True
     index_view_class = SuggestionIndexView
