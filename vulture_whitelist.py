@@ -214,3 +214,9 @@ _.last_error
 _.CONFIG
 _.get_index_for_model
 _.autocomplete
+# community/suggestion_admin.py (Wagtail's viewset and view hooks)
+_.get_base_queryset
+_.edit_view_class
+_.export_headings
+_.get_form_class
+_.for_update

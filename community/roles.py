@@ -35,6 +35,8 @@ _LIBRARIAN_PERMISSIONS = (
     ("community", "view_moderationsettings"),
     ("feeds", "view_syndication"),
     ("feeds", "view_fediversedelivery"),
+    ("community", "view_purchasesuggestion"),
+    ("community", "change_purchasesuggestion"),
 )
 _ADMIN_PERMISSIONS = _LIBRARIAN_PERMISSIONS + (
     ("cms", "change_networksettings"),

@@ -7,22 +7,30 @@ Sent (higher packages listen; community never imports them):
 - ``event_reminder_due(sender=EventRegistration, registration=…)``: a confirmed member's
   event starts within 24 hours. Sent once per registration, inside the transaction that
   marks it reminded, so a failing receiver leaves it due.
+- ``suggestion_decided(sender=PurchaseSuggestion, suggestion_pk=…)``: a purchase suggestion
+  became available (an item matched it, or a librarian said so) or was refused. Sent after
+  the commit; its supporters are told.
 
 Received:
 
 - ``post_save`` of ``cms.NetworkSettings`` → the editorial workflow follows the setting.
 - Wagtail's ``page_published`` for an ``EventPage`` → free places (a larger capacity, no
   capacity any more) go to the waitlist.
+- ``catalogue_items_written`` (an import) and ``post_save`` of a ``CatalogueItem`` (the
+  admin) → open purchase suggestions the items match become available.
 """
 
+from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import Signal, receiver
 from wagtail.signals import page_published
 
-from cms.models import EventPage, NetworkSettings
+from cms.catalogue.signals import catalogue_items_written
+from cms.models import CatalogueItem, EventPage, NetworkSettings
 
 waitlist_promoted = Signal()
 event_reminder_due = Signal()
+suggestion_decided = Signal()
 
 
 @receiver(post_save, sender=NetworkSettings, dispatch_uid="community.editorial_workflow")
@@ -32,6 +40,23 @@ def network_settings_saved(sender, instance: NetworkSettings, raw: bool = False,
     from community.editorial import apply_editorial_workflow
 
     apply_editorial_workflow(instance.editorial_workflow)
+
+
+@receiver(catalogue_items_written, dispatch_uid="community.suggestions_imported")
+def catalogue_items_imported(sender, pks, **kwargs) -> None:
+    from community.actions.suggestions import match_items
+
+    match_items(pks)
+
+
+@receiver(post_save, sender=CatalogueItem, dispatch_uid="community.suggestions_item_saved")
+def catalogue_item_saved(sender, instance: CatalogueItem, raw: bool = False, **kwargs) -> None:
+    if raw:
+        return
+    from community.actions.suggestions import match_items
+
+    pk = instance.pk
+    transaction.on_commit(lambda: match_items([pk]), robust=True)
 
 
 @receiver(page_published, sender=EventPage, dispatch_uid="community.event_published")

@@ -66,3 +66,16 @@ from community import interaction_views  # noqa: E402
 urlpatterns += [
     path("catalogue/<int:item_id>/reserver/", interaction_views.reserve, name="reserve"),
 ]
+
+# --- Purchase suggestions ------------------------------------------------------------------
+from community import suggestion_views  # noqa: E402
+
+urlpatterns += [
+    path("suggestions/", suggestion_views.suggestion_list, name="suggestions"),
+    path("suggestions/nouvelle/", suggestion_views.suggest, name="suggest"),
+    path(
+        "suggestions/<int:suggestion_id>/soutien/",
+        suggestion_views.support,
+        name="suggestion_support",
+    ),
+]

@@ -217,3 +217,19 @@ def event_registrations_header_button(page, user, view_name, next_url=None):
 # The avatars drawn here (no Gravatar), the moderation queue in the admin, and the admin's
 # account page pointing to allauth for passwords and email addresses.
 from community import avatar_hooks, login_door, moderation_hooks  # noqa: E402, F401, I001
+
+
+# --- Purchase suggestions ------------------------------------------------------------------
+from community import suggestion_admin  # noqa: E402
+
+
+@hooks.register("register_admin_viewset")
+def register_purchase_suggestions():
+    return suggestion_admin.SuggestionViewSet(
+        "purchase_suggestions", url_prefix="suggestions-achat"
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_purchase_suggestion_urls():
+    return suggestion_admin.admin_urls()

@@ -14,6 +14,7 @@ class Notification(models.Model):
         MENTION = "mention", _("mention")
         COMMUNITY_ANNOUNCEMENT = "community_announcement", _("new announcement in a community")
         MODERATION = "moderation", _("moderation")
+        SUGGESTION = "suggestion", _("purchase suggestion")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -43,6 +43,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import BinaryIO, NamedTuple
 
 from django.db import DatabaseError, transaction
@@ -58,6 +59,7 @@ from .errors import CatalogueFormatError
 from .marc import read_marc21, read_marcxml, read_unimarc
 from .records import CatalogueRecord, Entry
 from .rules import InterestMatcher
+from .signals import catalogue_items_written
 
 logger = logging.getLogger(__name__)
 
@@ -332,6 +334,11 @@ class _Importer:
         if restored:
             touched.extend(CatalogueItem.objects.filter(pk__in=restored))
         result.indexed = self.index(touched)
+        written_pks = [pk for pk, _p in written] + list(restored)
+        transaction.on_commit(
+            partial(catalogue_items_written.send, sender=CatalogueItem, pks=written_pks),
+            robust=True,
+        )
         result.created = len(to_create)
         result.updated = len(to_update) + len(restored)
         result.restored = len(restored)

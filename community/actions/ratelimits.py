@@ -7,6 +7,7 @@ member is told when the oldest one frees. Defaults (Lemmy and Mastodon publish s
 - posts: 6 per 10 minutes
 - comments: 20 per 10 minutes
 - reports: 10 per hour
+- purchase suggestions: 5 per day
 
 ``AFFINITES_RATE_LIMITS = {"post": (6, 600), …}`` in the settings overrides them. Library
 staff are not limited.
@@ -20,7 +21,8 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cms.dates import format_time
@@ -30,6 +32,7 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "post": (6, 10 * 60),
     "comment": (20, 10 * 60),
     "report": (10, 60 * 60),
+    "suggestion": (5, 24 * 60 * 60),
 }
 
 
@@ -70,17 +73,28 @@ class RateLimited(Exception):
                 "You have written %(limit)s comments in a short time.",
                 self.limit,
             )
+        elif self.action == "suggestion":
+            text = ngettext(
+                "You have suggested %(limit)s titles today.",
+                "You have suggested %(limit)s titles today.",
+                self.limit,
+            )
         else:
             text = ngettext(
                 "You have sent %(limit)s reports in a short time.",
                 "You have sent %(limit)s reports in a short time.",
                 self.limit,
             )
-        again = ngettext(
-            "You can do it again at %(when)s (in %(minutes)s minute).",
-            "You can do it again at %(when)s (in %(minutes)s minutes).",
-            minutes,
-        )
+        retry = timezone.localtime(self.retry_at)
+        if retry.date() != timezone.localdate():
+            params["day"] = formats.date_format(retry, "l j F")
+            again = _("You can do it again on %(day)s at %(when)s.")
+        else:
+            again = ngettext(
+                "You can do it again at %(when)s (in %(minutes)s minute).",
+                "You can do it again at %(when)s (in %(minutes)s minutes).",
+                minutes,
+            )
         return f"{text % params} {again % params}"
 
 

@@ -5,6 +5,7 @@ from .members import FollowedInterest, User
 from .moderation import ModerationAction, ModerationSettings, Report, Sanction
 from .posts import Comment, ContentStatus, Post, Reaction
 from .social import Block, Follow
+from .suggestions import PurchaseSuggestion, SuggestionSupport
 
 __all__ = [
     "CommunityIndexPage",
@@ -25,4 +26,7 @@ __all__ = [
     "Reaction",
     "Report",
     "Sanction",
+    # purchase suggestions
+    "PurchaseSuggestion",
+    "SuggestionSupport",
 ]

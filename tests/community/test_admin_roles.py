@@ -48,6 +48,7 @@ LIBRARY_WORK = {
     "catalogue/documents",  # catalogue items
     "catalogue/catalogue-import",
     "community-moderation",
+    "suggestions-achat",  # purchase suggestions
     "reports/facebook",  # Facebook status of each page, with "Réessayer"
     "reports/fedivers",  # deliveries to the followers' servers
     "images",
