@@ -220,3 +220,8 @@ _.edit_view_class
 _.export_headings
 _.get_form_class
 _.for_update
+_.merge_into
+_.save_instance
+# community/models/suggestions.py (model fields shown in the admin)
+_.suggested_by
+_.status_changed_at

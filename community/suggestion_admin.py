@@ -65,7 +65,6 @@ class DecisionForm(forms.ModelForm):
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = for_user
-        self.original_status = self.instance.status
         allowed = {self.instance.status} | actions.TRANSITIONS.get(self.instance.status, set())
         self.fields["status"].choices = [
             (value, label) for value, label in Status.choices if value in allowed

@@ -69,7 +69,7 @@ class PurchaseSuggestion(models.Model):
     )
     branches = models.ManyToManyField(
         "cms.Branch",
-        verbose_name=_("médiathèques"),
+        verbose_name=_("branches"),
         related_name="purchase_suggestions",
         blank=True,
         help_text=_("The home médiathèques of those who suggested and supported it."),
@@ -119,7 +119,7 @@ class SuggestionSupport(models.Model):
 
     suggestion = models.ForeignKey(
         PurchaseSuggestion,
-        verbose_name=_("suggestion"),
+        verbose_name=_("purchase suggestion"),
         on_delete=models.CASCADE,
         related_name="supports",
     )
