@@ -23,7 +23,6 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import register_converter
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext_lazy as _
 
 MAX_ID = 2**63 - 1
 _MAX_ID_DIGITS = len(str(MAX_ID))
@@ -153,10 +152,10 @@ def load_json(body: bytes | str, max_depth: int = MAX_JSON_DEPTH):
     try:
         text = body.decode("utf-8") if isinstance(body, bytes) else body
     except UnicodeDecodeError as error:
-        raise JSONRefused(_("The body is not UTF-8.")) from error
+        raise JSONRefused("not UTF-8") from error
     if json_depth(text) > max_depth:
-        raise JSONRefused(_("The JSON is nested too deeply."))
+        raise JSONRefused(f"nested deeper than {max_depth}")
     try:
         return json.loads(text)
     except (ValueError, RecursionError) as error:
-        raise JSONRefused(_("The body is not valid JSON.")) from error
+        raise JSONRefused("not JSON") from error
