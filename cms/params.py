@@ -4,7 +4,8 @@ Bad input gets a clear refusal (404, 400, a form error), never a 500:
 
 - ids: every primary key is a positive 64-bit integer; a larger value would overflow the
   database's integer (PostgreSQL ``bigint out of range``, SQLite ``OverflowError``). The path
-  converter ``<id:name>`` matches 1 … 2**63-1 only (anything else is a 404 before the view),
+  converter ``<id:name>`` matches 1 … 2**63-1 only (and ``<text:name>`` is ``str`` without
+  control characters) (anything else is a 404 before the view),
   ``parse_id()`` reads a query or form value, and ``IdModelChoiceField`` /
   ``IdModelMultipleChoiceField`` refuse such a value as a form error before any query.
 - ``next``: ``safe_next()`` keeps a same-site path only, and ``redirect_next()`` answers with
@@ -55,6 +56,22 @@ class IdConverter:
 
 
 register_converter(IdConverter, "id")
+
+
+class TextConverter:
+    """``<text:handle>``: Django's ``str`` without control characters (PostgreSQL refuses
+    NUL in text, so ``/membres/%00/`` would fail in the database instead of being a 404)."""
+
+    regex = "[^/\\x00-\\x1f\\x7f]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value) -> str:
+        return str(value)
+
+
+register_converter(TextConverter, "text")
 
 
 class IdModelChoiceField(forms.ModelChoiceField):

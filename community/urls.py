@@ -54,10 +54,10 @@ urlpatterns += [
         name="moderation_log",
     ),
     path("profil/public/", profile_views.profile_edit, name="profile_edit"),
-    path("membres/<str:handle>/", profile_views.member_profile, name="member_profile"),
-    path("membres/<str:handle>/suivre/", profile_views.member_follow, name="member_follow"),
-    path("membres/<str:handle>/bloquer/", profile_views.member_block, name="member_block"),
-    path("membres/<str:handle>/signaler/", profile_views.report_member, name="report_member"),
+    path("membres/<text:handle>/", profile_views.member_profile, name="member_profile"),
+    path("membres/<text:handle>/suivre/", profile_views.member_follow, name="member_follow"),
+    path("membres/<text:handle>/bloquer/", profile_views.member_block, name="member_block"),
+    path("membres/<text:handle>/signaler/", profile_views.report_member, name="report_member"),
 ]
 
 # --- "Réserver" click-through (records the interaction, then redirects to the OPAC) ---------
