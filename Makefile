@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 AXE := tests/e2e/vendor/axe.min.js
 
-.PHONY: run serve load load-ci test test-unit e2e lint check bench messages clean-venv
+.PHONY: run serve prod-check backup restore drills soak load load-ci test test-unit e2e lint check bench messages clean-venv
 
 $(PYTHON):
 	$(PY) -m venv $(VENV)
@@ -72,6 +72,35 @@ serve: $(VENV)/.installed
 static_collected/staticfiles.json: $(shell find static -type f) $(VENV)/.installed
 	DJANGO_SETTINGS_MODULE=cms.settings.production $(PYTHON) manage.py collectstatic --noinput --verbosity 0
 
+## make prod-check: the production layout (deploy/) started on this machine and checked through
+## nginx, then stopped: installs Debian's nginx when missing, a self-signed certificate in a
+## temporary folder, gunicorn + a task worker + the scheduler with cms.settings.production;
+## checks a page, static files, a login, a websocket push made by a background task, health,
+## metrics, the scheduler lock (tests/ops/prod_check.py). DATABASE_URL (PostgreSQL, a database
+## of its own: the demo network is loaded into it) and REDIS_URL.
+prod-check: $(VENV)/.installed
+	$(PYTHON) -m tests.ops.prod_check
+
+## make drills: the failure drills on the production layout (tests/ops/drills.py), each printing
+## what was lost (must be nothing) and the time to recover: Redis stopped DRILL_OUTAGE seconds
+## under traffic (its own redis-server, port 8151), PostgreSQL restarted (its own cluster under
+## /tmp, port 8152), the task worker's process killed twice in the middle of fan-outs.
+## DATABASE_URL (PostgreSQL, a database of its own) and REDIS_URL.
+DRILL_OUTAGE ?= 30
+drills: $(VENV)/.installed
+	$(PYTHON) -m tests.ops.drills redis --outage $(DRILL_OUTAGE)
+	$(PYTHON) -m tests.ops.drills postgres
+	$(PYTHON) -m tests.ops.drills worker
+
+## make backup BACKUP_DIR=…: the database (pg_dump) and the media into a new folder, with every
+## table's row count; make restore BACKUP_DIR=… DATABASE_URL=<a fresh database>: restores it,
+## runs check, compares the counts, rebuilds the feeds and the search index (docs/operations.md).
+BACKUP_DIR ?= var/backups/$(shell date +%Y%m%d-%H%M%S)
+backup: $(VENV)/.installed
+	$(PYTHON) manage.py backup_site $(BACKUP_DIR)
+restore: $(VENV)/.installed
+	$(PYTHON) manage.py restore_site $(BACKUP_DIR)
+
 ## make load: the rush scenario (tests/load/locustfile.py: 60 % visitors, 40 % members) against
 ## make serve at http://HOST:PORT, in steps of LOAD_STEPS users, LOAD_STEP_SECONDS each;
 ## prints requests/s, p50/p95/p99 and errors per page kind and whether the site answers
@@ -84,6 +113,15 @@ LOAD_ARGS ?=
 load: $(VENV)/.installed-load
 	$(PYTHON) -m tests.load.run --url http://$(HOST):$(PORT) --steps $(LOAD_STEPS) \
 	  --step-seconds $(LOAD_STEP_SECONDS) $(LOAD_ARGS)
+
+## make soak: SOAK_USERS users (70 % of the capacity `make load` found) for SOAK_SECONDS (10 min)
+## on make serve; fails on any error, a server process whose memory (RSS) grew more than 10 %
+## between the end of the warm-up and the end, or a growing task queue (README, "Capacity").
+SOAK_USERS ?= 40
+SOAK_SECONDS ?= 600
+soak: $(VENV)/.installed-load
+	$(PYTHON) -m tests.load.run --url http://$(HOST):$(PORT) --steps $(SOAK_USERS) \
+	  --soak $(SOAK_SECONDS) --warmup 30 --check $(LOAD_ARGS)
 
 ## make load-ci: the short version CI runs: 10 users for 40 s, fails on any error or when
 ## the site does not answer normally within 5 s after the load.

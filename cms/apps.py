@@ -18,8 +18,9 @@ class CmsConfig(AppConfig):
     def ready(self) -> None:
         from cms import (
             links,  # noqa: F401  (registers the SITE_URL check, cms.W010)
-            params,  # noqa: F401  (registers the <id:...> path converter)
+            params,  # noqa: F401  (registers the <id:...> and <text:...> converters)
         )
+        from cms.observability import request_id  # noqa: F401  (carries request ids into tasks)
         from cms.serving import checks  # noqa: F401  (registers the connection budget check)
 
         post_migrate.connect(_site_from_site_url, sender=self, dispatch_uid="cms.site_url")

@@ -9,9 +9,14 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import content_policy
 from cms import views as cms_views
+from cms.observability import health, metrics
 from community import facebook_door, login_door
 
 urlpatterns = [
+    # For the proxy, orchestrators and the metrics scraper (cms/observability/)
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path(settings.METRICS_PATH, metrics.metrics_view, name="metrics"),
     # Before Wagtail's admin URLs: its login and password-reset views are shadowed, every
     # login and reset goes through allauth (community/login_door.py).
     path("admin/", include(login_door.admin_urlpatterns)),
@@ -30,6 +35,7 @@ urlpatterns = [
     path("", include("community.reach.urls")),
     path("", include("feeds.urls")),
     path("", include("feeds.notification_urls")),
+    path("", include("feeds.fediverse.urls")),
 ]
 
 if settings.DEBUG:

@@ -20,6 +20,8 @@ from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from cms.text import html_to_text, truncate
+
 LINK_REL = "nofollow ugc noopener"
 ALLOWED_TAGS = {"p", "br", "em", "strong", "code", "a", "ul", "ol", "li", "blockquote"}
 ALLOWED_ATTRIBUTES = {"*": set(), "a": {"href"}, "ol": {"start"}}
@@ -114,7 +116,13 @@ def render_markup(text: str, mentions: Mapping[str, str] | None = None) -> SafeS
     return mark_safe(sanitize(html))  # sanitised by nh3 just above
 
 
+def plain_text(text: str) -> str:
+    """A post's words as its readers see them: the Markdown rendered as on the page, then
+    as plain text (what they typed as "<script>" stays that text; escaping is the
+    template's job)."""
+    return html_to_text(render_markup(text))
+
+
 def plain_excerpt(text: str, length: int = 200) -> str:
-    """The first words of a post as plain text (notifications, titles, logs)."""
-    flat = " ".join(re.sub(r"[*_`>#\[\]()]", " ", text or "").split())
-    return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"
+    """The first words of a post as plain text (feed cards, notifications, search, logs)."""
+    return truncate(plain_text(text), length)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 # The model permissions of each group, as the README's table of roles describes them (page
 # and collection permissions are set on the page tree by the migrations). The migrations
-# grant them (community 0003, 0006, 0008; outreach 0002; feeds 0002); ``load_demo`` checks
+# grant them (community 0003, 0006, 0008; outreach 0002; feeds 0002, 0009); ``load_demo`` checks
 # them again with `grant_group_permissions`.
 _LIBRARIAN_PERMISSIONS = (
     ("wagtailadmin", "access_admin"),
@@ -34,6 +34,7 @@ _LIBRARIAN_PERMISSIONS = (
     ("community", "change_moderationsettings"),
     ("community", "view_moderationsettings"),
     ("feeds", "view_syndication"),
+    ("feeds", "view_fediversedelivery"),
 )
 _ADMIN_PERMISSIONS = _LIBRARIAN_PERMISSIONS + (
     ("cms", "change_networksettings"),
@@ -54,6 +55,7 @@ _ADMIN_PERMISSIONS = _LIBRARIAN_PERMISSIONS + (
     *(("feeds", f"{action}_facebookinterest") for action in ("add", "change", "delete", "view")),
     ("feeds", "add_adcampaign"),
     ("feeds", "view_adcampaign"),
+    *(("feeds", f"{action}_blockeddomain") for action in ("add", "change", "delete", "view")),
 )
 GROUP_PERMISSIONS = {LIBRARIANS: _LIBRARIAN_PERMISSIONS, NETWORK_ADMINS: _ADMIN_PERMISSIONS}
 

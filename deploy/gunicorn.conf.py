@@ -7,6 +7,20 @@ SIGINT/SIGTERM. Each worker runs the whole ASGI site (HTTP and websockets, cms/a
 
 import gc
 import os
+import shutil
+import tempfile
+from pathlib import Path
+
+# Prometheus metrics of every worker (cms/observability/metrics.py): each worker writes its
+# counts to files in this directory, the worker answering a scrape adds them all up. Set
+# for the web process only (the task workers and commands keep theirs in memory), before
+# the application is loaded so that prometheus-client reads it, and emptied now (counts of
+# a previous run would add up); a dead worker's gauge files are dropped (child_exit).
+METRICS_DIR = os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="affinites-metrics-")
+)
+shutil.rmtree(METRICS_DIR, ignore_errors=True)
+Path(METRICS_DIR).mkdir(parents=True)
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -26,6 +40,12 @@ accesslog = os.environ.get("ACCESS_LOG") or None
 errorlog = "-"
 # No control socket in $HOME (gunicorn >= 25 opens one by default).
 control_socket_disable = True
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def when_ready(server):

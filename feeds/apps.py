@@ -8,5 +8,10 @@ class FeedsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from feeds import feed_receivers, post_receivers, receivers  # noqa: F401  (connect them)
+        from cms.observability.metrics import register_state_collector
+        from feeds import feed_receivers, ops_metrics, post_receivers, receivers  # noqa: F401  (connect them)
+        from feeds.fediverse import receivers as fediverse_receivers  # noqa: F401
         from feeds.syndication import receivers as syndication_receivers  # noqa: F401
+
+        register_state_collector(ops_metrics.fan_out_metrics)
+        register_state_collector(ops_metrics.facebook_outbox_metrics)

@@ -12,6 +12,7 @@ import weakref
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from cms.observability.metrics import WEBSOCKETS
 from feeds.relay import start_relay
 
 # Group joins and leaves in flight at once, per event loop. channels_redis takes a pooled
@@ -48,9 +49,14 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
         async with layer_gate():
             await self.channel_layer.group_add(self.group_name, self.channel_name)
         await self.accept()
+        self.counted = True
+        WEBSOCKETS.inc()
         start_relay(self.channel_layer)
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "counted", False):
+            self.counted = False
+            WEBSOCKETS.dec()
         if hasattr(self, "group_name"):
             async with layer_gate():
                 await self.channel_layer.group_discard(self.group_name, self.channel_name)

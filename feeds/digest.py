@@ -27,8 +27,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cms import links
+from cms.dates import format_datetime
+from cms.event_series import one_per_series
 from cms.french import elide
 from cms.models import AnnouncementPage, EventPage, Interest, RecommendationPage
+from cms.text import truncate
 from community.models import User
 from community.reach import digest_optin
 from community.reach.models import DigestDelivery
@@ -112,7 +115,8 @@ def _candidates(since: datetime, now: datetime) -> list[tuple[ranking.ContentFac
         .prefetch_related("interests")
         .order_by("-first_published_at")[:CANDIDATES_PER_KIND]
     )
-    for page in events:
+    # One entry per series, its next session (the feed's rule).
+    for page in one_per_series(sorted(events, key=lambda e: (e.start, e.pk))):
         facts = ranking.ContentFacts(
             kind=ranking.EVENT,
             pk=page.pk,
@@ -122,6 +126,7 @@ def _candidates(since: datetime, now: datetime) -> list[tuple[ranking.ContentFac
             published_at=page.first_published_at,
             start=page.start,
             end=page.end,
+            series_key=page.series_key,
         )
         found.append((facts, page))
     recommendations = (
@@ -148,13 +153,12 @@ def _candidates(since: datetime, now: datetime) -> list[tuple[ranking.ContentFac
 def _summary(page) -> str:
     if isinstance(page, EventPage):
         start = timezone.localtime(page.start)
-        from django.utils import formats
 
         return elide(
             _("%(date)s at %(branch)s")
-            % {"date": formats.date_format(start, "DATETIME_FORMAT"), "branch": page.branch.name}
+            % {"date": format_datetime(start), "branch": page.branch.name}
         )
-    return getattr(page, "intro", "") or ""
+    return truncate(getattr(page, "intro", "") or "", 220)
 
 
 def digest_entries(

@@ -105,6 +105,7 @@ def events(queryset=None) -> list[ContentFacts]:
             "start",
             "end",
             "registered",
+            "series_key",
             *(f"branch__{name}" for name in _BRANCH_FIELDS),
         )
     )
@@ -120,8 +121,9 @@ def events(queryset=None) -> list[ContentFacts]:
             start=start,
             end=end,
             engagement=registered,
+            series_key=series_key,
         )
-        for pk, title, published, start, end, registered, *branch in rows
+        for pk, title, published, start, end, registered, series_key, *branch in rows
     ]
 
 
@@ -257,6 +259,7 @@ def _members_in(
     dismissed: dict[int, set] = defaultdict(set)
     dismissed_interests: dict[int, set] = defaultdict(set)
     dismissed_communities: dict[int, set] = defaultdict(set)
+    dismissed_series: dict[int, set] = defaultdict(set)
     rows = FeedFeedback.objects.filter(member_id__in=chunk)
     if content_key is not None:
         kind, pk = content_key
@@ -265,11 +268,15 @@ def _members_in(
             relevant |= Q(kind=kind, interest_id__in=interest_ids)
         if community_ids:
             relevant |= Q(community_id__in=community_ids)
+        if kind == EVENT:  # another session of a dismissed series
+            relevant |= Q(kind=kind) & ~Q(series_key="")
         rows = rows.filter(relevant)
-    for member_id, kind, object_id, interest_id, community_id in rows.values_list(
-        "member_id", "kind", "object_id", "interest_id", "community_id"
+    for member_id, kind, object_id, interest_id, community_id, series_key in rows.values_list(
+        "member_id", "kind", "object_id", "interest_id", "community_id", "series_key"
     ):
         dismissed[member_id].add((kind, object_id))
+        if series_key:
+            dismissed_series[member_id].add(series_key)
         if interest_id is not None:
             dismissed_interests[member_id].add((kind, interest_id))
         if community_id is not None:
@@ -301,6 +308,7 @@ def _members_in(
             dismissed_communities=(
                 frozenset(dismissed_communities[pk]) if pk in dismissed_communities else empty
             ),
+            dismissed_series=(frozenset(dismissed_series[pk]) if pk in dismissed_series else empty),
         )
     return out
 

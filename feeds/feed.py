@@ -25,7 +25,6 @@ from django.db import connection
 from django.db.models import Q
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -33,12 +32,13 @@ from wagtail.coreutils import WAGTAIL_APPEND_SLASH
 from wagtail.models import Page, Site
 
 from cms.models import AnnouncementPage, CatalogueItem, EventPage, Interest, RecommendationPage
+from cms.text import html_to_text
 from community.actions.social import blocked_ids
 from community.models import Block, Membership, Post
 from feeds import facts as load
 from feeds import ranking
 from feeds.entry_links import open_url
-from feeds.models import FeedKind, FeedState
+from feeds.models import FeedFeedback, FeedKind, FeedState
 from feeds.sessions import EventSessions, later_sessions
 from feeds.store import Position, StoredEntry, get_store
 
@@ -75,17 +75,23 @@ def _suggestions(member) -> list[ranking.ContentFacts]:
         logger.exception("Suggestions failed for member %s", member.pk)
         return []
     now = timezone.now()
-    return [
-        ranking.ContentFacts(
-            ranking.ITEM,
-            s.item.pk,
-            title=s.item.title,
-            published_at=now,
-            reason=s.reason,
-            base=max(0.0, min(1.0, float(s.score))),
+    # The recommender spreads its suggestions across the member's interests; the relevance
+    # given to ranking never rises along that order, so the feed keeps the spread.
+    facts, ceiling = [], 1.0
+    for s in suggestions:
+        # strictly lower each time (a millionth): equal scores would fall back on store order
+        ceiling = max(0.0, min(ceiling - 1e-6, float(s.score)))
+        facts.append(
+            ranking.ContentFacts(
+                ranking.ITEM,
+                s.item.pk,
+                title=s.item.title,
+                published_at=now,
+                reason=s.reason,
+                base=ceiling,
+            )
         )
-        for s in suggestions
-    ]
+    return facts
 
 
 def candidates_for(member, facts: ranking.MemberFacts, now: datetime) -> list[ranking.ContentFacts]:
@@ -363,7 +369,7 @@ def _excerpt(html: str, words: int = 40) -> str:
 def _plain_words(html: str, words: int, language: str | None) -> str:
     # Many members see the same events: their descriptions are stripped once per process
     # (the truncation mark may depend on the language, hence in the key).
-    return Truncator(" ".join(strip_tags(html).split())).words(words)
+    return Truncator(html_to_text(html)).words(words)
 
 
 class PageUrls:
@@ -663,32 +669,58 @@ def read_feed(
 
 
 def mark_not_interested(member, kind: str, object_id: int) -> bool:
-    """The member does not want this entry: it and similar ones (same kind and interest,
-    same community) sink now, and later fan-outs and rebuilds keep them low.
-    Returns False when the entry is not in their feed."""
-    from feeds.models import FeedFeedback
-
+    """The member does not want this entry: it leaves their feed for good (an event with
+    every session of its series), and similar ones (same kind and interest, same community)
+    sink. Later fan-outs and rebuilds leave it out (ranking.score). Returns False when the
+    entry is not in their feed."""
     store = get_store()
     found = store.get_many(member.pk, [f"{kind}:{object_id}"])
     if not found:
         return False
     entry = found[0]
+    series_key, sessions = "", [object_id]
+    if kind == FeedKind.EVENT:
+        series_key = (
+            EventPage.objects.filter(pk=object_id).values_list("series_key", flat=True).first()
+            or ""
+        )
+        if series_key:
+            sessions = list(
+                EventPage.objects.filter(series_key=series_key).values_list("pk", flat=True)
+            )
     FeedFeedback.objects.get_or_create(
         member_id=member.pk,
         kind=kind,
         object_id=object_id,
-        defaults={"interest_id": entry.interest_id, "community_id": entry.community_id},
+        defaults={
+            "interest_id": entry.interest_id,
+            "community_id": entry.community_id,
+            "series_key": series_key,
+        },
     )
+    for pk in {object_id, *sessions}:
+        store.remove_content(kind, pk, members=[member.pk])
     store.sink(
         member.pk,
         kind=kind,
         object_id=object_id,
         interest_id=entry.interest_id,
         community_id=entry.community_id,
-        penalty=ranking.NOT_INTERESTED_PENALTY,
+        penalty=0.0,
         similar_penalty=ranking.SIMILAR_PENALTY,
     )
     return True
+
+
+def undo_not_interested(member, kind: str, object_id: int) -> bool:
+    """Take back a "not interested": the mark goes and the feed is rebuilt, so the entry
+    (and its series) comes back and similar ones rise again. False when there was no mark."""
+    deleted, _rows = FeedFeedback.objects.filter(
+        member_id=member.pk, kind=kind, object_id=object_id
+    ).delete()
+    if deleted:
+        build_feed(member)
+    return bool(deleted)
 
 
 # --- public samples (visitors, community pages) ---------------------------------------------

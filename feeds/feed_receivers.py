@@ -17,7 +17,7 @@ from wagtail.signals import page_published, page_unpublished
 
 from cms.models import AnnouncementPage, EventPage, RecommendationPage
 from community.post_signals import post_published, post_withdrawn
-from community.privacy.signals import account_deleted, account_deleting
+from community.privacy.signals import account_deleted, account_deleting, content_erased
 from feeds.relay import forget_member
 from feeds.store import get_store
 
@@ -91,3 +91,16 @@ def drop_feed_of_deleted_member(sender, user_id: int, **kwargs) -> None:
 def drop_pushes_naming_deleted_member(sender, user, **kwargs) -> None:
     """Pending websocket pushes that name the departing member go with the account."""
     forget_member(user)
+
+
+@receiver(content_erased, dispatch_uid="feeds.content_erased")
+def withdraw_erased_posts(sender, rows, **kwargs) -> None:
+    """Posts deleted with an account leave every other member's feed too (a cascade sends
+    no post_withdrawn)."""
+    from community.models import Post
+
+    pks = rows.get(Post._meta.label, set())
+    if not pks:
+        return
+    for pk in sorted(pks - set(Post.objects.filter(pk__in=pks).values_list("pk", flat=True))):
+        enqueue_on_commit("withdraw", "post", pk)

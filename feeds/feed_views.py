@@ -13,11 +13,12 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cms.params import redirect_next
+from cms.params import parse_id, redirect_next
 from community.journey import Step, send_journey_step
 from feeds import feed as feeds
 from feeds.entry_links import InvalidEntryLink, read_token
@@ -49,27 +50,76 @@ def feed(request: HttpRequest) -> HttpResponse:
     context = {"feed_page": page, "has_interests": state["has_interests"]}
     if _wants_fragment(request):
         return render(request, "feeds/includes/feed_entries.html", context)
+    context["dismissed"] = request.session.pop(DISMISSED_SESSION_KEY, None)
     return render(request, "feeds/feed.html", context)
+
+
+# The last "not interested" of this session, shown with its "Undo" on the next feed page
+# when the dismissal was a plain form post (without JavaScript).
+DISMISSED_SESSION_KEY = "feed_dismissed"
+
+
+def _entry_from(request: HttpRequest) -> tuple[str, int] | None:
+    kind = request.POST.get("kind", "")
+    object_id = parse_id(request.POST.get("object_id"))
+    if kind not in FeedKind.values or object_id is None:
+        return None
+    return kind, object_id
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
+def _back_to_feed(request: HttpRequest) -> HttpResponse:
+    return redirect_next(request, reverse("feeds:feed"))
+
+
+def _unknown_entry() -> HttpResponse:
+    return HttpResponseBadRequest(
+        _("Unknown feed entry."), content_type="text/plain; charset=utf-8"
+    )
 
 
 @require_POST
 @login_required
 def not_interested(request: HttpRequest) -> HttpResponse:
-    """Sink an entry and similar ones. JSON for the script, a redirect without it."""
-    kind = request.POST.get("kind", "")
-    object_id = request.POST.get("object_id", "")
-    if kind not in FeedKind.values or not object_id.isdigit():
-        return HttpResponseBadRequest(
-            _("Unknown feed entry."), content_type="text/plain; charset=utf-8"
+    """Hide an entry for good (similar ones sink), with a confirmation and its "Undo":
+    JSON carrying the confirmation for the script, a redirect to the feed without it."""
+    entry = _entry_from(request)
+    if entry is None:
+        return _unknown_entry()
+    kind, object_id = entry
+    found = feeds.mark_not_interested(request.user, kind, object_id)
+    dismissed = {"kind": kind, "object_id": object_id}
+    if _wants_json(request):
+        if not found:
+            return JsonResponse({"ok": False}, status=404)
+        confirmation = render_to_string(
+            "feeds/includes/dismissed.html", {"dismissed": dismissed}, request=request
         )
-    found = feeds.mark_not_interested(request.user, kind, int(object_id))
-    if request.headers.get("Accept", "").startswith("application/json"):
-        return JsonResponse({"ok": found}, status=200 if found else 404)
+        return JsonResponse({"ok": True, "confirmation": confirmation})
     if found:
-        messages.success(request, _("Noted: you will see less content like this."))
+        request.session[DISMISSED_SESSION_KEY] = dismissed
     else:
         messages.info(request, _("This entry is no longer in your feed."))
-    return redirect_next(request, reverse("feeds:feed"))
+    return _back_to_feed(request)
+
+
+@require_POST
+@login_required
+def undo_not_interested(request: HttpRequest) -> HttpResponse:
+    """Take back a "not interested": the entry comes back to the feed."""
+    entry = _entry_from(request)
+    if entry is None:
+        return _unknown_entry()
+    restored = feeds.undo_not_interested(request.user, *entry)
+    request.session.pop(DISMISSED_SESSION_KEY, None)
+    if _wants_json(request):
+        return JsonResponse({"ok": restored}, status=200 if restored else 404)
+    if restored:
+        messages.success(request, _("Done: the entry is back in your feed."))
+    return _back_to_feed(request)
 
 
 @require_GET

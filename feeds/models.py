@@ -90,8 +90,9 @@ class FeedEntry(models.Model):
 
 
 class FeedFeedback(models.Model):
-    """A member said "not interested": this entry and similar ones (same kind and interest,
-    same community) sink in their feed, now and in later fan-outs and rebuilds."""
+    """A member said "not interested": this entry (and, for an event, every session of its
+    series) leaves their feed for good; similar ones (same kind and interest, same
+    community) sink, now and in later fan-outs and rebuilds. Deleting the row undoes it."""
 
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -105,6 +106,7 @@ class FeedFeedback(models.Model):
     community_id = models.PositiveBigIntegerField(
         null=True, blank=True, verbose_name=_("community")
     )
+    series_key = models.CharField(_("event series"), max_length=40, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("when"))
 
     class Meta:
@@ -198,4 +200,5 @@ class PushOutbox(models.Model):
         return f"{self.origin} → {len(self.groups)} groups"
 
 
+from feeds.fediverse.models import *  # noqa: E402, F403  (ActivityPub actors and followers)
 from feeds.syndication.models import *  # noqa: E402, F403  (Facebook syndication)

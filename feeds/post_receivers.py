@@ -10,9 +10,10 @@ Feed entries for posts (``post_published`` / ``post_withdrawn``, audience
 
 from django.conf import settings
 from django.dispatch import receiver
-from django.utils import formats, timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from cms.dates import format_datetime
 from community.markup import plain_excerpt
 from community.models import ModerationAction
 from community.post_signals import (
@@ -116,9 +117,7 @@ def on_member_sanctioned(sender, sanction, action=None, **kwargs) -> None:
     with _french():
         params = {
             "community": sanction.community.title if sanction.community_id else "",
-            "until": formats.date_format(timezone.localtime(sanction.ends_at), "DATETIME_FORMAT")
-            if sanction.ends_at
-            else "",
+            "until": format_datetime(sanction.ends_at) if sanction.ends_at else "",
         }
         if sanction.kind == sanction.Kind.BAN:
             title = _("You are banned from “%(community)s”") % params

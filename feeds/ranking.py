@@ -41,7 +41,6 @@ DISTANCE_SCALE_KM = 15.0
 NETWORK_WIDE = 0.5
 UNKNOWN_PLACE = 0.4
 ENGAGEMENT_SATURATION = 30
-NOT_INTERESTED_PENALTY = 1000.0  # the entry itself goes to the bottom
 SIMILAR_PENALTY = 6.0  # same kind and interest, or same community: three days' worth and more
 MAX_CONSECUTIVE = 2
 
@@ -91,6 +90,7 @@ class ContentFacts:
     engagement: int = 0
     reason: str = ""  # precomputed (suggested catalogue items: the recommender's explanation)
     base: float | None = None  # precomputed relevance in 0..1 (suggested items)
+    series_key: str = ""  # events: the series its sessions share (EventPage.series_key)
 
 
 @dataclass
@@ -107,6 +107,13 @@ class MemberFacts:
     dismissed: frozenset[tuple[str, int]] = frozenset()
     dismissed_interests: frozenset[tuple[str, int]] = frozenset()
     dismissed_communities: frozenset[int] = frozenset()
+    dismissed_series: frozenset[str] = frozenset()
+
+    def has_dismissed(self, content: ContentFacts) -> bool:
+        """The member said "not interested" to this entry, or to a session of its series."""
+        return (content.kind, content.pk) in self.dismissed or (
+            bool(content.series_key) and content.series_key in self.dismissed_series
+        )
 
     @property
     def has_location(self) -> bool:
@@ -287,9 +294,10 @@ def explain(member: MemberFacts, content: ContentFacts, match, near: Proximity) 
 
 
 def score(member: MemberFacts, content: ContentFacts, now: datetime) -> Scored | None:
-    """The member's score for this content and the reason shown, or None (past event)."""
+    """The member's score for this content and the reason shown, or None: a past event, or
+    an entry (or a session of a series) the member said they are not interested in."""
     fresh = freshness_days(content, now)
-    if fresh is None:
+    if fresh is None or member.has_dismissed(content):
         return None
     match = interest_match(member, content)
     level = match[0]
@@ -312,11 +320,7 @@ def score(member: MemberFacts, content: ContentFacts, now: datetime) -> Scored |
     interest_id = match[2]
     if interest_id is None and content.interests:
         interest_id = content.interests[0].id
-    if (content.kind, content.pk) in member.dismissed:
-        value -= NOT_INTERESTED_PENALTY
-    elif (
-        interest_id is not None and (content.kind, interest_id) in member.dismissed_interests
-    ) or (
+    if (interest_id is not None and (content.kind, interest_id) in member.dismissed_interests) or (
         content.community_id is not None and content.community_id in member.dismissed_communities
     ):
         value -= SIMILAR_PENALTY

@@ -6,9 +6,10 @@ whoever's request triggered them: a promotion happens when *someone else* cancel
 
 from django.conf import settings
 from django.dispatch import receiver
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cms.dates import format_datetime
 from community.models import EventRegistration
 from community.signals import event_reminder_due, waitlist_promoted
 from feeds.models import Notification
@@ -22,7 +23,7 @@ def _when_and_where(event) -> dict:
         place = f"{place} ({event.room})"
     return {
         "event": event.title,
-        "date": formats.date_format(start, "DATETIME_FORMAT"),
+        "date": format_datetime(start),
         "place": place,
     }
 

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import logging
 
-from django_tasks import task
+from django_tasks import TaskContext, task
 
 logger = logging.getLogger(__name__)
 
 
-@task()
-def fan_out(kind: str, pk: int) -> int:
+@task(takes_context=True)
+def fan_out(context: TaskContext, kind: str, pk: int) -> int:
     """Publish or re-score `kind` #`pk` in its audience's feeds."""
     from feeds.fanout import fan_out_content, notify_communities
+    from feeds.ops_metrics import record_fan_out
 
     written = fan_out_content(kind, pk)
     if kind == "announcement":
         notify_communities(pk)
-    logger.info("Fan-out %s %s: %s members", kind, pk, written)
+    lag = record_fan_out(context.task_result.enqueued_at, written)
+    logger.info("Fan-out %s %s: %s members, %.1f s after publication", kind, pk, written, lag)
     return written
 
 

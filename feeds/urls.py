@@ -14,6 +14,7 @@ app_name = "feeds"
 urlpatterns = [
     path("fil/", feed_views.feed, name="feed"),
     path("fil/pas-interesse/", feed_views.not_interested, name="not_interested"),
+    path("fil/pas-interesse/annuler/", feed_views.undo_not_interested, name="undo_not_interested"),
     path("fil/decouvrir/", feed_views.discover, name="discover"),
     path("fil/ouvrir/", feed_views.open_entry, name="open_entry"),
     path("agenda/evenement/<id:page_id>.ics", views.event_calendar, name="event_calendar"),

@@ -26,13 +26,14 @@ from datetime import datetime
 from django.contrib.syndication.views import Feed
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from wagtail.rich_text import expand_db_html
 
+from cms.dates import format_datetime
 from cms.french import elide
 from cms.models import (
     AnnouncementPage,
@@ -149,7 +150,7 @@ def _announcement(page: AnnouncementPage, request: HttpRequest) -> Entry:
 def _event(page: EventPage, request: HttpRequest) -> Entry:
     branch = page.branch
     start = timezone.localtime(page.start)
-    when = formats.date_format(start, "DATETIME_FORMAT")
+    when = format_datetime(start)
     where = f"{branch.name}, {page.room}" if page.room else branch.name
     description = format_html(
         "<p><strong>{}</strong> · {}</p>{}",

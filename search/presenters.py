@@ -6,11 +6,11 @@ from typing import Any
 
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils.html import strip_tags
-from django.utils.text import Truncator
 
 from cms.models import NetworkSettings
 from cms.templatetags.library_tags import COVER_SPEC, availability
+from cms.text import html_to_text, truncate
+from community.markup import plain_excerpt
 
 from .backends.base import Facet, Hit, Results
 from .documents import author_display
@@ -46,7 +46,7 @@ def present_hit(hit: Hit, request, opac: NetworkSettings | None) -> dict[str, An
             audience=obj.audience,
             isbn=obj.isbn,
             cover=cover,
-            summary=Truncator(obj.summary).words(40),
+            summary=truncate(obj.summary, 280),
             available=any(row["available"] for row in rows),
             availability=[
                 {
@@ -64,8 +64,8 @@ def present_hit(hit: Hit, request, opac: NetworkSettings | None) -> dict[str, An
     if hit.kind == "post":
         data.update(
             url=obj.get_absolute_url(),
-            title=Truncator(" ".join(obj.body.split())).chars(90),
-            summary=Truncator(" ".join(obj.body.split())).words(40),
+            title=plain_excerpt(obj.body, 90),
+            summary=plain_excerpt(obj.body, 280),
             community=obj.community.title,
             date=getattr(obj, "published_at", None) or obj.created_at,
         )
@@ -73,10 +73,10 @@ def present_hit(hit: Hit, request, opac: NetworkSettings | None) -> dict[str, An
     # pages
     summary = getattr(obj, "summary", "") or getattr(obj, "intro", "") or ""
     if not summary and hasattr(obj, "description"):
-        summary = strip_tags(obj.description or "")
+        summary = html_to_text(obj.description)
     data.update(
         url=obj.get_url(request) or obj.url_path,
-        summary=Truncator(summary).words(40),
+        summary=truncate(summary, 280),
         date=obj.first_published_at,
     )
     if hit.kind == "event":

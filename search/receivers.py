@@ -1,7 +1,7 @@
 """Signal receivers that schedule index updates (connected in SearchConfig.ready()).
 
 Saves and deletes of every indexed kind, Wagtail publish / unpublish, holdings (an item's
-availability), the taxonomy (interest suggestions). Bulk writes send no signal: the catalogue
+availability), the taxonomy (interest suggestions), and account erasure (`search.erasure`). Bulk writes send no signal: the catalogue
 importer hands its batches to the search backends registered with Wagtail, where
 `search.backends.wagtail_bridge` schedules them the same way.
 """
@@ -10,8 +10,10 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from wagtail.signals import page_published, page_unpublished
 
 from cms.models import CatalogueItem, Holding, Interest
+from community.privacy.signals import content_erased
 
 from .documents import KINDS, kind_for_model
+from .erasure import on_content_erased
 from .indexing import INTERESTS, schedule
 
 
@@ -60,3 +62,4 @@ def connect() -> None:
     )
     post_save.connect(_taxonomy_changed, sender=Interest, dispatch_uid="search-interest-save")
     post_delete.connect(_taxonomy_changed, sender=Interest, dispatch_uid="search-interest-delete")
+    content_erased.connect(on_content_erased, dispatch_uid="search-content-erased")

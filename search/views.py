@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cms.models import CatalogueItem, NetworkSettings
+from cms.observability.metrics import SEARCH_LATENCY
 from cms.templatetags.library_tags import prefetch_catalogue_items
 
 from .backends import get_backend
@@ -23,10 +24,11 @@ logger = logging.getLogger(__name__)
 SUGGESTION_MAX_LENGTH = 100
 
 
-def _run(request: HttpRequest, form) -> Results:
-    return get_backend().search(
-        form.query, form.filters(), form.sort, form.page_number, request.user
-    )
+def _run(request: HttpRequest, form, entry: str) -> Results:
+    with SEARCH_LATENCY.labels(entry).time():
+        return get_backend().search(
+            form.query, form.filters(), form.sort, form.page_number, request.user
+        )
 
 
 def _kind_tabs(results: Results | None, request: HttpRequest) -> list[dict]:
@@ -75,7 +77,7 @@ def results(request: HttpRequest) -> HttpResponse:
     if not form.query and form.filters().is_empty:  # a first visit: the form alone
         context.update(query="", results=None)
         return render(request, "search/results.html", context)
-    outcome = _run(request, form)
+    outcome = _run(request, form, "page")
     opac = NetworkSettings.load(request_or_site=request)
     context.update(
         query=form.query,
@@ -115,7 +117,7 @@ def api(request: HttpRequest) -> JsonResponse:
     form, errors = bind(request.GET)
     if errors:
         return JsonResponse({"errors": errors}, status=400)
-    outcome = _run(request, form)
+    outcome = _run(request, form, "api")
     opac = NetworkSettings.load(request_or_site=request)
     return JsonResponse(
         {

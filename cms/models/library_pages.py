@@ -16,6 +16,7 @@ from wagtail.search import index
 
 from cms.admin_forms import REQUIRED_NOTE, LibraryPageForm
 from cms.blocks import BodyBlock, ClosureBlock, OpeningHoursBlock, RecommendedItemBlock
+from cms.event_series import OVERFETCH, one_per_series
 from cms.params import parse_id
 from cms.widgets import InterestChooser
 
@@ -505,12 +506,13 @@ class BranchPage(Page):
             hours_table=self.hours_table(today),
             closure_notices=self.closure_notices(today),
             service_list=list(self.services.all()),
-            upcoming_events=list(
+            upcoming_events=one_per_series(
                 EventPage.objects.live()
                 .public()
                 .filter(branch_id=self.branch_id, end__gte=now)
                 .select_related("branch")
-                .order_by("start")[:5]
+                .order_by("start")[: 5 * OVERFETCH],
+                5,
             ),
             latest_announcements=list(
                 AnnouncementPage.objects.live()

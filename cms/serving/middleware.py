@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.db import OperationalError, connection
 
 from cms.serving import unavailable
@@ -22,6 +23,8 @@ class DatabaseAvailableMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path.startswith(settings.DATABASE_FREE_PATHS):
+            return self.get_response(request)
         try:
             connection.ensure_connection()
         except OperationalError as error:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from cms.observability.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me")
@@ -288,7 +290,8 @@ if REDIS_URL:
         }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, reading as empty while Redis is away (cms/serving/degraded.py)
+            "BACKEND": "cms.serving.degraded.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "affinites"),
         }
@@ -302,7 +305,15 @@ else:
 # RQ on Redis when REDIS_URL is set
 # (workers: `manage.py rqworker default --job-class django_tasks_rq.Job`).
 if REDIS_URL:
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    # A task enqueued while Redis is unreachable goes to the database queue ("fallback"),
+    # moved back to RQ by the scheduler (requeue_fallback_tasks) once Redis answers.
+    TASKS = {
+        "default": {
+            "BACKEND": "cms.serving.degraded.RQBackendWithFallback",
+            "QUEUES": ["default"],
+        },
+        "fallback": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+    }
     RQ_QUEUES = {"default": {"URL": REDIS_URL}}
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
 else:
@@ -409,13 +420,30 @@ AFFINITES_NETWORK_NAME = os.environ.get(
     "AFFINITES_NETWORK_NAME", "Réseau des médiathèques des Bouches-du-Rhône"
 )
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# Every record carries its request id (cms/observability/); LOG_FORMAT=json writes one JSON
+# object per line (the production default).
+LOGGING = logging_config(os.environ.get("LOG_FORMAT", "text"), os.environ.get("LOG_LEVEL", "INFO"))
+
+# --- Health and metrics (cms/observability/, docs/operations.md) -------------------------
+# /healthz and /readyz for the proxy and orchestrators; Prometheus metrics at METRICS_PATH,
+# for a request bearing METRICS_TOKEN when it is set, else from METRICS_ALLOWED_IPS only.
+METRICS_PATH = os.environ.get("METRICS_PATH", "metrics").strip("/")
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = [
+    n.strip()
+    for n in os.environ.get("METRICS_ALLOWED_IPS", "127.0.0.1/32,::1/128").split(",")
+    if n.strip()
+]
+# Paths answered without borrowing a database connection first (cms.serving.middleware):
+# /healthz must answer while PostgreSQL is away, /readyz reports it as a check.
+DATABASE_FREE_PATHS = ("/healthz", "/readyz", f"/{METRICS_PATH}")
+# Outermost: the request id is set before anything logs; every answer is counted and timed,
+# the 503 pages included.
+MIDDLEWARE.append("cms.serving.degraded.ServiceUnavailableMiddleware")
+MIDDLEWARE[:0] = [
+    "cms.observability.request_id.RequestIdMiddleware",
+    "cms.observability.metrics.RequestMetricsMiddleware",
+]
 
 SILENCED_SYSTEM_CHECKS: list[str] = []
 
@@ -425,6 +453,11 @@ FACEBOOK_GRAPH_URL = os.environ.get("FACEBOOK_GRAPH_URL", "https://graph.faceboo
 # encrypts, all decrypt). Without it, a key is derived from SECRET_KEY (rotating SECRET_KEY
 # then makes the stored token unreadable: the connection shows as broken until re-entered).
 FACEBOOK_TOKEN_KEY = os.environ.get("FACEBOOK_TOKEN_KEY", "")  # empty: derived from SECRET_KEY
+
+# --- Fediverse (feeds/fediverse): médiathèques and communities as ActivityPub actors
+# Contact servers on private or loopback addresses and over plain HTTP (a local trial, the
+# tests' stand-in Mastodon); never in production.
+FEDIVERSE_ALLOW_PRIVATE_HOSTS = os.environ.get("FEDIVERSE_ALLOW_PRIVATE_HOSTS", "") == "1"
 FACEBOOK_GRAPH_TIMEOUT = (
     float(os.environ.get("FACEBOOK_CONNECT_TIMEOUT", "5")),
     float(os.environ.get("FACEBOOK_READ_TIMEOUT", "20")),
@@ -433,6 +466,12 @@ FACEBOOK_SEND_LEASE_SECONDS = 300  # a claimed row whose worker died is resumed 
 FACEBOOK_RETRY_BASE_SECONDS = 30  # transient errors: 30 s, 1, 2, 4, 8, 16, 32 min (± jitter)
 FACEBOOK_RETRY_MAX_SECONDS = 3600
 FACEBOOK_RETRY_MAX_ATTEMPTS = 8
+# a creation whose answer did not come before the read timeout may still be committed by
+# Facebook: for this long after it was sent, retries look for its marker on the Page (every
+# FACEBOOK_UNCERTAIN_CHECK_SECONDS) and never create again
+FACEBOOK_UNCERTAIN_SECONDS = int(os.environ.get("FACEBOOK_UNCERTAIN_SECONDS", "180"))
+FACEBOOK_UNCERTAIN_CHECK_SECONDS = 20
+FACEBOOK_DUPLICATE_VARIANTS = 3  # error 506 with no post of ours on the Page: link variants tried
 FACEBOOK_THROTTLE_DEFAULT_SECONDS = 900  # rate limit without estimated_time_to_regain_access
 FACEBOOK_BLOCKED_RETRY_SECONDS = 3600  # error 368 (temporarily blocked)
 FACEBOOK_BLOCKED_MAX_ATTEMPTS = 24

@@ -4,6 +4,8 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
+from cms.observability.logs import logging_config
+
 from .base import *  # noqa: F403
 
 
@@ -15,7 +17,14 @@ def _require(name: str) -> str:
 
 
 DEBUG = False
+# One JSON object per log line (journald, Loki, Elasticsearch read it as it is).
+LOGGING = logging_config(os.environ.get("LOG_FORMAT", "json"), os.environ.get("LOG_LEVEL", "INFO"))
 SECRET_KEY = _require("SECRET_KEY")
+# Rotation: the new key signs, the old ones (comma-separated) still open existing sessions,
+# password-reset links and signed tokens until removed (docs/operations.md, "Rotation").
+SECRET_KEY_FALLBACKS = [
+    k.strip() for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if k.strip()
+]
 ALLOWED_HOSTS = [h.strip() for h in _require("ALLOWED_HOSTS").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [
     o.strip()

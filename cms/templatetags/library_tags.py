@@ -10,81 +10,28 @@
 
 import math
 from collections import OrderedDict
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from django import template
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from cms.dates import format_date, format_datetime, format_range, format_time, to_paris
 from cms.french import elide
 from cms.models import Branch, CatalogueItem, HoldingStatus, NetworkSettings
 
 register = template.Library()
 
-PARIS = ZoneInfo("Europe/Paris")
-
 # Rendition used for covers in listings and cards (prefetched by the pages that show them).
 COVER_SPEC = "fill-160x240"
 
 
-# --- Dates and times ------------------------------------------------------------------
-
-
-def _is_french() -> bool:
-    return (get_language() or "fr").lower().startswith("fr")
-
-
-def to_paris(value: datetime) -> datetime:
-    """An aware datetime seen from Europe/Paris (naive ones are taken as Paris time)."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=PARIS)
-    return value.astimezone(PARIS)
-
-
-def _as_date(value: date | datetime) -> date:
-    return to_paris(value).date() if isinstance(value, datetime) else value
-
-
-def format_date(value: date | datetime, *, weekday: bool = False) -> str:
-    """“12 décembre 2026”, or “samedi 12 décembre 2026” with the weekday; “1er” in French."""
-    day = _as_date(value)
-    if _is_french():
-        text = "{} {} {}".format(
-            "1er" if day.day == 1 else day.day, dateformat.format(day, "F"), day.year
-        )
-    else:
-        text = dateformat.format(day, "j F Y")
-    if weekday:
-        text = "{} {}".format(dateformat.format(day, "l"), text)
-    return text
-
-
-def format_time(value: time | datetime) -> str:
-    """“14 h 30” in French (typographic convention), “14:30” otherwise."""
-    if isinstance(value, datetime):
-        value = to_paris(value).time()
-    if _is_french():
-        return f"{value.hour} h {value.minute:02d}"
-    return f"{value.hour:02d}:{value.minute:02d}"
-
-
-def format_range(start: datetime, end: datetime | None = None) -> str:
-    """“samedi 12 décembre 2026, 14 h 30 – 16 h 00” (the end day is repeated if it differs)."""
-    start = to_paris(start)
-    text = f"{format_date(start, weekday=True)}, {format_time(start)}"
-    if end is None:
-        return text
-    end = to_paris(end)
-    if end.date() == start.date():
-        return f"{text} – {format_time(end)}"
-    return f"{text} – {format_date(end, weekday=True)}, {format_time(end)}"
+# --- Dates and times (the formatting itself lives in cms.dates) ----------------------
 
 
 @register.filter
@@ -103,6 +50,15 @@ def day_date(value):
 def clock(value):
     """{{ slot.opens|clock }} → “9 h 30”."""
     return format_time(value) if value else ""
+
+
+@register.filter
+def date_time(value, arg=""):
+    """{{ post.created_at|date_time }} → “12 décembre 2026, 14 h 30”; with "weekday",
+    “samedi 12 décembre 2026, 14 h 30”; with "short", “samedi 12 décembre, 14 h 30”."""
+    if not value:
+        return ""
+    return format_datetime(value, weekday=arg in ("weekday", "short"), year=arg != "short")
 
 
 @register.filter
@@ -136,11 +92,8 @@ def event_when(event, time_only: bool = False):
             iso(end),
             format_time(end),
         )
-    start_text = f"{format_date(start, weekday=True)}, {format_time(start)}"
-    if start.date() == end.date():
-        end_text = format_time(end)
-    else:
-        end_text = f"{format_date(end, weekday=True)}, {format_time(end)}"
+    start_text = format_datetime(start)
+    end_text = format_time(end) if start.date() == end.date() else format_datetime(end)
     return format_html(
         '<time datetime="{}">{}</time> – <time datetime="{}">{}</time>',
         iso(start),

@@ -14,9 +14,10 @@ from functools import partial
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.dates import format_datetime
 from cms.models import EventPage
 from community.journey import Step, send_journey_step
 from community.models import EventRegistration, User
@@ -41,9 +42,7 @@ def _state_error(event: EventPage, state: str) -> RegistrationError:
     elif state == State.NOT_OPEN:
         if event.registration_opens:
             opens = timezone.localtime(event.registration_opens)
-            message = _("Registration opens on %(date)s.") % {
-                "date": formats.date_format(opens, "DATETIME_FORMAT")
-            }
+            message = _("Registration opens on %(date)s.") % {"date": format_datetime(opens)}
         else:
             message = _("Registration is not open yet.")
     elif state == State.PAST:

@@ -23,9 +23,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cms.dates import format_datetime
 from community import roles
 from community.actions import ratelimits
 from community.markup import plain_excerpt
@@ -86,9 +87,7 @@ def active_sanction(user, community: CommunityPage | None = None) -> Sanction | 
 def sanction_message(sanction: Sanction) -> str:
     params = {
         "community": sanction.community.title if sanction.community_id else "",
-        "until": formats.date_format(timezone.localtime(sanction.ends_at), "DATETIME_FORMAT")
-        if sanction.ends_at
-        else "",
+        "until": format_datetime(sanction.ends_at) if sanction.ends_at else "",
         "reason": sanction.reason,
     }
     if sanction.kind == Sanction.Kind.BAN:

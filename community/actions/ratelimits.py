@@ -20,9 +20,10 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import ngettext
 
+from cms.dates import format_time
 from community.roles import is_library_staff
 
 DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
@@ -55,7 +56,7 @@ class RateLimited(Exception):
     @property
     def message(self) -> str:
         minutes = max(1, round(self.retry_after / 60))
-        when = formats.time_format(timezone.localtime(self.retry_at), "H:i")
+        when = format_time(self.retry_at)
         params = {"limit": self.limit, "when": when, "minutes": minutes}
         if self.action == "post":
             text = ngettext(

@@ -8,12 +8,14 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from cms import geo
 from cms.branches import BranchDistance, nearest_branches
+from cms.dates import format_datetime
+from cms.event_series import OVERFETCH, one_per_series
 from cms.links import absolute_url, page_url
 from cms.models import Branch, CatalogueItem, EventPage, Interest, Service
 from community.journey import Step, send_journey_step
@@ -73,17 +75,23 @@ def _page_url(page) -> str:
 def suggestions_for(
     branch: Branch, interests: Sequence[Interest], limit: int = 3
 ) -> list[Suggestion]:
-    """Up to ``limit`` things at ``branch`` for these interests: events, then items, then services."""
+    """Up to ``limit`` things at ``branch`` for these interests: events, then items, then
+    services. Events tagged with a chosen interest come before those only of its family
+    (its parent, its children); a series is suggested once, its next session."""
     family = list(Interest.objects.with_family(interests).values_list("pk", flat=True))
+    chosen = [i.pk for i in interests]
     found: list[Suggestion] = []
-    events = (
+    direct = EventPage.objects.filter(pk=OuterRef("pk"), interests__in=chosen)
+    events = one_per_series(
         EventPage.objects.live()
         .filter(branch=branch, end__gte=timezone.now(), interests__in=family)
         .distinct()
-        .order_by("start")[:limit]
+        .annotate(direct=Exists(direct))
+        .order_by("-direct", "start")[: limit * OVERFETCH],
+        limit,
     )
     for event in events:
-        when = timezone.localtime(event.start).strftime("%d/%m/%Y %H:%M")
+        when = format_datetime(event.start)
         found.append(Suggestion("event", event.title, when, _page_url(event)))
     if len(found) < limit:
         items = (

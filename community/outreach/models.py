@@ -323,8 +323,8 @@ class SpentFormToken(models.Model):
     rows older than the token's own lifetime are purged by the retention sweep.
     """
 
-    digest = models.CharField(max_length=64, unique=True)
-    spent_at = models.DateTimeField(db_index=True)
+    digest = models.CharField(_("token digest (SHA-256)"), max_length=64, unique=True)
+    spent_at = models.DateTimeField(_("used"), db_index=True)
 
     class Meta:
         verbose_name = _("spent questionnaire token")

@@ -12,8 +12,10 @@ addresses, social accounts, wagtail profile…, including models added later). A
   member's email addresses) are erased with their consent records;
 - texts written by the system about the member (other members' notifications, the
   moderation log's snapshots) have the member's name, handle and email replaced; texts
-  written by other members have the member's email and ``@handle`` replaced;
-- the member's sessions end, their uploaded files are removed once the deletion commits.
+  written by other members have the member's email, ``@handle`` and full name replaced;
+- the member's sessions end, their uploaded files are removed once the deletion commits;
+- copies of the rewritten and deleted texts kept elsewhere (the search index) are
+  refreshed through ``content_erased``.
 
 Consent records are erased with the person (they are personal data; once the account is
 gone nothing is processed on their basis any more): see README, "Données personnelles".
@@ -39,7 +41,7 @@ from community.privacy.personal_data import (
     text_fields,
     user_model,
 )
-from community.privacy.signals import account_deleted, account_deleting
+from community.privacy.signals import account_deleted, account_deleting, content_erased
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +67,8 @@ SYSTEM_TEXTS: list[tuple[str, list[str]]] = [
     ("wagtailcore.ModelLogEntry", ["label"]),
     ("wagtailcore.PageLogEntry", ["label"]),
 ]
-# Texts other members write: only unambiguous identifiers (email, @handle) are replaced.
+# Texts other members write: only unambiguous identifiers (email, @handle, full name) are
+# replaced; a first name alone may be someone else's.
 MEMBERS_TEXTS: list[tuple[str, list[str]]] = [
     ("community.Post", ["body", "image_alt"]),
     ("community.Comment", ["body"]),
@@ -103,12 +106,17 @@ class Identity:
             handle=(user.handle or "").strip(),
         )
 
+    @property
+    def full_names(self) -> list[str]:
+        """Names of two words or more ("Léocadie Fontanarosa"): unambiguous enough to be
+        replaced in other members' texts too (a first name alone is not)."""
+        return [n for n in self.names if len(n.split()) >= 2]
+
     def terms(self, *, names: bool) -> list[str]:
         found = list(self.emails)
         if self.handle:
             found.append(self.handle if names else f"@{self.handle}")
-        if names:
-            found.extend(self.names)
+        found.extend(self.names if names else self.full_names)
         return found
 
     def redact(self, text: str, *, names: bool) -> str:
@@ -121,15 +129,14 @@ class Identity:
                 text,
                 flags=re.IGNORECASE,
             )
-        if names:
-            for name in [*self.names, self.handle]:
-                if name:
-                    text = re.sub(
-                        r"(?<![\w@])" + re.escape(name) + r"(?![\w-])",
-                        DEPARTED_NAME,
-                        text,
-                        flags=re.IGNORECASE,
-                    )
+        for name in [*self.names, self.handle] if names else self.full_names:
+            if name:
+                text = re.sub(
+                    r"(?<![\w@])" + re.escape(name) + r"(?![\w-])",
+                    DEPARTED_NAME,
+                    text,
+                    flags=re.IGNORECASE,
+                )
         return text
 
 
@@ -172,7 +179,15 @@ def is_departed_member(user) -> bool:
     return getattr(user, "username", None) == DEPARTED_USERNAME
 
 
-def _redact_rows(label: str, fields: list[str], identity: Identity, *, names: bool, extra=None):
+def _redact_rows(
+    label: str,
+    fields: list[str],
+    identity: Identity,
+    *,
+    names: bool,
+    extra=None,
+    touched: dict[str, set] | None = None,
+):
     model = installed(label)
     if model is None:
         return 0
@@ -200,31 +215,38 @@ def _redact_rows(label: str, fields: list[str], identity: Identity, *, names: bo
         if updates:
             model._base_manager.filter(pk=obj.pk).update(**{n: getattr(obj, n) for n in updates})
             changed += 1
+            if touched is not None:
+                touched.setdefault(model._meta.label, set()).add(obj.pk)
     return changed
 
 
-def _files_of(user) -> list[tuple]:
-    """(storage, name) of every file the deletion of ``user`` will orphan."""
+def _doomed(user) -> tuple[list[tuple], dict[str, set]]:
+    """What deleting ``user`` removes: (storage, name) of every file it orphans, and the
+    primary keys of the rows it deletes, by model label."""
     collector = Collector(using=router.db_for_write(type(user)))
     collector.collect([user])
     found = []
+    rows: dict[str, set] = {}
 
     def take(instances):
         for obj in instances:
+            rows.setdefault(obj._meta.label, set()).add(obj.pk)
             for f in obj._meta.concrete_fields:
                 if isinstance(f, models.FileField):
                     file = getattr(obj, f.name)
                     if file and file.name:
                         found.append((file.storage, file.name))
 
-    for model, instances in collector.data.items():
-        if any(isinstance(f, models.FileField) for f in model._meta.concrete_fields):
-            take(instances)
+    for instances in collector.data.values():
+        take(instances)
     for queryset in collector.fast_deletes:
         model = queryset.model
         if any(isinstance(f, models.FileField) for f in model._meta.concrete_fields):
-            take(queryset)
-    return found
+            take(queryset.iterator())
+        else:
+            pks = rows.setdefault(model._meta.label, set())
+            pks.update(queryset.values_list("pk", flat=True))
+    return found, rows
 
 
 def _remove_files(files: list[tuple]) -> None:
@@ -246,6 +268,7 @@ def delete_account(user, *, keep_posts: bool) -> DeletionSummary:
         identity = Identity.of(user)
         account_deleting.send(sender=User, user=user, keep_posts=keep_posts)
 
+        touched: dict[str, set] = {}  # rows rewritten or deleted, for content_erased
         handed_over = list(ALWAYS_HANDED_OVER) + (KEPT_CONTENT if keep_posts else [])
         ghost = None
         for label, field_name in handed_over:
@@ -260,7 +283,7 @@ def delete_account(user, *, keep_posts: bool) -> DeletionSummary:
             rows.update(**{field_name: ghost})
             names = [f.name for f in text_fields(model)]
             summary.texts_redacted += _redact_rows(
-                label, names, identity, names=True, extra=Q(pk__in=pks)
+                label, names, identity, names=True, extra=Q(pk__in=pks), touched=touched
             )
             if label == "community.Post":
                 summary.posts_kept = len(pks)
@@ -286,20 +309,27 @@ def delete_account(user, *, keep_posts: bool) -> DeletionSummary:
                 rows.delete()
 
         for label, fields in SYSTEM_TEXTS:
-            summary.texts_redacted += _redact_rows(label, fields, identity, names=True)
+            summary.texts_redacted += _redact_rows(
+                label, fields, identity, names=True, touched=touched
+            )
         for label, fields in MEMBERS_TEXTS:
-            summary.texts_redacted += _redact_rows(label, fields, identity, names=False)
+            summary.texts_redacted += _redact_rows(
+                label, fields, identity, names=False, touched=touched
+            )
 
         sessions = member_sessions(user)
         for session in sessions:
             session.delete()
         summary.sessions_ended = len(sessions)
 
-        files = _files_of(user)
+        files, deleted = _doomed(user)
+        for label, pks in deleted.items():
+            touched.setdefault(label, set()).update(pks)
         user_id = user.pk
         _, per_model = user.delete()
         for key, n in per_model.items():
             summary.rows_deleted[key] = summary.rows_deleted.get(key, 0) + n
+        content_erased.send(sender=User, rows=touched)
         transaction.on_commit(partial(_remove_files, files))
         transaction.on_commit(partial(account_deleted.send_robust, sender=User, user_id=user_id))
     return summary

@@ -21,7 +21,7 @@ from community.actions import moderation as moderation_actions
 from community.actions.moderation import Refused
 from community.actions.posts import ensure_can_post, mentions_map, visible_posts
 from community.actions.reactions import reactions_of
-from community.markup import render_markup
+from community.markup import plain_excerpt, render_markup
 from community.models import CommunityPage, Reaction
 from community.names import colour_index, initials
 
@@ -34,6 +34,19 @@ POSTS_PER_PAGE = 20
 def post_body(obj) -> str:
     """Render a post's or comment's text (mentions of known members become links)."""
     return render_markup(obj.body, mentions_map(obj.mentions.all()))
+
+
+@register.filter
+def markdown(text: str) -> str:
+    """A member's text rendered as their post shows it (moderation lists: mentions stay
+    plain "@name", which spares a query per post)."""
+    return render_markup(text)
+
+
+@register.filter
+def excerpt(text: str, length: int = 200) -> str:
+    """The beginning of a member's text as plain text (page descriptions)."""
+    return plain_excerpt(text, int(length))
 
 
 @register.filter(name="is_library_staff")

@@ -291,4 +291,25 @@ def score_member(
         score = min(1.0, max(0.0, sum(weighted.values())))
         results.append(Scored(item_id, score, because, parts))
     results.sort(key=lambda s: (-s.score, s.item_id))
-    return results[:limit]
+    return spread_across_interests(results, content)[:limit]
+
+
+def spread_across_interests(
+    results: list[Scored], content: dict[int, tuple[float, int]]
+) -> list[Scored]:
+    """`results` (best first) taken in turn from each of the member's interests: the best item
+    of one interest, then of the next, and so on, the items matching none of them (popular
+    at the branch, read by similar members) taking turns as one more group. Within a group
+    the order is kept; the groups go in the order of their best item. A member following
+    science fiction, cooking and video games sees all three, not ten games in a row."""
+    groups: dict[int | None, list[Scored]] = {}
+    for scored in results:
+        interest_id = content[scored.item_id][1] if scored.item_id in content else None
+        groups.setdefault(interest_id, []).append(scored)
+    queues = list(groups.values())
+    spread: list[Scored] = []
+    while queues:
+        for queue in queues:
+            spread.append(queue.pop(0))
+        queues = [queue for queue in queues if queue]
+    return spread

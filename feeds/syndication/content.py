@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from cms import links
+from cms.dates import format_datetime
 
 IMAGE_SPEC = "fill-1200x630"  # Facebook's recommended link/photo size (1.91:1)
 MAX_TEXT = 1500
@@ -79,7 +80,7 @@ def page_text(page) -> list[str]:
         start = timezone.localtime(page.start)
         place = page.branch.name + (f" ({page.room})" if page.room else "")
         when = _("%(date)s, %(place)s") % {
-            "date": formats.date_format(start, "DATETIME_FORMAT"),
+            "date": format_datetime(start),
             "place": place,
         }
         return [when, _truncate(rich_text_to_plain(page.description))]

@@ -3,7 +3,9 @@
 ``settings.FACEBOOK_TOKEN_KEY`` holds one key, or several separated by commas for a
 rotation: the first one encrypts, all of them decrypt. A key is either a Fernet key
 (32 url-safe base64-encoded bytes) or any passphrase, which is hashed with SHA-256.
-Empty, the key is derived from ``SECRET_KEY``.
+Empty, the key is derived from ``SECRET_KEY``, and the keys derived from
+``SECRET_KEY_FALLBACKS`` still decrypt: rotating ``SECRET_KEY`` the Django way (old key in
+the fallbacks) keeps the stored token readable.
 """
 
 import base64
@@ -30,7 +32,8 @@ def _fernet() -> MultiFernet:
     keys = [k for k in str(settings.FACEBOOK_TOKEN_KEY or "").split(",") if k.strip()]
     if not keys:
         # Read at run time, so that production's SECRET_KEY (not base.py's) is used.
-        keys = ["derived-from-secret-key:" + settings.SECRET_KEY]
+        secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+        keys = ["derived-from-secret-key:" + secret for secret in secrets]
     return MultiFernet([Fernet(_fernet_key(k)) for k in keys])
 
 

@@ -104,9 +104,14 @@ class GraphAPIError(GraphError):
 
 
 class GraphTransportError(GraphError):
-    def __init__(self, message: str, *, ambiguous: bool) -> None:
+    """No answer. ``ambiguous``: the request may have reached Facebook; ``timed_out``: the
+    answer did not come in time, so Facebook may still be processing it (a creation may
+    appear on the Page later)."""
+
+    def __init__(self, message: str, *, ambiguous: bool, timed_out: bool = False) -> None:
         super().__init__(message)
         self.ambiguous = ambiguous
+        self.timed_out = timed_out
         self.kind = ErrorKind.TRANSIENT
 
 
@@ -202,7 +207,7 @@ class GraphClient:
             raise GraphTransportError("connection timed out", ambiguous=False) from exc
         except requests.Timeout as exc:
             logger.warning("Graph %s %s: no answer before the timeout", method, path)
-            raise GraphTransportError("read timed out", ambiguous=True) from exc
+            raise GraphTransportError("read timed out", ambiguous=True, timed_out=True) from exc
         except requests.ConnectionError as exc:
             refused = "NewConnectionError" in repr(exc) or "Connection refused" in repr(exc)
             logger.warning("Graph %s %s: connection error (%s)", method, path, type(exc).__name__)

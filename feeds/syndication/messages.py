@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+
+from cms.dates import format_datetime
 
 if TYPE_CHECKING:
     from .models import Syndication
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 def _when(value) -> str:
     if value is None:
         return _("soon")
-    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    return format_datetime(value)
 
 
 def describe_problem(row: Syndication) -> str:

@@ -238,6 +238,12 @@ class Syndication(models.Model):
         editable=False,
         help_text="A creation request may have reached Facebook: look for the marker first.",
     )
+    uncertain_until = models.DateTimeField(
+        null=True,
+        editable=False,
+        help_text="A creation that timed out may still appear on the Page until then: "
+        "only look for the marker, never create again, before this moment.",
+    )
     problem = models.CharField(_("problem"), max_length=20, choices=Problem, blank=True)
     problem_detail = models.CharField(max_length=255, blank=True)
     error_code = models.IntegerField(null=True, blank=True)

@@ -8,10 +8,16 @@ Sending (``send``) never holds a database transaction during the HTTP call:
 1. the row is *claimed* by one conditional ``UPDATE`` (pending and due, or sending with an
    expired lease) that sets ``status=sending``, a claim token and a lease; a second worker's
    ``UPDATE`` matches nothing, so a row is sent by one worker at a time;
-2. before a creation request, ``in_flight`` is committed: if the worker dies or the answer
-   never comes, the next attempt first looks for our marker among the Page's recent posts
-   (``GET /{page-id}/posts``) and adopts the post instead of creating it again;
-3. the result is written only if the claim is still ours (same claim token).
+2. before a creation request, ``in_flight`` is committed: if the worker dies, the answer
+   never comes or is a server error, the next attempt first looks for our marker among the
+   Page's recent posts (``GET /{page-id}/posts``) and adopts the post instead of creating
+   it again. After a read timeout Facebook may still be writing the post: until
+   ``uncertain_until`` (``FACEBOOK_UNCERTAIN_SECONDS`` after the request) attempts only
+   look for it, and create again only once that time has passed without it appearing;
+3. a 506 "duplicate" answer is resolved without anyone: the post found by its marker is
+   adopted; if none is ours, the link's marker gets a suffix (``aff12-1``: the message
+   differs by that alone, and the marker still finds it) and the creation is sent again;
+4. the result is written only if the claim is still ours (same claim token).
 
 Rows of one page are sent in order (create, then updates, then removal).
 """
@@ -359,40 +365,29 @@ def _perform(row: Syndication, connection: FacebookConnection, client: GraphClie
         if row.in_flight:
             found = _find_marker(client, connection.page_id, row, marker)
             if found:
-                logger.info("Syndication %s: post %s already on the Page, adopted", row.pk, found)
-                return _finish(row, S.SENT, post_id=found, in_flight=False, marker=marker)
+                return _adopt(row, found, marker)
+            if row.uncertain_until and timezone.now() < row.uncertain_until:
+                return _look_again(row)
         if page is None or not page.live or not page.publish_on_facebook:
             return _finish(row, S.CANCELLED, in_flight=False)
-        content = build_post(page, marker=marker)
-        if not content.link:
-            return _finish(row, S.FAILED, problem=P.NO_URL, in_flight=False)
-        if not _save(
-            row,
-            marker=marker,
-            message=content.message,
-            link=content.link,
-            image_url=content.image_url,
-            in_flight=True,
-        ):
-            return "claim-lost"
-        try:
-            if content.image_url:
-                answer = client.create_photo_post(
-                    connection.page_id, url=content.image_url, caption=content.message
-                )
-            else:
-                answer = client.create_feed_post(
-                    connection.page_id, message=content.message, link=content.link
-                )
-        except GraphAPIError:
-            row.in_flight = False  # Facebook answered: nothing was created
-            raise
-        except GraphTransportError as exc:
-            row.in_flight = exc.ambiguous
-            raise
-        post_id = str(answer.get("post_id") or answer.get("id") or "")
-        logger.info("Syndication %s: created post %s", row.pk, post_id)
-        return _finish(row, S.SENT, post_id=post_id, in_flight=False)
+        duplicate: GraphAPIError | None = None
+        for variant in range(settings.FACEBOOK_DUPLICATE_VARIANTS + 1):
+            content = build_post(page, marker=marker if not variant else f"{marker}-{variant}")
+            if not content.link:
+                return _finish(row, S.FAILED, problem=P.NO_URL, in_flight=False)
+            try:
+                return _create(row, connection, client, content, marker)
+            except GraphAPIError as exc:
+                if exc.kind != ErrorKind.DUPLICATE:
+                    raise
+                duplicate = exc
+                # 506: this message is already on the Page. Ours (an earlier send that
+                # committed)? Adopt it. Someone else's? Vary the link's marker and post.
+                found = _find_marker(client, connection.page_id, row, marker)
+                if found:
+                    return _adopt(row, found, marker)
+                logger.info("Syndication %s: duplicate message, posting a variant", row.pk)
+        raise duplicate
 
     # update
     if page is None or not page.live:
@@ -401,6 +396,60 @@ def _perform(row: Syndication, connection: FacebookConnection, client: GraphClie
     _save(row, message=content.message, link=content.link, image_url=content.image_url)
     client.update_post(post.post_id, message=content.message)
     return _finish(row, S.SENT, post_id=post.post_id)
+
+
+def _create(
+    row: Syndication, connection: FacebookConnection, client: GraphClient, content, marker: str
+) -> str:
+    """One creation request; the row says "in flight" while it may be on its way."""
+    sent_at = timezone.now()
+    if not _save(
+        row,
+        marker=marker,
+        message=content.message,
+        link=content.link,
+        image_url=content.image_url,
+        in_flight=True,
+        uncertain_until=None,
+    ):
+        return "claim-lost"
+    try:
+        if content.image_url:
+            answer = client.create_photo_post(
+                connection.page_id, url=content.image_url, caption=content.message
+            )
+        else:
+            answer = client.create_feed_post(
+                connection.page_id, message=content.message, link=content.link
+            )
+    except GraphAPIError as exc:
+        # Facebook answered. A server error may come after the post was written: the
+        # next attempt looks once before creating again; any other answer created nothing.
+        row.in_flight = exc.kind == ErrorKind.TRANSIENT
+        raise
+    except GraphTransportError as exc:
+        row.in_flight = exc.ambiguous
+        if exc.timed_out:  # Facebook may still be writing it: look, do not create, until…
+            row.uncertain_until = sent_at + timedelta(seconds=settings.FACEBOOK_UNCERTAIN_SECONDS)
+        raise
+    post_id = str(answer.get("post_id") or answer.get("id") or "")
+    logger.info("Syndication %s: created post %s", row.pk, post_id)
+    return _finish(row, S.SENT, post_id=post_id, in_flight=False, uncertain_until=None)
+
+
+def _adopt(row: Syndication, post_id: str, marker: str) -> str:
+    logger.info("Syndication %s: post %s already on the Page, adopted", row.pk, post_id)
+    return _finish(
+        row, S.SENT, post_id=post_id, in_flight=False, uncertain_until=None, marker=marker
+    )
+
+
+def _look_again(row: Syndication) -> str:
+    """An uncertain creation is not on the Page yet: look again later (no retry counted)."""
+    remaining = (row.uncertain_until - timezone.now()).total_seconds()
+    delay = max(1.0, min(settings.FACEBOOK_UNCERTAIN_CHECK_SECONDS, remaining))
+    logger.info("Syndication %s: uncertain creation not on the Page yet, looking again", row.pk)
+    return _retry_later(row, delay, P.TRANSIENT)
 
 
 def _find_marker(client: GraphClient, page_id: str, row: Syndication, marker: str) -> str:
@@ -420,6 +469,7 @@ def _error_fields(exc: GraphError, row: Syndication) -> dict:
             "error_message": exc.message[:2000],
             "fbtrace_id": exc.fbtrace_id[:64],
             "in_flight": row.in_flight,
+            "uncertain_until": row.uncertain_until,
         }
     return {
         "error_code": None,
@@ -427,6 +477,7 @@ def _error_fields(exc: GraphError, row: Syndication) -> dict:
         "error_message": str(exc)[:2000],
         "fbtrace_id": "",
         "in_flight": row.in_flight,
+        "uncertain_until": row.uncertain_until,
     }
 
 
@@ -441,7 +492,11 @@ def _on_transient(row: Syndication, exc: Exception, *, message: str) -> str:
     fields = (
         _error_fields(exc, row)
         if isinstance(exc, GraphError)
-        else {"error_message": message, "in_flight": row.in_flight}
+        else {
+            "error_message": message,
+            "in_flight": row.in_flight,
+            "uncertain_until": row.uncertain_until,
+        }
     )
     retries = row.retries + 1
     if retries >= settings.FACEBOOK_RETRY_MAX_ATTEMPTS:

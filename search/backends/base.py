@@ -21,6 +21,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cms.event_series import one_per_series, series_keys
+
 from ..analysis import ParsedQuery, parse_query, title_key
 from ..documents import KINDS, Document
 
@@ -239,6 +241,15 @@ class Results:
         return self.page > 1
 
 
+def one_hit_per_series(hits: list[Hit]) -> list[Hit]:
+    """The feed's series rule: the sessions of a recurring event count as one hit (the best
+    ranked), so "science fiction" does not answer the same club four times (one query)."""
+    keys = series_keys(h.object_id for h in hits if h.kind == "event")
+    if len(set(keys.values())) == len(keys):
+        return hits
+    return one_per_series(hits, key=lambda h: keys.get(h.object_id) if h.kind == "event" else None)
+
+
 class SearchBackend:
     """Base class: see the module docstring."""
 
@@ -278,11 +289,16 @@ class SearchBackend:
             profile=profile,
             with_details=rerank,
         )
+        total = result.total
         if rerank:
-            ranked = self._rerank(result.hits, parsed, profile)
+            reranked = self._rerank(result.hits, parsed, profile)
+            ranked = one_hit_per_series(reranked)
+            total -= len(reranked) - len(ranked)
             page_hits = ranked[offset : offset + page_size]
         else:
-            page_hits = [self._hit(raw, parsed, profile, details=False) for raw in result.hits]
+            page_hits = one_hit_per_series(
+                [self._hit(raw, parsed, profile, details=False) for raw in result.hits]
+            )
         if hydrate:
             page_hits = _visible_to(self._hydrate(page_hits), user)
         return Results(
@@ -291,7 +307,7 @@ class SearchBackend:
             sort=sort,
             page=page,
             page_size=page_size,
-            total=result.total,
+            total=total,
             hits=page_hits,
             facets=self._label_facets(result.counts, filters, result.labels),
             relaxed=result.relaxed,
@@ -335,6 +351,23 @@ class SearchBackend:
 
     def after_rebuild(self) -> None:
         """Maintenance once a rebuild is committed (`search_index --rebuild`); none by default."""
+
+    # --- erasure (GDPR art. 17): see search.erasure -------------------------------------------
+
+    #: the index lives in the site's database: erasing in the deletion's own transaction
+    #: keeps the two in step (an external index is written once the deletion has committed)
+    in_database = False
+
+    def vocabulary_of(self, kind: str, ids: Iterable[int]) -> set[str]:
+        """The vocabulary words the entries of these objects contribute (typo correction)."""
+        return set()
+
+    def forget_terms(self, words: Iterable[str]) -> int:
+        """Drop from the vocabulary those of `words` no remaining entry contains."""
+        return 0
+
+    def expunge_deleted(self) -> None:
+        """Make removed documents unreachable at once, their terms included (none needed)."""
 
     def count(self) -> int:
         raise NotImplementedError

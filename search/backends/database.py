@@ -28,11 +28,13 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ..analysis import (
     ParsedQuery,
     add_vocabulary,
+    analyze,
     analyze_for_index,
     fold,
     prefix_terms,
@@ -1117,6 +1119,104 @@ class DatabaseBackend(SearchBackend):
 
     def count(self) -> int:
         return SearchEntry.objects.count()
+
+    # --- erasure ------------------------------------------------------------------------------
+
+    in_database = True
+
+    def vocabulary_of(self, kind: str, ids: Iterable[int]) -> set[str]:
+        words: set[str] = set()
+        for chunk in _chunks([int(i) for i in ids]):
+            rows = SearchEntry.objects.filter(kind=kind, object_id__in=chunk).values_list(
+                "title", "people", "keywords", "body"
+            )
+            for texts in rows:
+                add_vocabulary(" ".join(texts), words)
+        return words
+
+    def forget_terms(self, words: Iterable[str]) -> int:
+        """Each word still in the vocabulary is looked up in the full-text index (its stem on
+        SQLite, the French configuration on PostgreSQL: a superset of the entries that hold
+        it); the entries found are analysed again, and the word is dropped when none holds
+        it. Dropping one that is still used only costs a typo correction until the entry
+        is indexed again; keeping one that is not would keep what erasure must remove."""
+        candidates: set[str] = set()
+        listed = sorted(set(words))
+        for chunk in _chunks(listed):
+            candidates.update(
+                SearchTerm.objects.filter(term__in=chunk).values_list("term", flat=True)
+            )
+        orphans = sorted(w for w in candidates if not self._still_indexed(w))
+        if not orphans:
+            return 0
+        with transaction.atomic():
+            for chunk in _chunks(orphans):
+                ids = list(SearchTerm.objects.filter(term__in=chunk).values_list("id", flat=True))
+                if self.vendor == "sqlite" and ids:
+                    with connection.cursor() as cursor:
+                        cursor.execute(
+                            f"DELETE FROM search_term_fts WHERE rowid IN ({_placeholders(len(ids))})",
+                            ids,
+                        )
+                SearchTerm.objects.filter(id__in=ids).delete()
+        with _lock:
+            self._known_terms.difference_update(orphans)
+        return len(orphans)
+
+    def expunge_deleted(self) -> None:
+        """SQLite: FTS5 keeps a deleted row's terms in its b-tree segments (search_fts_data)
+        until they merge; 'optimize' merges them now. PostgreSQL: deleted row versions are
+        unreachable at once and reclaimed by (auto)vacuum."""
+        if self.vendor != "sqlite":
+            return
+        with connection.cursor() as cursor:
+            for table in ("search_fts", "search_term_fts"):
+                cursor.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
+
+    def _still_indexed(self, word: str, batch: int = 200) -> bool:
+        last = 0
+        while True:
+            ids = self._entries_matching(word, after=last, limit=batch)
+            if not ids:
+                return False
+            for texts in SearchEntry.objects.filter(id__in=ids).values_list(
+                "title", "people", "keywords", "body"
+            ):
+                found: set[str] = set()
+                add_vocabulary(" ".join(texts), found)
+                if word in found:
+                    return True
+            last = ids[-1]
+
+    def _entries_matching(self, word: str, *, after: int, limit: int) -> list[int]:
+        """Ids (> after, ascending) of entries that may hold `word`."""
+        with connection.cursor() as cursor:
+            if self.vendor == "sqlite":
+                stems = analyze(word)
+                if not stems:
+                    return []
+                cursor.execute(
+                    "SELECT rowid FROM search_fts WHERE search_fts MATCH %s AND rowid > %s "
+                    "ORDER BY rowid LIMIT %s",
+                    [" OR ".join(_fts_quote(t) for t in stems), after, limit],
+                )
+                return [row[0] for row in cursor.fetchall()]
+            if self.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT id FROM search_searchentry "
+                    "WHERE tsv @@ plainto_tsquery('affinites_fr', %s) AND id > %s "
+                    "ORDER BY id LIMIT %s",
+                    [word, after, limit],
+                )
+                return [row[0] for row in cursor.fetchall()]
+        match = Q()
+        for name in ("title", "people", "keywords", "body"):
+            match |= Q(**{f"{name}__icontains": word})
+        return list(
+            SearchEntry.objects.filter(match, id__gt=after)
+            .order_by("id")
+            .values_list("id", flat=True)[:limit]
+        )
 
     # --- writing ------------------------------------------------------------------------------
 

@@ -418,6 +418,14 @@ class ElasticsearchBackend(SearchBackend):
 
         bulk(self.client, actions, raise_on_error=False)  # already gone: fine
 
+    def expunge_deleted(self) -> None:
+        """A deleted document stays in its segment (and its terms in the segment's term
+        dictionary, which suggestions and fuzzy matching read) until segments merge: make
+        the deletions visible, then merge away the segments' deleted documents."""
+        indexes = [self.search_alias, self.suggestion_alias]
+        self.client.indices.refresh(index=indexes)
+        self.client.indices.forcemerge(index=indexes, only_expunge_deletes=True)
+
     def replace_interest_suggestions(self, suggestions: list[Suggestion]) -> None:
         self._ensure_indexes()
         self.client.delete_by_query(

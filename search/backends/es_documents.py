@@ -149,7 +149,14 @@ def build_index(
     name: str, document: type[Document], *, shards: int = 1, replicas: int = 0
 ) -> Index:
     index = Index(name)
-    index.settings(number_of_shards=shards, number_of_replicas=replicas, refresh_interval="1s")
+    # expunge_deletes_allowed 0: a forced merge that expunges deletes (account erasure)
+    # merges every segment holding a deleted document, not only those above 10 %
+    index.settings(
+        number_of_shards=shards,
+        number_of_replicas=replicas,
+        refresh_interval="1s",
+        merge={"policy": {"expunge_deletes_allowed": 0}},
+    )
     index.analyzer(french)
     index.analyzer(folding)
     index.document(document)

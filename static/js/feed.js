@@ -56,20 +56,47 @@
   }
   observe();
 
-  // --- "not interested": post in the background, remove the entry
-  root.addEventListener("submit", function (event) {
-    var form = event.target.closest("[data-feed-dismiss]");
-    if (!form) return;
-    event.preventDefault();
-    fetch(form.action, {
+  // --- "not interested": post in the background, put the confirmation and its "Undo" in
+  // place of the entry; "Undo" puts the entry back.
+  function post(form) {
+    return fetch(form.action, {
       method: "POST",
       body: new FormData(form),
       credentials: "same-origin",
       headers: { Accept: "application/json" }
     }).then(function (response) {
       if (!response.ok && response.status !== 404) throw new Error(response.status);
-      var entry = form.closest("[data-feed-entry]");
-      if (entry) entry.remove();
-    }).catch(function () { form.submit(); });
+      return response.json();
+    });
+  }
+  var hidden = new WeakMap();
+  root.addEventListener("submit", function (event) {
+    var dismiss = event.target.closest("[data-feed-dismiss]");
+    var undo = event.target.closest("[data-feed-undo-form]");
+    if (dismiss) {
+      event.preventDefault();
+      post(dismiss).then(function (data) {
+        var entry = dismiss.closest("[data-feed-entry]");
+        if (!entry) return;
+        if (!data.confirmation) { entry.remove(); return; }
+        var holder = document.createElement("li");
+        holder.className = "card feed-card feed-dismissed";
+        holder.innerHTML = data.confirmation;
+        hidden.set(holder, entry);
+        entry.replaceWith(holder);
+        var button = holder.querySelector("button");
+        if (button) button.focus();
+      }).catch(function () { dismiss.submit(); });
+    } else if (undo) {
+      var holder = undo.closest(".feed-dismissed");
+      if (!holder || !hidden.has(holder)) return;  // the page-level notice: a plain post
+      event.preventDefault();
+      post(undo).then(function () {
+        var entry = hidden.get(holder);
+        holder.replaceWith(entry);
+        var link = entry.querySelector("a");
+        if (link) link.focus();
+      }).catch(function () { undo.submit(); });
+    }
   });
 })();

@@ -107,5 +107,5 @@ def test_database_url_and_redis_url_switch_services():
     assert "RedisCache" in _settings_value("settings.CACHES['default']['BACKEND']", **env)
     assert (
         _settings_value("settings.TASKS['default']['BACKEND']", **env)
-        == "django_tasks_rq.RQBackend"
+        == "cms.serving.degraded.RQBackendWithFallback"
     )

@@ -49,6 +49,7 @@ LIBRARY_WORK = {
     "catalogue/catalogue-import",
     "community-moderation",
     "reports/facebook",  # Facebook status of each page, with "Réessayer"
+    "reports/fedivers",  # deliveries to the followers' servers
     "images",
     "documents",
 }
@@ -66,6 +67,7 @@ NETWORK_ADMIN_WORK = {
     "settings/privacy-register",
     "settings/privacy-purge-log",
     "reach-funnel",  # Impact
+    "settings/serveurs-bloques-fedivers",
 }
 LIBRARIAN_NOT = NETWORK_ADMIN_WORK - {"network/mediatheques", "network/centres-dinteret"}
 

@@ -87,7 +87,16 @@ def test_extract_mentions():
 
 
 def test_plain_excerpt():
-    assert (
-        plain_excerpt("**Très** bien [lien](https://x.org)", 100) == "Très bien lien https://x.org"
-    )
+    assert plain_excerpt("**Très** bien [lien](https://x.org)", 100) == "Très bien lien"
     assert plain_excerpt("a" * 300, 10) == "a" * 9 + "…"
+
+
+def test_excerpts_keep_what_was_typed():
+    # Rendered as the post shows it, then plain text: nothing is stripped, nothing mangled.
+    assert plain_excerpt("<script>alert(1)</script>") == "<script>alert(1)</script>"
+    assert (
+        plain_excerpt("R&D, 3 < 4 > 2 (oui) [sic] #1 *a* _b_")
+        == "R&D, 3 < 4 > 2 (oui) [sic] #1 a b"
+    )
+    assert plain_excerpt("- un\n- deux\n\n> cité", 100) == "un deux cité"
+    assert plain_excerpt("Un long message qui continue", 12) == "Un long…"

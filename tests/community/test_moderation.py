@@ -214,11 +214,16 @@ def test_warn_a_member(club, people, django_capture_on_commit_callbacks):
 def test_held_content_is_approved_or_rejected_from_the_queue(client, club, people):
     club.premoderated_posts = 1
     club.save_revision().publish()
-    held = create_post(people["author"], club, "Premier message en attente")
-    other = create_post(people["member"], club, "Autre message en attente")
+    held = create_post(people["author"], club, "Premier message **en attente**")
+    other = create_post(people["member"], club, "Autre message <script>alert(1)</script>")
     client.force_login(people["moderator"])
-    html = html_of(client.get(reverse("community:moderation_queue", args=[club.pk])))
-    assert "Premier message en attente" in html and fr("Waiting for approval") in html
+    response = client.get(reverse("community:moderation_queue", args=[club.pk]))
+    html = html_of(response)
+    assert fr("Waiting for approval") in html
+    # shown as the post will be: Markdown rendered, raw HTML as inert text
+    raw = response.content.decode()
+    assert "Premier message <strong>en attente</strong>" in raw and "**" not in raw
+    assert "Autre message &lt;script&gt;alert(1)&lt;/script&gt;" in raw
     act(client, club, action="approve", target="post", target_id=held.pk)
     act(client, club, action="delete", target="post", target_id=other.pk, reason="Publicité")
     held.refresh_from_db()

@@ -346,7 +346,7 @@ def test_with_consent_the_record_keeps_text_version_source_and_truncated_ip(
     assert Prospect.objects.get().commune_insee == ""
     steps.clear()
     page = client.get(local(confirmation_link(message)))
-    assert page.status_code == 200 and "C'était moi" in page.content.decode()
+    assert page.status_code == 200 and "C’était moi" in page.content.decode()
     assert not ConsentRecord.objects.filter(confirmed_at__isnull=False).exists()  # GET
     assert "Merci : vos choix sont confirmés" in confirm_by_mail(client).content.decode()
     assert [s["step"] for s in steps] == [Step.CONSENT_GIVEN]

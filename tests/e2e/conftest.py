@@ -103,6 +103,15 @@ def no_csp_violation():
     assert not found, "Content-Security-Policy violations:\n" + "\n".join(found)
 
 
+@pytest.fixture(autouse=True)
+def site_url_is_the_live_server(request, settings):
+    """Links in emails and notifications are built from SITE_URL (cms.links): point it at the
+    server the browser talks to."""
+    if "live_server" in request.fixturenames:
+        live_server = request.getfixturevalue("live_server")
+        settings.SITE_URL = settings.WAGTAILADMIN_BASE_URL = live_server.url
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = watched_context(browser, base_url=live_server.url, locale="fr-FR")

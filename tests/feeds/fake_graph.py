@@ -8,7 +8,8 @@ answers and error bodies closely enough for our client:
 - ``POST /{page-id}/feed`` (message, link) → ``{"id": "<page>_<post>"}``;
   ``POST /{page-id}/photos`` (url, caption) → ``{"id": <photo>, "post_id": "<page>_<post>"}``;
   ``POST /{post-id}`` → ``{"success": true}``; ``DELETE /{post-id}`` → ``{"success": true}``;
-  ``GET /{page-id}/posts`` → ``{"data": [{"id", "message", "created_time"}], "paging": …}``;
+  ``GET /{page-id}/posts`` and ``GET /{page-id}/feed`` → ``{"data": [{"id", "message",
+  "created_time"}], "paging": …}`` (the Page's own posts: nobody else posts in these tests);
 - ``GET /act_{id}``, ``POST /act_{id}/campaigns|adsets|adcreatives|ads`` → ``{"id"}``;
 - errors: ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}``.
 
@@ -16,7 +17,9 @@ Tokens come in ``Authorization: Bearer …`` (or ``OAuth …``) or the ``access_
 parameter. It can be told to fail (:meth:`FakeGraph.fail`): an HTTP status, an error code
 and subcode, extra headers (``X-App-Usage``, ``X-Business-Use-Case-Usage``), a delay past
 the client's timeout, or a dropped connection once the request is read — before or after
-the request takes effect (``after=True``: the post *is* created, the answer is lost).
+the request takes effect (``after=True``: the post *is* created, the answer is lost). A
+delay without ``after`` and without an error is Graph being slow: the post is created
+when the delay ends, after the client has given up waiting.
 """
 
 from __future__ import annotations
@@ -202,7 +205,7 @@ class FakeGraph:
                 return self._accounts(parts[0], kind, owner)
             if len(parts) == 2 and parts[1] in ("feed", "photos") and method == "POST":
                 return self._create_post(parts[0], parts[1], params, kind, owner)
-            if len(parts) == 2 and parts[1] == "posts" and method == "GET":
+            if len(parts) == 2 and parts[1] in ("posts", "feed") and method == "GET":
                 return self._list_posts(parts[0], params, kind, owner)
             if len(parts) == 1 and method in ("POST", "DELETE"):
                 return self._change_post(parts[0], method, params, kind, owner)

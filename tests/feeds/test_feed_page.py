@@ -190,7 +190,7 @@ def test_empty_state_with_interests_but_nothing_near(client, store, sf_member):
     assert "Rien pour l’instant" in html
 
 
-def test_not_interested_without_javascript_sinks_the_entry_and_similar_ones(
+def test_not_interested_without_javascript_hides_the_entry_for_good_and_sinks_similar_ones(
     client, taxonomy, branches, store, sf_member
 ):
     follow_fantasy = taxonomy["fantasy"]
@@ -217,12 +217,37 @@ def test_not_interested_without_javascript_sinks_the_entry_and_similar_ones(
     ).exists()
     html = client.get(FEED).content.decode()
     after = entry_keys(html)
-    assert after[-1] == f"event:{sf_event.pk}"  # sank to the bottom
+    assert f"event:{sf_event.pk}" not in after  # gone, not merely lower
     assert after.index(f"event:{other_sf.pk}") > after.index(
         f"announcement:{old_fantasy.pk}"
     )  # similar sank
     assert after.index(f"announcement:{fantasy.pk}") < after.index(f"event:{other_sf.pk}")
-    assert "C’est noté" in html
+    # the confirmation, with an "Undo" that works as a plain form
+    assert "Masqué" in html and ">Annuler</button>" in html
+    assert reverse("feeds:undo_not_interested") in html
+    # reloads and rebuilds never bring it back; the confirmation shows once
+    build_feed(sf_member)
+    again = client.get(FEED).content.decode()
+    assert f"event:{sf_event.pk}" not in entry_keys(again)
+    assert "Masqué" not in again
+
+
+def test_undo_brings_the_entry_back(client, taxonomy, branches, store, sf_member):
+    event = make_event("Club SF", branch=branches["aubagne"], interests=[taxonomy["sf"]])
+    client.force_login(sf_member)
+    client.get(FEED)
+    client.post(reverse("feeds:not_interested"), {"kind": "event", "object_id": event.pk})
+    assert f"event:{event.pk}" not in entry_keys(client.get(FEED).content.decode())
+    undo = reverse("feeds:undo_not_interested")
+    response = client.post(undo, {"kind": "event", "object_id": event.pk, "next": FEED})
+    assert response.status_code == 302 and response["Location"] == FEED
+    assert not FeedFeedback.objects.filter(member=sf_member).exists()
+    assert f"event:{event.pk}" in entry_keys(client.get(FEED).content.decode())
+    missing = client.post(
+        undo, {"kind": "event", "object_id": event.pk}, HTTP_ACCEPT="application/json"
+    )
+    assert missing.status_code == 404
+    assert client.post(undo, {"kind": "event", "object_id": "x"}).status_code == 400
 
 
 def test_not_interested_as_json_and_bad_input(client, taxonomy, branches, store, sf_member):
@@ -231,7 +256,9 @@ def test_not_interested_as_json_and_bad_input(client, taxonomy, branches, store,
     client.get(FEED)
     url = reverse("feeds:not_interested")
     ok = client.post(url, {"kind": "event", "object_id": event.pk}, HTTP_ACCEPT="application/json")
-    assert ok.status_code == 200 and ok.json() == {"ok": True}
+    assert ok.status_code == 200 and ok.json()["ok"] is True
+    assert "Annuler" in ok.json()["confirmation"]
+    assert f'name="object_id" value="{event.pk}"' in ok.json()["confirmation"]
     missing = client.post(
         url, {"kind": "event", "object_id": 999999}, HTTP_ACCEPT="application/json"
     )
@@ -240,7 +267,9 @@ def test_not_interested_as_json_and_bad_input(client, taxonomy, branches, store,
     assert client.get(url).status_code == 405
 
 
-def test_not_interested_persists_through_a_rebuild(taxonomy, branches, store, sf_member):
+def test_not_interested_persists_through_rebuilds_and_fan_outs(
+    taxonomy, branches, store, sf_member
+):
     event = make_event("Club SF", branch=branches["aubagne"], interests=[taxonomy["sf"]])
     other = make_event("Autre club", branch=branches["aubagne"], interests=[taxonomy["sf"]])
     build_feed(sf_member)
@@ -248,8 +277,38 @@ def test_not_interested_persists_through_a_rebuild(taxonomy, branches, store, sf
 
     assert mark_not_interested(sf_member, "event", event.pk)
     build_feed(sf_member)
+    fan_out_content("event", event.pk)
     ranked = [e.key for e in store.page(sf_member.pk, before=None, limit=10)]
-    assert ranked == [f"event:{other.pk}", f"event:{event.pk}"]
+    assert ranked == [f"event:{other.pk}"]
+
+
+def test_not_interested_in_a_session_hides_the_whole_series(taxonomy, branches, store, sf_member):
+    start = timezone.now() + timedelta(days=2)
+    first = make_event(
+        "Club manga", branch=branches["aubagne"], interests=[taxonomy["sf"]], start=start
+    )
+    second = make_event(
+        "Club manga",
+        branch=branches["aubagne"],
+        interests=[taxonomy["sf"]],
+        start=start + timedelta(days=14),
+    )
+    build_feed(sf_member)
+    from feeds.feed import mark_not_interested
+
+    assert mark_not_interested(sf_member, "event", first.pk)
+    assert store.get_many(sf_member.pk, [f"event:{second.pk}"]) == []
+    # a session published afterwards, fanned out and rebuilt: still hidden
+    third = make_event(
+        "Club manga",
+        branch=branches["aubagne"],
+        interests=[taxonomy["sf"]],
+        start=start + timedelta(days=28),
+    )
+    fan_out_content("event", third.pk)
+    build_feed(sf_member)
+    keys = {e.key for e in store.page(sf_member.pk, before=None, limit=50)}
+    assert not keys & {f"event:{first.pk}", f"event:{second.pk}", f"event:{third.pk}"}
 
 
 def test_invalid_cursor_is_a_400_with_a_reason(client, sf_member):
@@ -269,6 +328,9 @@ def test_pagination_without_javascript_covers_everything_once(client, settings, 
         assert len(keys) <= 10
         seen += keys
         url, pages = next_link(html), pages + 1
+        # only the last page says the feed ends, with somewhere to go next
+        assert ("Vous êtes à jour" in html) == (url is None)
+    assert "/agenda/" in html and "/coups-de-coeur/" in html and "/communautes/" in html
     stored = {e.key for e in store.page(busy_feed.pk, before=None, limit=1000)}
     assert len(seen) == len(set(seen)), "no duplicates"
     assert set(seen) == stored, "no gaps"
@@ -381,4 +443,22 @@ def test_all_kinds_render(client, settings, busy_feed):
 
 
 def test_ranking_constants_are_sane():
-    assert ranking.NOT_INTERESTED_PENALTY > ranking.SIMILAR_PENALTY > 0
+    assert ranking.SIMILAR_PENALTY > 0
+
+
+def test_post_excerpts_in_the_feed_keep_the_text(client, taxonomy, branches, store, sf_member):
+    club = make_community("Club SF", interests=[taxonomy["sf"]], branches=[branches["aubagne"]])
+    author = make_member()
+    join(author, club)
+    join(sf_member, club)
+    Post.objects.create(
+        community=club,
+        author=author,
+        body="Essai <script>alert(1)</script> et **gras** & R&D",
+        published_at=timezone.now(),
+    )
+    client.force_login(sf_member)
+    html = client.get(FEED).content.decode()
+    # escaped once, nothing stripped: the text as typed, Markdown as the post shows it
+    assert "<p>Essai &lt;script&gt;alert(1)&lt;/script&gt; et gras &amp; R&amp;D</p>" in html
+    assert "<script>alert" not in html

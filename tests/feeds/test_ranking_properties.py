@@ -118,15 +118,19 @@ def test_reason_names_the_interest_the_branch_and_the_distance():
     assert scored.reason.endswith(" km")
 
 
-def test_not_interested_sinks_the_entry_and_similar_ones():
+def test_not_interested_hides_the_entry_and_its_series_and_sinks_similar_ones():
     someone = member(
-        dismissed=frozenset({("event", 1)}), dismissed_interests=frozenset({("event", SF.id)})
+        dismissed=frozenset({("event", 1)}),
+        dismissed_interests=frozenset({("event", SF.id)}),
+        dismissed_series=frozenset({"club-sf"}),
     )
     plain = ranking.score(member(), event(3, branch=AUBAGNE), NOW).score
-    dismissed = ranking.score(someone, event(1, branch=AUBAGNE), NOW).score
     similar = ranking.score(someone, event(3, branch=AUBAGNE), NOW).score
     other_kind = ContentFacts("announcement", 4, interests=(SF,), published_at=NOW)
-    assert dismissed < similar < plain
+    assert ranking.score(someone, event(1, branch=AUBAGNE), NOW) is None
+    # another session of the dismissed series, published later: hidden too
+    assert ranking.score(someone, event(5, branch=AUBAGNE, series_key="club-sf"), NOW) is None
+    assert similar < plain
     assert (
         ranking.score(someone, other_kind, NOW).score
         == ranking.score(member(), other_kind, NOW).score

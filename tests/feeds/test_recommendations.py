@@ -173,3 +173,17 @@ def test_query_count_does_not_grow_with_the_limit(taxonomy, member):
     many, large = count(25)
     assert len(small) == 3 and len(large) == 25
     assert few == many <= 12
+
+
+def test_suggestions_take_turns_across_the_members_interests(taxonomy, member):
+    # Six science-fiction items score as well as the cookbooks and come first by id: without
+    # the spread, the member would get six science-fiction titles and no cooking at all.
+    sf = [tagged(f"Roman SF {n}", taxonomy["sf"]) for n in range(6)]
+    cooking = [tagged(f"Cuisine {n}", taxonomy["cuisine"]) for n in range(3)]
+    follow(member, taxonomy["sf"], taxonomy["cuisine"])
+
+    suggestions = recommend_for(member, limit=6)
+
+    kinds = ["sf" if s.item in sf else "cuisine" for s in suggestions]
+    assert kinds == ["sf", "cuisine"] * 3
+    assert {s.item for s in suggestions} >= set(cooking)

@@ -2,6 +2,7 @@
 
 import json
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -329,12 +330,130 @@ def test_temporarily_blocked_waits_and_retries_later(connected, graph, run_on_co
     assert rows()[0].status == "sent"
 
 
-def test_duplicate_post_fails_with_a_message(connected, graph, run_on_commit):
-    graph.fail("POST", r"/feed$", code=506)
+def test_a_duplicate_answer_for_our_own_post_adopts_it(connected, graph, run_on_commit):
+    graph.fail("POST", r"/feed$", code=506, after=True)  # written, then "duplicate"
+    _publish_one(run_on_commit)
+    [row] = rows()
+    assert row.status == "sent" and not row.in_flight
+    [post] = graph.live_posts()
+    assert row.post_id == post["id"] and len(graph.calls("POST", r"/feed$")) == 1
+
+
+def test_a_duplicate_answer_without_our_post_posts_a_variant(connected, graph, run_on_commit):
+    graph.fail("POST", r"/feed$", code=506)  # the same text is on the Page, not ours
+    _publish_one(run_on_commit)
+    [row] = rows()
+    assert row.status == "sent" and row.problem == ""
+    [post] = graph.live_posts()
+    assert row.post_id == post["id"]
+    first, second = graph.calls("POST", r"/feed$")
+    marker = f"utm_content=aff{row.pk}"
+    assert first["params"]["link"].endswith(marker)
+    assert second["params"]["link"].endswith(marker + "-1")  # only the marker differs
+    assert first["params"]["message"].replace(marker, marker + "-1") == post["message"]
+
+
+def test_a_duplicate_answer_every_time_fails_with_a_message(
+    connected, graph, run_on_commit, settings
+):
+    graph.fail("POST", r"/feed$", code=506, times=-1)
     _publish_one(run_on_commit)
     [row] = rows()
     assert row.status == "failed" and row.problem == "duplicate"
     assert "Publication en double" in row.reason and row.error_code == 506
+    assert len(graph.calls("POST", r"/feed$")) == settings.FACEBOOK_DUPLICATE_VARIANTS + 1
+    assert graph.live_posts() == []
+
+
+def test_a_create_that_commits_after_the_timeout_is_waited_for_not_posted_again(
+    connected, graph, run_on_commit, settings
+):
+    """Graph answers too late (the client's read timeout is 1.5 s) and writes the post 4 s
+    after the request: a retry before then looks for it, does not create."""
+    settings.FACEBOOK_UNCERTAIN_SECONDS = 30
+    graph.fail("POST", r"/feed$", delay=4.0)
+    _publish_one(run_on_commit)
+    [row] = rows()
+    assert row.status == "pending" and row.in_flight and row.uncertain_until
+    assert graph.live_posts() == []
+
+    make_due()  # the retry comes before Facebook has written the post
+    with run_on_commit():
+        resume()
+    [row] = rows()
+    assert row.status == "pending" and row.in_flight and row.retries == 1
+    assert graph.live_posts() == [] and len(graph.calls("POST", r"/feed$")) == 1
+
+    deadline = time.monotonic() + 10
+    while not graph.live_posts() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    make_due()
+    with run_on_commit():
+        resume()
+    [row] = rows()
+    assert row.status == "sent" and not row.in_flight and row.uncertain_until is None
+    [post] = graph.live_posts()
+    assert row.post_id == post["id"] and len(graph.calls("POST", r"/feed$")) == 1
+
+
+def test_a_create_that_timed_out_and_never_appears_is_sent_again_after_the_wait(
+    connected, graph, run_on_commit, clock
+):
+    graph.fail("POST", r"/feed$", delay=2.0, status=503)  # too late, and nothing written
+    _publish_one(run_on_commit)
+    [row] = rows()
+    until = row.uncertain_until
+    make_due()
+    with run_on_commit():
+        resume()
+    assert len(graph.calls("POST", r"/feed$")) == 1  # still waiting for it to appear
+    clock.travel_to(until)
+    make_due()
+    with run_on_commit():
+        resume()
+    [row] = rows()
+    assert row.status == "sent" and len(graph.live_posts()) == 1
+    assert len(graph.calls("POST", r"/feed$")) == 2
+
+
+FAULTS = {
+    "timeout-then-commit": {"delay": 3.0},
+    "timeout-never-commit": {"delay": 2.0, "status": 503},
+    "506-ours": {"code": 506, "after": True},
+    "506-someone-else-s": {"code": 506},
+    "5xx": {"status": 500},
+    "5xx-after-writing": {"status": 500, "after": True},
+    "graph-error-2-after-writing": {"code": 2, "after": True},
+    "network-error": {"drop": True},
+    "network-error-after-writing": {"drop": True, "after": True},
+}
+
+
+@pytest.mark.parametrize("fault", FAULTS.values(), ids=FAULTS.keys())
+def test_every_fault_class_ends_with_exactly_one_post(
+    connected, graph, run_on_commit, settings, fault
+):
+    """Retries run in real time (short delays) so that Graph's slow write happens when
+    it would: nothing but the outbox decides when to look and when to create."""
+    settings.FACEBOOK_RETRY_BASE_SECONDS = 1
+    settings.FACEBOOK_UNCERTAIN_SECONDS = 6
+    settings.FACEBOOK_UNCERTAIN_CHECK_SECONDS = 1
+    graph.fail("POST", r"/feed$", **fault)
+    _publish_one(run_on_commit)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        [row] = rows()
+        if row.status != "pending":
+            break
+        wait = (row.next_attempt_at - timezone.now()).total_seconds() if row.next_attempt_at else 0
+        time.sleep(max(0.0, wait) + 0.05)
+        with run_on_commit():
+            resume()
+    time.sleep(max(fault.get("delay", 0.0), 0.5))  # a slow write would show by now
+    [row] = rows()
+    assert row.status == "sent"
+    [post] = graph.live_posts()
+    assert row.post_id == post["id"]
 
 
 def test_other_errors_fail_with_facebook_s_message(connected, graph, run_on_commit):

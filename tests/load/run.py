@@ -455,6 +455,21 @@ def report(result: dict) -> str:
         )
     if result.get("stopped_in") is not None:
         lines.append(f"make serve stopped on Ctrl+C in {result['stopped_in']:.1f} s.")
+    soaked = result["steps"][0].get("soak") if result["steps"] else None
+    if soaked:
+        lines += [
+            "",
+            f"Soak, {result['steps'][0]['users']} users for {result['steps'][0]['seconds']} s: "
+            f"task queue {soaked['queue_before']} → {soaked['queue_after']} waiting.",
+            "",
+            "| process | pid | RSS after warm-up | RSS at the end | growth |",
+            "|---|---|---|---|---|",
+        ]
+        for process in soaked["processes"]:
+            lines.append(
+                f"| {process['role']} | {process['pid']} | {fmt(process['rss_mib_after_warmup'])}"
+                f" MiB | {fmt(process['rss_mib_end'])} MiB | {fmt(process['growth_percent'])} % |"
+            )
     last = result["steps"][-1]
     lines += [
         "",
@@ -487,6 +502,90 @@ def report(result: dict) -> str:
     return "\n".join(lines)
 
 
+# --- Soak: memory and queue over a long run ---------------------------------------------------
+
+
+def server_processes() -> dict[int, str]:
+    """{pid: role} of the long-lived server processes: web workers, task workers (not RQ's
+    per-task work-horses, which come and go) and the scheduler."""
+    table = processes()
+    found = dict.fromkeys(web_workers(), "web worker")
+    for pid, (parent, cmd) in table.items():
+        if "run_task_worker" in cmd and "run_task_worker" not in table.get(parent, (0, ""))[1]:
+            found[pid] = "task worker"
+        elif "run_scheduler" in cmd and "run_scheduler" not in table.get(parent, (0, ""))[1]:
+            found[pid] = "scheduler"
+    return found
+
+
+def rss_kib(pid: int) -> int | None:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return None
+
+
+def queue_depth(url: str) -> int | None:
+    """Tasks waiting, as /readyz reports them."""
+    with contextlib.suppress(Exception):
+        with urllib.request.urlopen(f"{url}/readyz", timeout=5) as response:
+            detail = json.load(response)["checks"]["task_queue"]["detail"]
+        return int(re.search(r"\((\d+) waiting\)", detail).group(1))
+    return None
+
+
+def soak(environment: Environment, url: str, users: int, warmup: float, seconds: float, sampler):
+    """Run `users` for `warmup` then `seconds`; each server process's RSS right after the
+    warm-up and at the end, and the task queue's depth at both moments."""
+    environment.runner.start(users, spawn_rate=max(5, users / 5))
+    while environment.runner.user_count < users:
+        gevent.sleep(0.5)
+    gevent.sleep(warmup)
+    roles = server_processes()
+    before = {pid: rss_kib(pid) for pid in roles}
+    depth_before = queue_depth(url)
+    step = measure_step(environment, users, 0, seconds, sampler)
+    after = {pid: rss_kib(pid) for pid in roles}
+    step["soak"] = {
+        "queue_before": depth_before,
+        "queue_after": queue_depth(url),
+        "processes": [
+            {
+                "pid": pid,
+                "role": roles[pid],
+                "rss_mib_after_warmup": round(before[pid] / 1024, 1) if before[pid] else None,
+                "rss_mib_end": round(after[pid] / 1024, 1) if after[pid] else None,
+                "growth_percent": round(100 * (after[pid] - before[pid]) / before[pid], 1)
+                if before[pid] and after[pid]
+                else None,
+            }
+            for pid in sorted(roles)
+        ],
+    }
+    return step
+
+
+def soak_problems(step: dict) -> list[str]:
+    problems = []
+    for process in step["soak"]["processes"]:
+        if process["rss_mib_end"] is None:
+            problems.append(f"{process['role']} {process['pid']} did not last the soak")
+        elif process["growth_percent"] > SOAK_RSS_GROWTH_LIMIT:
+            problems.append(
+                f"{process['role']} {process['pid']} grew {process['growth_percent']} % "
+                f"({process['rss_mib_after_warmup']} → {process['rss_mib_end']} MiB)"
+            )
+    before, after = step["soak"]["queue_before"], step["soak"]["queue_after"]
+    if before is None or after is None or after > before + SOAK_QUEUE_SLACK:
+        problems.append(f"task queue grew from {before} to {after}")
+    return problems
+
+
+SOAK_RSS_GROWTH_LIMIT = 10.0  # percent: memory flat
+SOAK_QUEUE_SLACK = 10  # tasks: a queue that is being emptied, not growing
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="The rush scenario against make serve.")
     parser.add_argument("--url", default="http://127.0.0.1:8000")
@@ -498,6 +597,12 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="py-spy one worker, last step")
     parser.add_argument("--websockets", type=int, default=0, help="open websockets to hold")
     parser.add_argument("--check", action="store_true", help="fail on errors or slow recovery")
+    parser.add_argument(
+        "--soak",
+        type=float,
+        default=0,
+        help="seconds of one long step at the first --steps value: RSS and queue compared",
+    )
     args = parser.parse_args()
     url = args.url.rstrip("/")
     steps = [int(s) for s in args.steps.split(",")]
@@ -522,6 +627,24 @@ def main() -> int:
         sampler = Sampler(env)
         measured = []
         profile = None
+        if args.soak:
+            steps = []
+            print(f"Soak: {args.steps.split(',')[0]} users for {args.soak:g} s…", flush=True)
+            measured.append(
+                soak(
+                    environment, url, int(args.steps.split(",")[0]), args.warmup, args.soak, sampler
+                )
+            )
+            for process in measured[-1]["soak"]["processes"]:
+                print(
+                    f"  {process['role']} {process['pid']}: {process['rss_mib_after_warmup']} → "
+                    f"{process['rss_mib_end']} MiB ({process['growth_percent']} %)"
+                )
+            print(
+                f"  task queue: {measured[-1]['soak']['queue_before']} → "
+                f"{measured[-1]['soak']['queue_after']} waiting",
+                flush=True,
+            )
         for index, users in enumerate(steps):
             print(f"Step {index + 1}/{len(steps)}: {users} users…", flush=True)
             if args.profile and index == len(steps) - 1:
@@ -586,6 +709,8 @@ def main() -> int:
             problems.append("websockets refused or closed by the server")
         if serve is not None and result.get("stopped_in") is None:
             problems.append("make serve did not stop on Ctrl+C")
+        if args.soak:
+            problems += soak_problems(result["steps"][0])
         if problems:
             print("make load: FAILED: " + ", ".join(problems))
             return 1

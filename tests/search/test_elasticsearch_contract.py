@@ -216,6 +216,9 @@ class FakeIndices:
     def delete(self, index, ignore_unavailable=False):
         self.log.append(("delete", index))
 
+    def forcemerge(self, index, **kwargs):
+        self.log.append(("forcemerge", index, kwargs))
+
 
 class FakeClient:
     def __init__(self, aliases):
@@ -278,3 +281,45 @@ def test_settings_select_the_backend(settings):
     assert backend.search_alias == f"{settings.SEARCH_INDEX_PREFIX}-search"
     settings.SEARCH_BACKEND = "database"
     assert get_backend().name == "database"
+
+
+def test_index_settings_let_a_forced_merge_expunge_every_deleted_document():
+    settings = build_index("x", SearchDocument).to_dict()["settings"]
+    assert settings["merge"]["policy"]["expunge_deletes_allowed"] == 0
+
+
+def test_erasure_removes_then_expunges_deleted_documents(monkeypatch):
+    """Account erasure: the documents are deleted, then the deletions made visible and
+    merged away (a deleted document's terms stay in its segment until it merges)."""
+    from search import erasure, indexing
+    from search.backends import elasticsearch as es_module
+
+    backend = ElasticsearchBackend("http://es.invalid:9200", prefix="t")
+    client = FakeClient({"t-search": "t-search-1", "t-suggestions": "t-suggestions-1"})
+    backend._client = client
+    monkeypatch.setattr(backend, "_ensure_indexes", lambda: None)
+    deleted = []
+    monkeypatch.setattr(
+        "elasticsearch.helpers.bulk",
+        lambda _client, actions, **kwargs: deleted.extend(actions),
+    )
+    monkeypatch.setattr(erasure, "get_backend", lambda: backend)
+    monkeypatch.setattr(indexing, "get_backend", lambda: backend)
+    monkeypatch.setattr(
+        indexing.KINDS["catalogue"], "documents_for_ids", lambda ids: ([], sorted(ids))
+    )
+    assert not backend.in_database  # written once the deletion has committed
+
+    erasure.purge({"catalogue": {7}})
+
+    assert [(a["_op_type"], a["_id"]) for a in deleted] == [
+        ("delete", "catalogue-7"),
+        ("delete", "title-7"),
+    ]
+    assert client.log[-2] == ("refresh", ["t-search", "t-suggestions"])
+    assert client.log[-1] == (
+        "forcemerge",
+        ["t-search", "t-suggestions"],
+        {"only_expunge_deletes": True},
+    )
+    assert es_module  # the backend module is the one the settings select

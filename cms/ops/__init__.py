@@ -1,0 +1,1 @@
+"""Operator tools: backups and restores (docs/operations.md)."""

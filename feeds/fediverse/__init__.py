@@ -1,0 +1,12 @@
+"""The Fediverse: each médiathèque and each community is an ActivityPub actor.
+
+People on Mastodon (or any ActivityPub server) find ``@<name>@<site host>`` through WebFinger,
+read the actor's profile and outbox, and follow it. What a médiathèque or a community publishes
+(announcements, events, curated lists) is what its actor publishes; members' posts never leave
+the site (they did not consent to federation).
+
+- ``actors``: which actors exist, their names and keys (``FediverseActor``);
+- ``documents``: the ActivityStreams documents served (actor, objects, activities,
+  collections), in French with the content language set;
+- ``views`` / ``urls``: WebFinger, NodeInfo, actors, outboxes, followers, objects.
+"""
