@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import PASSWORD, make_user
 from tests.e2e import conftest as e2e
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 INJECT = """() => {
   const s = document.createElement("script");
