@@ -225,3 +225,7 @@ _.save_instance
 # community/models/suggestions.py (model fields shown in the admin)
 _.suggested_by
 _.status_changed_at
+# cms/params.py (path converters' interface), cms/wagtail_hooks.py (Wagtail viewset attribute)
+_.to_url
+_.regex
+_.search_backend_name

@@ -16,7 +16,10 @@ class CmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from cms import links  # noqa: F401  (registers the SITE_URL check, cms.W010)
+        from cms import (
+            links,  # noqa: F401  (registers the SITE_URL check, cms.W010)
+            params,  # noqa: F401  (registers the <id:...> and <text:...> converters)
+        )
         from cms.observability import request_id  # noqa: F401  (carries request ids into tasks)
         from cms.serving import checks  # noqa: F401  (registers the connection budget check)
 

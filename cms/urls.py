@@ -7,9 +7,10 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms import content_policy
 from cms import views as cms_views
 from cms.observability import health, metrics
-from community import login_door
+from community import facebook_door, login_door
 
 urlpatterns = [
     # For the proxy, orchestrators and the metrics scraper (cms/observability/)
@@ -21,11 +22,14 @@ urlpatterns = [
     path("admin/", include(login_door.admin_urlpatterns)),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # Before allauth's: without a Facebook app its login URLs answer 404 with a reason.
+    path("comptes/facebook/", include(facebook_door.facebook_urlpatterns)),
     path("comptes/", include("allauth.urls")),
     # before Django's i18n URLs: privacy's language switch needs no CSRF cookie
     path("", include("community.privacy.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/communes/", cms_views.communes_api, name="communes_api"),
+    path(settings.CSP_REPORT_PATH.lstrip("/"), content_policy.report, name="csp_report"),
     path("", include("community.urls")),
     path("", include("community.outreach.urls")),
     path("", include("community.reach.urls")),

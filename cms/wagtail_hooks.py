@@ -44,6 +44,9 @@ class InterestViewSet(SnippetViewSet):
     list_display = ["name", "parent", "position"]
     filterset_class = InterestFilterSet  # (list_filter takes field names, not a FilterSet)
     search_fields = ["name"]
+    # Searched with the ORM: a search backend cannot sort by the parent's position (a 500
+    # on any search of this listing).
+    search_backend_name = None
     ordering = ["parent__position", "position", "name"]
 
 
@@ -54,6 +57,9 @@ class BranchViewSet(SnippetViewSet):
     list_display = ["name", "commune", "postcode", "code"]
     list_filter = ["commune"]
     search_fields = ["name", "commune"]
+    # Searched with the ORM: a search backend cannot combine a search with the commune
+    # filter (a 500 when both are used).
+    search_backend_name = None
 
 
 class ServiceViewSet(SnippetViewSet):

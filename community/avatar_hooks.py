@@ -49,7 +49,7 @@ def initials_avatar(request, user_id: int) -> HttpResponse:
 
 @hooks.register("register_admin_urls")
 def register_avatar_urls():
-    return [path("avatars/<int:user_id>.svg", initials_avatar, name="community_initials_avatar")]
+    return [path("avatars/<id:user_id>.svg", initials_avatar, name="community_initials_avatar")]
 
 
 @hooks.register("get_avatar_url")

@@ -8,10 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from cms import geo
 from cms.branches import nearest_branches
 from cms.models import Branch, Interest
+from cms.params import IdModelChoiceField, IdModelMultipleChoiceField
 from cms.places import find_place
 
 
-class InterestsField(forms.ModelMultipleChoiceField):
+class InterestsField(IdModelMultipleChoiceField):
     """Interests as checkboxes, grouped by top-level interest in the template."""
 
     widget = forms.CheckboxSelectMultiple
@@ -139,7 +140,7 @@ class InterestsAndPlaceForm(forms.Form):
             self.fields["place"].chosen_insee = str(self.data.get("insee") or "")[:5]
 
 
-class BranchChoiceField(forms.ModelChoiceField):
+class BranchChoiceField(IdModelChoiceField):
     widget = forms.RadioSelect
 
     def __init__(self, *, origin: geo.Commune | None = None, **kwargs):
@@ -169,7 +170,7 @@ class HomeBranchForm(forms.Form):
 
 
 class ProfileForm(InterestsAndPlaceForm):
-    branch = forms.ModelChoiceField(
+    branch = IdModelChoiceField(
         queryset=Branch.objects.all(),
         label=_("Your médiathèque"),
         error_messages={"required": _("Choose a médiathèque.")},

@@ -22,10 +22,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from wagtail import hooks
 
+from cms.params import is_site_path
+
 
 def _safe_next(request: HttpRequest, default: str = "") -> str:
     target = request.GET.get("next") or request.POST.get("next") or ""
-    if target and get_adapter(request).is_safe_url(target):
+    if is_site_path(request, target) and get_adapter(request).is_safe_url(target):
         return target
     return default
 

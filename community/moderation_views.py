@@ -12,10 +12,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cms.params import redirect_next
 from community import roles
 from community.actions import moderation as actions
 from community.actions.moderation import Refused
@@ -30,7 +31,7 @@ from community.models import (
     User,
 )
 from community.post_forms import ModerationForm
-from community.post_views import back, get_community, refused
+from community.post_views import get_community, refused
 
 Action = ModerationAction.Action
 
@@ -204,16 +205,16 @@ def act(request, page_id: int):
     fallback = _queue_url(community)
     if not form.is_valid():
         messages.error(request, _("This decision could not be understood: please try again."))
-        return redirect(back(request, fallback))
+        return redirect_next(request, fallback)
     try:
         message = perform(request.user, form.cleaned_data, community)
     except Refused as error:
         if error.status in (400, 409) or error.code in ("reason", "days", "staff", "self"):
             messages.error(request, error.message)
-            return redirect(back(request, fallback))
+            return redirect_next(request, fallback)
         return refused(request, error, community)
     messages.success(request, message)
-    return redirect(back(request, fallback))
+    return redirect_next(request, fallback)
 
 
 def _queue_url(community: CommunityPage) -> str:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cms.models import CatalogueItem, EventPage
+from cms.params import IdModelChoiceField
 from community import avatars
 from community.actions.profiles import validate_handle
 from community.forms import PublicNameField
@@ -58,7 +59,7 @@ def find_catalogue_item(text: str) -> CatalogueItem | None:
     )
 
 
-class EventChoiceField(forms.ModelChoiceField):
+class EventChoiceField(IdModelChoiceField):
     def label_from_instance(self, obj: EventPage) -> str:
         start = timezone.localtime(obj.start)
         return f"{obj.title} — {start:%d/%m/%Y} ({obj.branch.name})"

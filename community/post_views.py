@@ -11,10 +11,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cms.params import parse_id, redirect_next
 from community import roles
 from community.actions import moderation as moderation_actions
 from community.actions import posts as post_actions
@@ -66,15 +66,6 @@ def rate_limited(request, error: RateLimited, community=None) -> HttpResponse:
     return response
 
 
-def back(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
-
-
 # --- Posts ---------------------------------------------------------------------------------
 
 
@@ -116,16 +107,16 @@ def post_create(request, page_id: int):
                 return redirect(f"{community.url}#publication-{post.pk}")
     else:
         initial = {}
-        item_id = request.GET.get("item", "")
-        if item_id.isdigit():
+        item_id = parse_id(request.GET.get("item"))
+        if item_id is not None:
             from cms.models import CatalogueItem
 
             item = CatalogueItem.objects.filter(pk=item_id).first()
             if item is not None:
                 initial["item"] = item.isbn or item.record_id
-        event_id = request.GET.get("event", "")
-        if event_id.isdigit():
-            initial["event"] = int(event_id)
+        event_id = parse_id(request.GET.get("event"))
+        if event_id is not None:
+            initial["event"] = event_id
         form = PostForm(initial=initial)
     return render(request, "community/posts/compose.html", {"community": community, "form": form})
 
@@ -222,7 +213,7 @@ def post_pin(request, page_id: int, post_id: int):
     except Refused as error:
         return refused(request, error, community)
     messages.success(request, _("The post is pinned.") if pinned else _("The post is unpinned."))
-    return redirect(back(request, community.url))
+    return redirect_next(request, community.url)
 
 
 @require_POST
@@ -235,7 +226,7 @@ def post_react(request, page_id: int, post_id: int):
         reaction_actions.toggle_reaction(request.user, post, kind)
     except Refused as error:
         return refused(request, error, community)
-    return redirect(back(request, f"{post.get_absolute_url()}"))
+    return redirect_next(request, f"{post.get_absolute_url()}")
 
 
 # --- Comments ------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cms.params import redirect_next
 from community import roles
 from community.actions import profiles as profile_actions
 from community.actions import social
@@ -18,7 +19,7 @@ from community.actions.moderation import Refused
 from community.avatars import ImageRejected
 from community.models import Block, ContentStatus, Post, User
 from community.post_forms import PublicProfileForm
-from community.post_views import back, refused, report_view
+from community.post_views import refused, report_view
 from community.templatetags.community_life import mark_reactions
 
 RECENT_POSTS = 10
@@ -141,7 +142,7 @@ def member_follow(request, handle: str):
             messages.success(request, _("You follow %(name)s.") % {"name": owner.public_name})
     except Refused as error:
         return refused(request, error)
-    return redirect(back(request, owner.profile_url))
+    return redirect_next(request, owner.profile_url)
 
 
 @require_POST
@@ -152,7 +153,7 @@ def member_block(request, handle: str):
         if request.POST.get("block") == "0":
             social.unblock(request.user, owner)
             messages.success(request, _("You unblocked %(name)s.") % {"name": owner.public_name})
-            return redirect(back(request, owner.profile_url))
+            return redirect_next(request, owner.profile_url)
         social.block(request.user, owner)
     except Refused as error:
         return refused(request, error)
@@ -161,7 +162,7 @@ def member_block(request, handle: str):
         _("You blocked %(name)s: you will no longer see each other’s posts or profile.")
         % {"name": owner.public_name},
     )
-    return redirect(back(request, "community:profile_edit"))
+    return redirect_next(request, "community:profile_edit")
 
 
 @login_required

@@ -6,9 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cms.models import Interest
+from cms.params import IdModelMultipleChoiceField
 
 
-class InterestChoices(forms.ModelMultipleChoiceField):
+class InterestChoices(IdModelMultipleChoiceField):
     def label_from_instance(self, interest: Interest) -> str:
         return f"{interest.parent.name} › {interest.name}" if interest.parent_id else interest.name
 

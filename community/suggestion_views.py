@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cms.models import Interest
+from cms.params import parse_id, redirect_next
 from community.actions import suggestions as actions
 from community.actions.moderation import Refused
 from community.actions.ratelimits import RateLimited
 from community.models import CommunityPage, PurchaseSuggestion, SuggestionSupport
-from community.post_views import back, rate_limited, refused
+from community.post_views import rate_limited, refused
 from community.suggestion_forms import SuggestionForm
 
 Status = PurchaseSuggestion.Status
@@ -77,9 +78,9 @@ def suggest(request):
         "author": request.GET.get("auteur", "")[:200],
     }
     community = None
-    raw = request.GET.get("communaute", "")
-    if raw.isdigit() and len(raw) < 12:
-        community = CommunityPage.objects.live().public().filter(pk=int(raw)).first()
+    community_id = parse_id(request.GET.get("communaute"))
+    if community_id is not None:
+        community = CommunityPage.objects.live().public().filter(pk=community_id).first()
     if community is not None:
         initial["interests"] = list(community.interests.values_list("pk", flat=True))
     else:
@@ -143,4 +144,4 @@ def support(request, suggestion_id: int):
             messages.success(request, _("Noted: you want this title too."))
     except Refused as error:
         return refused(request, error)
-    return redirect(back(request, fallback))
+    return redirect_next(request, fallback)

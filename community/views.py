@@ -3,13 +3,14 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cms import geo
 from cms.branches import nearest_branch
+from cms.params import redirect_next
 from community.actions.memberships import join_community, leave_community
 from community.actions.onboarding import (
     complete_onboarding,
@@ -130,13 +131,8 @@ def profile(request):
     )
 
 
-def _back(request, community: CommunityPage) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return community.url
+def _back(request, community: CommunityPage) -> HttpResponseRedirect:
+    return redirect_next(request, community.url)
 
 
 @require_POST
@@ -149,7 +145,7 @@ def join(request, page_id: int):
         messages.info(
             request, _("You are already a member of “%(name)s”.") % {"name": community.title}
         )
-    return redirect(_back(request, community))
+    return _back(request, community)
 
 
 @require_POST
@@ -162,4 +158,4 @@ def leave(request, page_id: int):
         messages.info(
             request, _("You were not a member of “%(name)s”.") % {"name": community.title}
         )
-    return redirect(_back(request, community))
+    return _back(request, community)

@@ -181,12 +181,12 @@ def event_registrations_csv(request, page_id: int) -> HttpResponse:
 def register_event_registration_urls():
     return [
         path(
-            "evenements/<int:page_id>/inscriptions/",
+            "evenements/<id:page_id>/inscriptions/",
             EventRegistrationsView.as_view(),
             name="event_registrations",
         ),
         path(
-            "evenements/<int:page_id>/inscriptions.csv",
+            "evenements/<id:page_id>/inscriptions.csv",
             event_registrations_csv,
             name="event_registrations_csv",
         ),

@@ -5,14 +5,20 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cms.params import parse_id, redirect_next
 from community.journey import Step, send_journey_step
 from feeds import feed as feeds
 from feeds.entry_links import InvalidEntryLink, read_token
@@ -55,10 +61,10 @@ DISMISSED_SESSION_KEY = "feed_dismissed"
 
 def _entry_from(request: HttpRequest) -> tuple[str, int] | None:
     kind = request.POST.get("kind", "")
-    object_id = request.POST.get("object_id", "")
-    if kind not in FeedKind.values or not object_id.isdigit():
+    object_id = parse_id(request.POST.get("object_id"))
+    if kind not in FeedKind.values or object_id is None:
         return None
-    return kind, int(object_id)
+    return kind, object_id
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -66,12 +72,7 @@ def _wants_json(request: HttpRequest) -> bool:
 
 
 def _back_to_feed(request: HttpRequest) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = reverse("feeds:feed")
-    return redirect(target)
+    return redirect_next(request, reverse("feeds:feed"))
 
 
 def _unknown_entry() -> HttpResponse:
@@ -167,4 +168,4 @@ def open_entry(request: HttpRequest) -> HttpResponse:
         member=member,
         branch=getattr(member, "home_branch", None),
     )
-    return redirect(target)
+    return HttpResponseRedirect(target)  # signed by the site: never a view name

@@ -9,5 +9,5 @@ app_name = "notifications"
 urlpatterns = [
     path("notifications/", views.notification_list, name="list"),
     path("notifications/tout-lu/", views.notification_mark_all_read, name="mark_all_read"),
-    path("notifications/<int:notification_id>/", views.notification_open, name="open"),
+    path("notifications/<id:notification_id>/", views.notification_open, name="open"),
 ]

@@ -4,12 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cms.params import is_site_path
 from feeds.models import Notification
 from feeds.notifications import mark_all_read, mark_read, unread_count
 
@@ -43,9 +43,6 @@ def notification_open(request, notification_id: int):
     notification = mark_read(request.user, notification_id)
     if notification is None:
         raise Http404
-    target = notification.url
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
+    if is_site_path(request, notification.url or ""):
+        return HttpResponseRedirect(notification.url)
     return redirect("notifications:list")

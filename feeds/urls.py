@@ -17,24 +17,24 @@ urlpatterns = [
     path("fil/pas-interesse/annuler/", feed_views.undo_not_interested, name="undo_not_interested"),
     path("fil/decouvrir/", feed_views.discover, name="discover"),
     path("fil/ouvrir/", feed_views.open_entry, name="open_entry"),
-    path("agenda/evenement/<int:page_id>.ics", views.event_calendar, name="event_calendar"),
+    path("agenda/evenement/<id:page_id>.ics", views.event_calendar, name="event_calendar"),
     path(
         "mediatheques/<slug:branch_slug>/agenda.ics",
         views.branch_calendar,
         name="branch_calendar",
     ),
     path(
-        "communautes/<int:page_id>/agenda.ics",
+        "communautes/<id:page_id>/agenda.ics",
         views.community_calendar,
         name="community_calendar",
     ),
     path(
-        "communautes/<int:page_id>/rss.xml",
+        "communautes/<id:page_id>/rss.xml",
         cache_control(max_age=900)(web_feeds.CommunityFeed()),
         name="community_rss",
     ),
     path(
-        "communautes/<int:page_id>/atom.xml",
+        "communautes/<id:page_id>/atom.xml",
         cache_control(max_age=900)(web_feeds.CommunityAtomFeed()),
         name="community_atom",
     ),

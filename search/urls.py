@@ -8,7 +8,7 @@ app_name = "search"
 
 urlpatterns = [
     path("recherche/", views.results, name="results"),
-    path("recherche/notice/<str:record_id>/", views.item, name="item"),
+    path("recherche/notice/<text:record_id>/", views.item, name="item"),
     path("api/recherche/", views.api, name="api"),
     path("api/recherche/suggestions/", views.suggestions, name="suggestions"),
 ]

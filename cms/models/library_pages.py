@@ -16,6 +16,7 @@ from wagtail.search import index
 from cms.admin_forms import REQUIRED_NOTE, LibraryPageForm
 from cms.blocks import BodyBlock, ClosureBlock, OpeningHoursBlock, RecommendedItemBlock
 from cms.event_series import OVERFETCH, one_per_series
+from cms.params import parse_id
 from cms.widgets import InterestChooser
 
 RICH_FEATURES = ["bold", "italic", "link", "ol", "ul"]
@@ -98,10 +99,10 @@ class EventIndexPage(Page):
             events = events.filter(end__lt=now).order_by("-start")
         else:
             events = events.filter(end__gte=now).order_by("start")
-        branch = request.GET.get("mediatheque", "")
-        if branch.isdigit():
-            events = events.filter(branch_id=int(branch))
-            context["current_branch"] = int(branch)
+        branch = parse_id(request.GET.get("mediatheque"))
+        if branch is not None:
+            events = events.filter(branch_id=branch)
+            context["current_branch"] = branch
         context["events"] = events
         context["show_past"] = show_past
         return context

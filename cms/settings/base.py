@@ -55,10 +55,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cms.content_policy.AdminAwareCSPMiddleware",
     "cms.serving.body_limit.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -68,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "community.reach.middleware.FirstTouchMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "cms.bad_input.AdminBadInputMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -127,6 +130,53 @@ MAX_REQUEST_BODY_SIZE = 6 * 1024 * 1024
 MAX_ADMIN_REQUEST_BODY_SIZE = 25 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- Content-Security-Policy (django-csp 4; cms/content_policy.py, README "Sécurité")
+# The site: scripts, styles, fonts and pictures from the site itself only; an inline script
+# needs the request's nonce; no plugin, no <base>, forms post to the site (and to Facebook's
+# login dialog, reached by a redirect after a form); only the site may frame its pages.
+# Embedded media (the pages' "Embedded media" blocks) may frame CSP_EMBED_ORIGINS.
+# Wagtail's admin (its inline scripts and style attributes) gets ADMIN_CONTENT_SECURITY_POLICY.
+# Enforced here (so tests and production run with it); report-only in development (dev.py).
+# Violations are reported to /csp-rapport/ (logged on "cms.csp").
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+CSP_EMBED_ORIGINS = [
+    o.strip()
+    for o in os.environ.get(
+        "CSP_EMBED_ORIGINS",
+        "https://www.youtube-nocookie.com,https://www.youtube.com,https://player.vimeo.com,"
+        "https://www.dailymotion.com,https://geo.dailymotion.com",
+    ).split(",")
+    if o.strip()
+]
+CSP_REPORT_PATH = "/csp-rapport/"
+SITE_CSP_DIRECTIVES = {
+    "default-src": [SELF],
+    "script-src": [SELF, NONCE],
+    "style-src": [SELF],
+    "img-src": [SELF, "data:"],
+    "font-src": [SELF],
+    "connect-src": [SELF],  # the member websocket (/ws/fil/) is same-origin
+    "media-src": [SELF],
+    "frame-src": [SELF, *CSP_EMBED_ORIGINS],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "form-action": [SELF, "https://www.facebook.com", "https://m.facebook.com"],
+    "frame-ancestors": [SELF],
+    "report-uri": CSP_REPORT_PATH,
+}
+ADMIN_CONTENT_SECURITY_POLICY = {
+    **SITE_CSP_DIRECTIVES,
+    "script-src": [SELF, UNSAFE_INLINE],  # Wagtail's panels and date pickers
+    "style-src": [SELF, UNSAFE_INLINE],  # Wagtail's style attributes
+    "img-src": [SELF, "data:", "blob:"],  # upload previews
+    "font-src": [SELF, "data:"],
+    "worker-src": [SELF, "blob:"],
+}
+ADMIN_CSP_PATH_PREFIXES = ("/admin/",)
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": SITE_CSP_DIRECTIVES}
+CONTENT_SECURITY_POLICY_REPORT_ONLY = None
 
 # --- Database: SQLite by default, DATABASE_URL switches (e.g. postgres://127.0.0.1/affinites)
 # No persistent connections (CONN_MAX_AGE 0): under ASGI every request runs in a thread of

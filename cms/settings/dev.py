@@ -3,7 +3,12 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR
+from .base import BASE_DIR, SITE_CSP_DIRECTIVES
+
+# The Content-Security-Policy in report-only mode: the browser's console and /csp-rapport/
+# tell what it would block, nothing is blocked while developing.
+CONTENT_SECURITY_POLICY = None
+CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": SITE_CSP_DIRECTIVES}
 
 DEBUG = True
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]

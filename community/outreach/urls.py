@@ -9,6 +9,6 @@ urlpatterns = [
     path("widget/api/<slug:slug>/config/", views.config, name="config"),
     path("widget/api/<slug:slug>/communes/", views.communes, name="communes"),
     path("widget/api/<slug:slug>/submit/", views.submit, name="submit"),
-    path("consentement/retrait/<str:token>/", views.withdraw, name="withdraw"),
-    path("consentement/confirmer/<str:token>/", views.confirm, name="confirm"),
+    path("consentement/retrait/<text:token>/", views.withdraw, name="withdraw"),
+    path("consentement/confirmer/<text:token>/", views.confirm, name="confirm"),
 ]

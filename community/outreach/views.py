@@ -29,6 +29,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import condition, require_http_methods
 
 from cms.models import Interest
+from cms.params import JSONRefused, load_json
 from cms.places import suggest_places
 from community.journey import Step, send_journey_step
 from community.outreach import security
@@ -298,8 +299,8 @@ def submit(request: HttpRequest, partner: Partner):
     if len(request.body) > MAX_BODY:
         raise security.Refused(400, "too_large", _("The answer is too large."))
     try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+        data = load_json(request.body or b"{}")
+    except JSONRefused:
         data = None
     if not isinstance(data, dict):
         raise security.Refused(400, "bad_json", _("The answer must be a JSON object."))

@@ -10,7 +10,7 @@ urlpatterns = [
     path("compte/donnees/", views.my_data, name="my_data"),
     path("compte/donnees/telecharger/", views.my_data_download, name="my_data_download"),
     path(
-        "compte/consentements/<int:record_id>/retirer/",
+        "compte/consentements/<id:record_id>/retirer/",
         views.withdraw_consent,
         name="withdraw_consent",
     ),

@@ -15,9 +15,9 @@ urlpatterns = [
     path("ap/<slug:username>/inbox", inbox.actor_inbox, name="inbox"),
     path("ap/<slug:username>/outbox", views.outbox, name="outbox"),
     path("ap/<slug:username>/followers", views.followers, name="followers"),
-    path("ap/<slug:username>/objets/<int:page_id>", views.page_object, name="object"),
+    path("ap/<slug:username>/objets/<id:page_id>", views.page_object, name="object"),
     path(
-        "ap/<slug:username>/objets/<int:page_id>/activite",
+        "ap/<slug:username>/objets/<id:page_id>/activite",
         views.page_activity,
         name="activity",
     ),

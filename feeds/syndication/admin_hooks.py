@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.templatetags.static import static
 from django.urls import include, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -136,9 +137,9 @@ def register_syndication_report():
 @hooks.register("register_admin_urls")
 def register_syndication_urls():
     urls = [
-        path("retry/<int:pk>/", views.retry_view, name="retry"),
+        path("retry/<id:pk>/", views.retry_view, name="retry"),
         path("pages/", views.connect_pages, name="connect_pages"),
-        path("targeting/<int:page_id>/", views.targeting_view, name="targeting"),
+        path("targeting/<id:page_id>/", views.targeting_view, name="targeting"),
         path("banner/", views.banner_view, name="banner"),
     ]
     return [path("facebook/", include((urls, "feeds_syndication"), namespace="feeds_syndication"))]
@@ -151,10 +152,7 @@ def broken_connection_banner():
     if not FacebookConnection.load().broken:
         return ""
     return format_html(
-        "<script>document.addEventListener('DOMContentLoaded',function(){{"
-        "fetch('{}',{{credentials:'same-origin',redirect:'manual'}})"
-        ".then(function(r){{return r.status===200?r.text():'';}})"
-        ".then(function(html){{var m=document.querySelector('main');"
-        "if(html&&m){{m.insertAdjacentHTML('afterbegin',html);}}}});}});</script>",
+        '<script src="{}" data-banner-url="{}" defer></script>',
+        static("js/facebook-banner.js"),
         reverse("feeds_syndication:banner"),
     )

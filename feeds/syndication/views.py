@@ -13,10 +13,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from wagtail.models import Page
+
+from cms.params import redirect_next
 
 from . import crypto
 from .campaigns import prepare_campaign, retry_campaign
@@ -32,15 +33,6 @@ logger = logging.getLogger("feeds.syndication")
 SESSION_KEY = "feeds.syndication.facebook_user_token"
 PAGE_SCOPES = ["pages_show_list", "pages_manage_posts", "pages_read_engagement"]
 MANAGE_CONNECTION = "feeds.change_facebookconnection"
-
-
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.GET.get("next") or request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 def can_retry(user, row: Syndication) -> bool:
@@ -62,7 +54,7 @@ def retry_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("The Facebook post will be sent again."))
     else:
         messages.warning(request, _("There was nothing to retry."))
-    return redirect(_safe_next(request, reverse("feeds_syndication_report:index")))
+    return redirect_next(request, reverse("feeds_syndication_report:index"))
 
 
 def banner_view(request: HttpRequest) -> HttpResponse:

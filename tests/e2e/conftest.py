@@ -1,6 +1,11 @@
 """Browser tests: Playwright (Python) driving Debian's /usr/bin/chromium, axe-core injected.
 
 Run with `make e2e` (installs chromium with apt-get and axe-core with npm when missing).
+
+The site's Content-Security-Policy is enforced in these tests: every browser context opened
+with `watched_context()` (the `page` fixture's among them) records each CSP violation (the
+page's `securitypolicyviolation` events and the console's "Content Security Policy" errors),
+and a test with any fails.
 """
 
 import os
@@ -63,6 +68,41 @@ def browser():
         browser.close()
 
 
+# CSP violations seen by the contexts of the running test (reset before each test).
+_csp_violations: list[str] = []
+
+CSP_LISTENER = """document.addEventListener("securitypolicyviolation", (e) => {
+  window.__affinitesCspViolation(
+    `${e.disposition} ${e.effectiveDirective} blocked ${e.blockedURI || "inline"}`
+    + ` on ${e.documentURI} (${e.sourceFile || ""}:${e.lineNumber})`);
+}, true);"""
+
+
+def watched_context(browser, **kwargs):
+    """A browser context whose CSP violations fail the running test."""
+    context = browser.new_context(**kwargs)
+    context.expose_binding(
+        "__affinitesCspViolation", lambda source, text: _csp_violations.append(text)
+    )
+    context.add_init_script(CSP_LISTENER)
+
+    def on_console(message):
+        if "Content Security Policy" in message.text:
+            _csp_violations.append(f"console: {message.text[:300]}")
+
+    context.on("console", on_console)
+    return context
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violation():
+    _csp_violations.clear()
+    yield
+    found = list(_csp_violations)
+    _csp_violations.clear()
+    assert not found, "Content-Security-Policy violations:\n" + "\n".join(found)
+
+
 @pytest.fixture(autouse=True)
 def site_url_is_the_live_server(request, settings):
     """Links in emails and notifications are built from SITE_URL (cms.links): point it at the
@@ -74,7 +114,7 @@ def site_url_is_the_live_server(request, settings):
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, locale="fr-FR")
+    context = watched_context(browser, base_url=live_server.url, locale="fr-FR")
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
@@ -85,7 +125,10 @@ def assert_accessible(page, label: str) -> None:
     """Zero serious or critical axe-core violations on the current page."""
     if not AXE.exists():
         pytest.fail("axe-core is missing: run `make e2e`, which fetches it with npm.")
-    page.add_script_tag(path=str(AXE))
+    # Evaluated through the DevTools protocol, which the page's CSP does not govern (an
+    # injected <script> tag would be an inline script, refused by the policy).
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
     details = "\n".join(

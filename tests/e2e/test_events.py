@@ -20,7 +20,7 @@ from cms.models import EventIndexPage, EventPage
 from community.models import EventRegistration
 from feeds.models import Notification
 from tests.conftest import PASSWORD, make_branch, make_user
-from tests.e2e.conftest import assert_accessible
+from tests.e2e.conftest import assert_accessible, watched_context
 
 pytestmark = [
     pytest.mark.e2e,
@@ -42,7 +42,7 @@ def new_page(browser, live_server):
     contexts = []
 
     def open_page():
-        context = browser.new_context(base_url=live_server.url, locale="fr-FR")
+        context = watched_context(browser, base_url=live_server.url, locale="fr-FR")
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)

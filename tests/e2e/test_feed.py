@@ -22,7 +22,7 @@ from django.utils import timezone
 from tests.cms.library_factories import make_announcement, make_event
 from tests.community.life_helpers import join
 from tests.conftest import make_branch, make_community, make_interest
-from tests.e2e.conftest import assert_accessible
+from tests.e2e.conftest import assert_accessible, watched_context
 from tests.feeds.feed_fixtures import make_member
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -120,7 +120,7 @@ def test_the_open_feed_shows_new_entries_without_reload(browser, asgi_server):
         start=timezone.now() + timedelta(days=21),
     )
 
-    context = browser.new_context(base_url=url, locale="fr-FR")
+    context = watched_context(browser, base_url=url, locale="fr-FR")
     context.add_cookies([session_cookie(member, url)])
     page = context.new_page()
     page.set_default_timeout(10_000)

@@ -16,7 +16,7 @@ from cms import geo
 from cms.models import CatalogueItem, Holding
 from community.outreach.models import AnswerCount, ConsentRecord, Partner, Prospect, text_version
 from tests.conftest import make_branch, make_interest
-from tests.e2e.conftest import AXE
+from tests.e2e.conftest import AXE, watched_context
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -135,7 +135,7 @@ def sites(live_server, network):
 
 @pytest.fixture
 def tab(browser, live_server):
-    context = browser.new_context(locale="fr-FR")
+    context = watched_context(browser, locale="fr-FR")
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.requests = []

@@ -1,0 +1,216 @@
+"""No 500 on bad input: hostile `next` values, ids past the database's integers, deeply
+nested JSON, Facebook login without an app. Each answer is a redirect to a safe place,
+a 4xx with a reason, or a form error."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from cms.models import EventIndexPage
+from community.models import Membership
+from community.outreach.models import Partner
+from tests.cms.library_factories import make_event
+from tests.community.life_helpers import _fresh_cache, join, make_post  # noqa: F401
+from tests.conftest import make_community, make_user
+
+pytestmark = pytest.mark.django_db
+
+HUGE = "9223372036854775808"  # 2**63: one past PostgreSQL's bigint
+HOSTILE_NEXT = ["abc", "-1", "admin", "//evil.example/x", "https://evil.example/", "javascript:x"]
+
+
+@pytest.fixture
+def client(client):
+    client.raise_request_exception = False  # a crash is a 500 response here, not a traceback
+    return client
+
+
+@pytest.fixture
+def club(taxonomy, branches):
+    return make_community("Club SF", interests=[taxonomy["sf"]], branches=[branches["aubagne"]])
+
+
+def assert_safe_redirect(response, fallback_prefix="/"):
+    assert response.status_code == 302, response.status_code
+    location = response["Location"]
+    assert location.startswith("/") and not location.startswith("//"), location
+    assert location.startswith(fallback_prefix), location
+
+
+# --- next ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_join_and_leave_with_a_hostile_next(client, member, club, target):
+    client.force_login(member)
+    join_url = reverse("community:join", args=[club.pk])
+    assert_safe_redirect(client.post(join_url, {"next": target}), club.url)
+    leave_url = reverse("community:leave", args=[club.pk])
+    assert_safe_redirect(client.post(leave_url, {"next": target}), club.url)
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_react_and_pin_with_a_hostile_next(client, librarian, club, target):
+    author = make_user()
+    join(author, club)
+    post = make_post(author, club)
+    client.force_login(author)
+    url = reverse("community:post_react", args=[club.pk, post.pk])
+    assert_safe_redirect(client.post(url, {"kind": "like", "next": target}))
+    client.force_login(librarian)
+    url = reverse("community:post_pin", args=[club.pk, post.pk])
+    assert_safe_redirect(client.post(url, {"next": target}))
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_moderation_with_a_hostile_next(client, club, target):
+    moderator = make_user()
+    join(moderator, club, Membership.Role.MODERATOR)
+    author = make_user()
+    join(author, club)
+    post = make_post(author, club)
+    client.force_login(moderator)
+    response = client.post(
+        reverse("community:moderation_act", args=[club.pk]),
+        {"target": f"post:{post.pk}", "action": "hide", "reason": "", "next": target},
+    )
+    assert_safe_redirect(response)
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_not_interested_with_a_hostile_next(client, member, target):
+    client.force_login(member)
+    response = client.post(
+        reverse("feeds:not_interested"), {"kind": "event", "object_id": "1", "next": target}
+    )
+    assert_safe_redirect(response, "/fil/")
+
+
+def test_a_same_site_next_is_still_followed(client, member, club):
+    client.force_login(member)
+    response = client.post(
+        reverse("community:join", args=[club.pk]), {"next": "/profil/?onglet=1#x"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/profil/?onglet=1#x"
+
+
+# --- ids -----------------------------------------------------------------------------------
+
+
+def test_agenda_filter_with_an_id_past_bigint(client, branches):
+    make_event("Club SF", branch=branches["aubagne"])
+    agenda = EventIndexPage.objects.get().url
+    for value in (HUGE, "-1", "0", "1e3", "١٢"):
+        response = client.get(agenda, {"mediatheque": value})
+        assert response.status_code == 200, value
+
+
+@pytest.mark.parametrize("url_name", ["community:profile", "community:onboarding"])
+def test_interests_past_bigint_are_a_form_error(client, taxonomy, url_name):
+    member = make_user()
+    client.force_login(member)
+    response = client.post(
+        reverse(url_name), {"interests": [HUGE], "place": "Aubagne", "display_name": "Léa"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors.get("interests")
+
+
+def test_post_with_an_event_past_bigint_is_a_form_error(client, member, club):
+    join(member, club)
+    client.force_login(member)
+    url = reverse("community:post_create", args=[club.pk])
+    response = client.post(url, {"body": "Qui vient ?", "event": HUGE})
+    assert response.status_code == 200
+    assert response.context["form"].errors.get("event")
+    assert client.get(url, {"event": HUGE}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/communautes/{HUGE}/rejoindre/",
+        f"/communautes/{HUGE}/publications/1/",
+        f"/communautes/1/publications/{HUGE}/",
+        f"/agenda/{HUGE}/inscription/",
+        f"/catalogue/{HUGE}/reserver/",
+        f"/notifications/{HUGE}/",
+        f"/agenda/evenement/{HUGE}.ics",
+        "/communautes/0/rejoindre/",
+        "/membres/%00/",  # PostgreSQL refuses NUL in text
+        "/recherche/notice/%00/",
+    ],
+)
+def test_ids_in_paths_past_bigint_are_404(client, member, path):
+    client.force_login(member)
+    assert client.get(path).status_code == 404
+    assert client.post(path).status_code == 404
+
+
+# --- The widget's JSON ---------------------------------------------------------------------
+
+
+def test_deeply_nested_json_on_the_widget_is_a_400(client, branches):
+    Partner.objects.create(slug="demo", name="Démo", allowed_origins="https://ville.example")
+    url = reverse("outreach:submit", args=["demo"])
+    for body in ("[" * 5000 + "]" * 5000, '{"a":' * 2000 + "1" + "}" * 2000):
+        response = client.post(
+            url,
+            data=body,
+            content_type="application/json",
+            headers={"Origin": "https://ville.example"},
+        )
+        assert response.status_code == 400
+        assert response.json()["code"] == "bad_json"
+    fine = client.post(
+        url,
+        data=json.dumps({"interests": [1], "versions": {"a": {"b": 1}}}),
+        content_type="application/json",
+        headers={"Origin": "https://ville.example"},
+    )
+    assert fine.status_code != 500 and fine.json().get("code") != "bad_json"
+
+
+# --- Facebook without an app ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/comptes/facebook/login/", "/comptes/facebook/login/callback/"])
+def test_facebook_login_without_an_app_is_a_404_with_a_reason(client, settings, path):
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "facebook": {
+            k: v for k, v in settings.SOCIALACCOUNT_PROVIDERS["facebook"].items() if k != "APPS"
+        }
+    }
+    for method in (client.get, client.post):
+        response = method(path)
+        assert response.status_code == 404
+        assert "Facebook" in response.content.decode()
+
+
+# --- The admin -----------------------------------------------------------------------------
+
+
+def test_admin_choosers_answer_400_on_a_bad_id(client, librarian, branches):
+    client.force_login(librarian)
+    for path in (
+        "/admin/snippets/choose/cms/branch/chosen/abc/",
+        f"/admin/snippets/choose/cms/branch/chosen/{HUGE}/",
+        f"/admin/snippets/choose/cms/interest/chosen-multiple/?id={HUGE}",
+        f"/admin/choose-page/chosen-multiple/?id={HUGE}",
+    ):
+        response = client.get(path)
+        # 400 with the reason; or, where the database compares the number without failing
+        # (PostgreSQL, Django's out-of-range lookups), nothing found: 404 or an empty choice
+        assert response.status_code in (200, 400, 404), path
+        if response.status_code == 400:
+            assert "identifiant" in response.content.decode()
+    assert client.get("/admin/snippets/choose/cms/branch/chosen/abc/").status_code == 400
+
+
+def test_admin_listings_search_with_a_filter(client, librarian, branches, taxonomy):
+    client.force_login(librarian)
+    response = client.get("/admin/snippets/cms/branch/", {"q": "Pagnol", "commune": "Aubagne"})
+    assert response.status_code == 200 and "Marcel Pagnol" in response.content.decode()
+    response = client.get("/admin/snippets/cms/interest/", {"q": "Manga"})
+    assert response.status_code == 200 and "Manga" in response.content.decode()
