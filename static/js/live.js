@@ -3,14 +3,16 @@
 (function () {
   "use strict";
   if (!("WebSocket" in window)) return;
-  var bell = document.querySelector("[data-live-bell] .bell-count");
+  // the bell, and the count on the menu button that folds it away on small screens
+  var counts = document.querySelectorAll("[data-live-bell] .bell-count, [data-live-count]");
   var delay = 1000, socket;
 
   function setUnread(n) {
-    if (!bell) return;
-    bell.setAttribute("data-unread", String(n));
-    bell.firstChild.nodeValue = String(n);
-    bell.hidden = !n;
+    Array.prototype.forEach.call(counts, function (count) {
+      count.setAttribute("data-unread", String(n));
+      count.firstChild.nodeValue = String(n);
+      count.hidden = !n;
+    });
   }
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";

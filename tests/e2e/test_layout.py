@@ -171,6 +171,22 @@ def test_header_folds_into_a_menu_on_a_phone(page, live_server, site):
     assert page.get_by_role("link", name="Mon fil").is_visible()
 
 
+def test_unread_notifications_show_on_the_folded_menu(page, live_server, site):
+    from feeds.models import Notification
+
+    Notification.objects.create(
+        user=site["member"], kind=Notification.Kind.MODERATION, title="Votre publication"
+    )
+    page.context.add_cookies([session_cookie(site["member"], live_server.url)])
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto("/agenda/")
+    toggle = page.get_by_role("button", name="Menu 1 notifications non lues")
+    assert toggle.is_visible()
+    assert toggle.locator(".bell-count").inner_text().startswith("1")
+    page.set_viewport_size({"width": 1024, "height": 800})
+    assert page.locator("[data-live-bell] .bell-count").is_visible()
+
+
 def test_suggestion_list_stays_hidden_until_there_are_suggestions(page, live_server, site):
     page.goto("/")
     assert not page.locator("#site-search-list").is_visible()
