@@ -313,13 +313,13 @@ def facebook_drill(
         def settled() -> bool:
             if set(posts_by_title()) != set(titles):
                 return False
-            return stack.outbox() == {"sent": publications}
+            return stack.outbox(*titles) == {"sent": publications}
 
         done = wait_until(settled, 60 + 4 * FACEBOOK_LEASE, step=2)
         recovered = None if done is None else time.monotonic() - started
         traffic.stop()
         posted = posts_by_title()
-        outbox = stack.outbox()
+        outbox = stack.outbox(*titles)
         lost = [title for title in titles if not posted[title]]
         duplicates = [f"{title} ×{posted[title]}" for title in titles if posted[title] > 1]
         print(f"  posts on the Page: {sum(posted.values())} for {publications} announcements")

@@ -260,10 +260,10 @@ http {{
             cwd=ROOT, env=self.env(), check=True, capture_output=True, text=True,
         )  # fmt: skip
 
-    def outbox(self) -> dict[str, int]:
-        """The Facebook outbox's rows counted by status (see outbox())."""
+    def outbox(self, *titles: str) -> dict[str, int]:
+        """The Facebook outbox's rows of these pages counted by status (see outbox())."""
         out = subprocess.run(
-            [PYTHON, "-m", "tests.ops.stack", "outbox"],
+            [PYTHON, "-m", "tests.ops.stack", "outbox", *titles],
             cwd=ROOT, env=self.env(), check=True, capture_output=True, text=True, timeout=60,
         )  # fmt: skip
         return json.loads(out.stdout.strip().splitlines()[-1])
@@ -323,8 +323,9 @@ def connect_facebook(page_id: str, name: str, token: str) -> int:
     return connection.pk
 
 
-def outbox() -> dict[str, int]:
-    """In a child with the production settings: the outbox rows counted by status."""
+def outbox(*titles: str) -> dict[str, int]:
+    """In a child with the production settings: the outbox rows of the pages with these
+    titles counted by status."""
     import django
 
     django.setup()
@@ -332,7 +333,12 @@ def outbox() -> dict[str, int]:
 
     from feeds.syndication.models import Syndication
 
-    rows = Syndication.objects.values("status").annotate(n=Count("id")).order_by("status")
+    rows = (
+        Syndication.objects.filter(page_title__in=titles)
+        .values("status")
+        .annotate(n=Count("id"))
+        .order_by("status")
+    )
     return {row["status"]: row["n"] for row in rows}
 
 
@@ -343,4 +349,4 @@ elif __name__ == "__main__" and sys.argv[1:2] in (["publish"], ["publish-faceboo
 elif __name__ == "__main__" and sys.argv[1:2] == ["connect-facebook"]:
     print(connect_facebook(*sys.argv[2:5]))
 elif __name__ == "__main__" and sys.argv[1:2] == ["outbox"]:
-    print(json.dumps(outbox()))
+    print(json.dumps(outbox(*sys.argv[2:])))
