@@ -84,13 +84,15 @@ prod-check: $(VENV)/.installed
 ## make drills: the failure drills on the production layout (tests/ops/drills.py), each printing
 ## what was lost (must be nothing) and the time to recover: Redis stopped DRILL_OUTAGE seconds
 ## under traffic (its own redis-server, port 8151), PostgreSQL restarted (its own cluster under
-## /tmp, port 8152), the task worker's process killed twice in the middle of fan-outs.
-## DATABASE_URL (PostgreSQL, a database of its own) and REDIS_URL.
+## /tmp, port 8152), the task worker's process killed twice in the middle of fan-outs, and
+## killed in the middle of each of 6 Facebook sends (a local Graph stand-in: exactly one post
+## per announcement). DATABASE_URL (PostgreSQL, a database of its own) and REDIS_URL.
 DRILL_OUTAGE ?= 30
 drills: $(VENV)/.installed
 	$(PYTHON) -m tests.ops.drills redis --outage $(DRILL_OUTAGE)
 	$(PYTHON) -m tests.ops.drills postgres
 	$(PYTHON) -m tests.ops.drills worker
+	$(PYTHON) -m tests.ops.drills facebook
 
 ## make backup BACKUP_DIR=…: the database (pg_dump) and the media into a new folder, with every
 ## table's row count; make restore BACKUP_DIR=… DATABASE_URL=<a fresh database>: restores it,

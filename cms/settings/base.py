@@ -462,7 +462,9 @@ FACEBOOK_GRAPH_TIMEOUT = (
     float(os.environ.get("FACEBOOK_CONNECT_TIMEOUT", "5")),
     float(os.environ.get("FACEBOOK_READ_TIMEOUT", "20")),
 )
-FACEBOOK_SEND_LEASE_SECONDS = 300  # a claimed row whose worker died is resumed after this
+# a claimed row whose worker died is resumed after this; longer than a request can take
+# (connect + read timeouts). The Facebook drill shortens it (tests/ops/drills.py).
+FACEBOOK_SEND_LEASE_SECONDS = int(os.environ.get("FACEBOOK_SEND_LEASE_SECONDS", "300"))
 FACEBOOK_RETRY_BASE_SECONDS = 30  # transient errors: 30 s, 1, 2, 4, 8, 16, 32 min (± jitter)
 FACEBOOK_RETRY_MAX_SECONDS = 3600
 FACEBOOK_RETRY_MAX_ATTEMPTS = 8

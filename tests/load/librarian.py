@@ -22,14 +22,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def publish_for(email: str, title: str) -> int:
-    """An announcement for `email`'s interests and home médiathèque; returns its page id."""
+def publish_for(email: str, title: str, **fields) -> int:
+    """An announcement for `email`'s interests and home médiathèque; returns its page id.
+    `fields`: more of the page's fields (e.g. publish_on_facebook=True)."""
     from community.models import User
     from tests.cms.library_factories import make_announcement
 
     member = User.objects.get(email=email)
     branches = [member.home_branch] if member.home_branch_id else []
-    page = make_announcement(title, interests=list(member.interests.all()), branches=branches)
+    page = make_announcement(
+        title, interests=list(member.interests.all()), branches=branches, **fields
+    )
     return page.pk
 
 

@@ -4,6 +4,7 @@
     python -m tests.ops.drills redis     [--outage 30]   # Redis stopped, then started again
     python -m tests.ops.drills postgres                  # PostgreSQL restarted
     python -m tests.ops.drills worker                    # task worker killed mid-fan-out
+    python -m tests.ops.drills facebook                  # …and mid-Facebook-send
 
 Neither touches the machine's own services: ``redis`` starts its own redis-server
 (port 8151, append-only file in a temporary folder) and ``postgres`` its own cluster
@@ -231,6 +232,113 @@ def worker_drill(database_url: str, redis_url: str, publications: int = 8, kills
         stack.down()
 
 
+# --- A task worker killed in the middle of a Facebook send ------------------------------------
+
+FACEBOOK_PAGE = ("104857600000001", "Médiathèques des Bouches-du-Rhône")
+FACEBOOK_LEASE = 20  # seconds: the drill's FACEBOOK_SEND_LEASE_SECONDS (5 min in production)
+
+
+def facebook_drill(
+    database_url: str, redis_url: str, publications: int = 6, delay: float = 4.0
+) -> bool:
+    """A librarian publishes `publications` announcements ticked for Facebook. The local Graph
+    stand-in (tests/feeds/fake_graph.py, a thread of this process) holds every first
+    ``POST /{page}/feed`` for `delay` seconds; every other one has already written the post
+    (Facebook committed, its answer is late), the others write nothing (the request is
+    lost). While each request is in flight, the task's process (RQ's work-horse) is killed.
+    RQ runs the task again (the row is still claimed: nothing sent); once the claim's lease
+    expires the scheduler's ``syndication_resume`` hands the row to the worker, which looks
+    for its marker on the Page and adopts the post, or creates it. At the end the Page
+    holds exactly one post per announcement and every outbox row is sent."""
+    from tests.feeds.fake_graph import FakeGraph
+
+    graph = FakeGraph().start()
+    token = graph.add_page(*FACEBOOK_PAGE)
+    for number in range(publications):
+        graph.fail("POST", r"/feed$", delay=delay, after=number % 2 == 0, drop=number % 2 == 1)
+    stack = Stack(
+        database_url,
+        redis_url,
+        settings={
+            "FACEBOOK_GRAPH_URL": graph.url,
+            "FACEBOOK_APP_SECRET": "",
+            "FACEBOOK_CONNECT_TIMEOUT": "2",
+            "FACEBOOK_READ_TIMEOUT": "10",  # the lease must outlast a request
+            "FACEBOOK_SEND_LEASE_SECONDS": str(FACEBOOK_LEASE),
+        },
+    )
+    try:
+        seeded = stack.prepare()
+        stack.connect_facebook(FACEBOOK_PAGE[0], FACEBOOK_PAGE[1], token)
+        stack.up(scheduler_interval=5)
+        wait_for_queue(stack)
+        reader_email = seeded["emails"][0]
+        reader = login(stack, reader_email, seeded["password"])
+        worker = stack.processes["worker-1"].pid
+        killed: list[int] = []
+
+        def creations() -> int:
+            return len(graph.calls("POST", r"/feed$"))
+
+        def killer() -> None:
+            # Each of the first `publications` creations: kill the process sending it while
+            # the stand-in holds the request.
+            deadline = time.monotonic() + 120
+            while len(killed) < publications and time.monotonic() < deadline:
+                if creations() > len(killed):
+                    horses = children(worker)
+                    for horse in horses:
+                        os.kill(horse, signal.SIGKILL)
+                    killed.append(horses[0] if horses else 0)
+                time.sleep(0.01)
+
+        traffic = Traffic(stack, reader)
+        traffic.start()
+        thread = threading.Thread(target=killer, daemon=True)
+        thread.start()
+        stamp = f"{time.time():.0f}"
+        titles = [f"Envoi interrompu {stamp} n° {n:02d}" for n in range(1, publications + 1)]
+        started = time.monotonic()
+        published = stack.publish(reader_email, *titles, facebook=True)
+        if published.returncode != 0:
+            print(published.stderr[-2000:], flush=True)
+        thread.join(130)
+        sends_killed = sum(1 for pid in killed if pid)
+        print(f"  task processes killed mid-send: {sends_killed}", flush=True)
+
+        def posts_by_title() -> Counter:
+            first_lines = (post["message"].split("\n\n")[0] for post in graph.live_posts())
+            return Counter(line for line in first_lines if line in titles)
+
+        def settled() -> bool:
+            if set(posts_by_title()) != set(titles):
+                return False
+            return stack.outbox(*titles) == {"sent": publications}
+
+        done = wait_until(settled, 60 + 4 * FACEBOOK_LEASE, step=2)
+        recovered = None if done is None else time.monotonic() - started
+        traffic.stop()
+        posted = posts_by_title()
+        outbox = stack.outbox(*titles)
+        lost = [title for title in titles if not posted[title]]
+        duplicates = [f"{title} ×{posted[title]}" for title in titles if posted[title] > 1]
+        print(f"  posts on the Page: {sum(posted.values())} for {publications} announcements")
+        print(f"  duplicates: {len(duplicates)} {duplicates}")
+        print(f"  outbox rows: {outbox}")
+        ok = report(
+            f"task worker killed {sends_killed} times mid-Facebook-send", lost, recovered, traffic
+        )
+        return (
+            ok
+            and not duplicates
+            and sends_killed == publications
+            and outbox == {"sent": publications}
+        )
+    finally:
+        stack.down()
+        graph.stop()
+
+
 # --- PostgreSQL ---------------------------------------------------------------------------------
 
 
@@ -287,15 +395,16 @@ def postgres_drill(redis_url: str) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("drill", choices=["redis", "postgres", "worker"])
+    parser.add_argument("drill", choices=["redis", "postgres", "worker", "facebook"])
     parser.add_argument("--outage", type=float, default=30.0, help="Redis outage, seconds")
     args = parser.parse_args(argv)
-    if args.drill == "worker":
+    if args.drill in ("worker", "facebook"):
         database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL")
         if not database_url.startswith("postgres") or not redis_url:
-            print("drills worker: set DATABASE_URL (PostgreSQL, of its own) and REDIS_URL")
+            print(f"drills {args.drill}: set DATABASE_URL (PostgreSQL, of its own) and REDIS_URL")
             return 2
-        return 0 if worker_drill(database_url, redis_url) else 1
+        drill = worker_drill if args.drill == "worker" else facebook_drill
+        return 0 if drill(database_url, redis_url) else 1
     if args.drill == "redis":
         database_url = os.environ.get("DATABASE_URL", "")
         if not database_url.startswith("postgres"):

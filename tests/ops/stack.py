@@ -80,6 +80,7 @@ class Stack:
     task_workers: int = 1
     folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="affinites-prod-")))
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    settings: dict[str, str] = field(default_factory=dict)  # more environment, every process
 
     @property
     def origin(self) -> str:
@@ -111,6 +112,7 @@ class Stack:
             "CACHE_KEY_PREFIX": "affinites-prod-check",
         }
         env.pop("PLAIN_HTTP", None)
+        env.update(self.settings)
         env.update(extra)
         return env
 
@@ -240,12 +242,31 @@ http {{
     def down(self) -> dict[str, float]:
         return {name: self.stop(name) for name in list(self.processes)}
 
-    def publish(self, email: str, *titles: str) -> subprocess.CompletedProcess:
-        """A librarian publishes announcements for `email`'s interests (see publish())."""
+    def publish(
+        self, email: str, *titles: str, facebook: bool = False
+    ) -> subprocess.CompletedProcess:
+        """A librarian publishes announcements for `email`'s interests (see publish()),
+        ticked "also publish on Facebook" if `facebook`."""
+        command = "publish-facebook" if facebook else "publish"
         return subprocess.run(
-            [PYTHON, "-m", "tests.ops.stack", "publish", email, *titles],
+            [PYTHON, "-m", "tests.ops.stack", command, email, *titles],
             cwd=ROOT, env=self.env(), capture_output=True, text=True, timeout=120,
         )  # fmt: skip
+
+    def connect_facebook(self, page_id: str, name: str, token: str) -> None:
+        """The network's Facebook Page connected with `token` (see connect_facebook())."""
+        subprocess.run(
+            [PYTHON, "-m", "tests.ops.stack", "connect-facebook", page_id, name, token],
+            cwd=ROOT, env=self.env(), check=True, capture_output=True, text=True,
+        )  # fmt: skip
+
+    def outbox(self, *titles: str) -> dict[str, int]:
+        """The Facebook outbox's rows of these pages counted by status (see outbox())."""
+        out = subprocess.run(
+            [PYTHON, "-m", "tests.ops.stack", "outbox", *titles],
+            cwd=ROOT, env=self.env(), check=True, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        return json.loads(out.stdout.strip().splitlines()[-1])
 
     def log(self, name: str) -> str:
         path = self.folder / f"{name}.log"
@@ -272,18 +293,60 @@ def seed() -> dict:
     return {"emails": emails, "community": community.pk, "password": PASSWORD}
 
 
-def publish(email: str, *titles: str) -> list[int]:
+def publish(email: str, *titles: str, facebook: bool = False) -> list[int]:
     """In a child with the production settings: a librarian's announcements for the member's
-    interests and médiathèque (tests/load/librarian.py)."""
+    interests and médiathèque (tests/load/librarian.py), ticked for Facebook if `facebook`."""
     import django
 
     django.setup()
     from tests.load.librarian import publish_for
 
-    return [publish_for(email, title) for title in titles]
+    return [publish_for(email, title, publish_on_facebook=facebook) for title in titles]
+
+
+def connect_facebook(page_id: str, name: str, token: str) -> int:
+    """In a child with the production settings: the network's Facebook Page connected with
+    its token (stored encrypted, verified), as an admin saving the settings does."""
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    from feeds.syndication.models import FacebookConnection
+
+    connection = FacebookConnection.load()
+    connection.page_id = page_id
+    connection.page_name = name
+    connection.set_page_token(token)
+    connection.verified_at = timezone.now()
+    connection.save()
+    return connection.pk
+
+
+def outbox(*titles: str) -> dict[str, int]:
+    """In a child with the production settings: the outbox rows of the pages with these
+    titles counted by status."""
+    import django
+
+    django.setup()
+    from django.db.models import Count
+
+    from feeds.syndication.models import Syndication
+
+    rows = (
+        Syndication.objects.filter(page_title__in=titles)
+        .values("status")
+        .annotate(n=Count("id"))
+        .order_by("status")
+    )
+    return {row["status"]: row["n"] for row in rows}
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["seed"]:
     print(json.dumps(seed()))
-elif __name__ == "__main__" and sys.argv[1:2] == ["publish"]:
-    print(publish(sys.argv[2], *sys.argv[3:]))
+elif __name__ == "__main__" and sys.argv[1:2] in (["publish"], ["publish-facebook"]):
+    print(publish(sys.argv[2], *sys.argv[3:], facebook=sys.argv[1] == "publish-facebook"))
+elif __name__ == "__main__" and sys.argv[1:2] == ["connect-facebook"]:
+    print(connect_facebook(*sys.argv[2:5]))
+elif __name__ == "__main__" and sys.argv[1:2] == ["outbox"]:
+    print(json.dumps(outbox(*sys.argv[2:])))
