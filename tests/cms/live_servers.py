@@ -118,7 +118,14 @@ def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 
 def gunicorn(env: dict[str, str], *, workers: int = 2) -> Iterator[tuple[str, subprocess.Popen]]:
     """The web process of deploy/Procfile on a free port; yields (base URL, master process)."""
     port = free_port()
-    env = {**env, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": str(workers)}
+    # SITE_URL is the server's own origin: the only one its websockets accept (cms/origins.py)
+    env = {
+        **env,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": str(workers),
+        "SITE_URL": f"http://127.0.0.1:{port}",
+    }
     with tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False) as log:
         process = subprocess.Popen(
             [

@@ -47,6 +47,7 @@ def test_make_serve_runs_the_process_set_serves_pages_and_websockets_and_stops_o
         f"affinites-serve-{uuid.uuid4().hex[:8]}",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         PLAIN_HTTP="1",
+        SITE_URL=f"http://127.0.0.1:{port}",  # the websockets' only accepted origin
     )
     env.pop("DJANGO_SETTINGS_MODULE")  # make serve chooses the production settings
     log = Path(tempfile.mkstemp(suffix=".log")[1])
