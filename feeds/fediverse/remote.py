@@ -13,6 +13,7 @@ from datetime import timedelta
 from urllib.parse import urldefrag, urlsplit
 
 import requests
+import urllib3
 from django.conf import settings
 from django.utils import timezone
 
@@ -66,13 +67,19 @@ def fetch_document(url: str, signer=None) -> dict:
     if signer is not None:
         headers.update(signatures.sign("GET", url, None, *signer))
     try:
-        response = requests.get(url, headers=headers, timeout=TIMEOUT, allow_redirects=False)
-    except requests.RequestException as error:
+        with requests.get(
+            url, headers=headers, timeout=TIMEOUT, allow_redirects=False, stream=True
+        ) as response:
+            if response.status_code != 200:
+                raise RemoteError(f"{domain_of(url)} answered {response.status_code}")
+            # read at most MAX_DOCUMENT + 1 bytes: a hostile server cannot make us download more
+            body = response.raw.read(MAX_DOCUMENT + 1, decode_content=True)
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
         raise RemoteError(f"{domain_of(url)} unreachable") from error
-    if response.status_code != 200 or len(response.content) > MAX_DOCUMENT:
-        raise RemoteError(f"{domain_of(url)} answered {response.status_code}")
+    if len(body) > MAX_DOCUMENT:
+        raise RemoteError(f"{domain_of(url)} sent a document larger than {MAX_DOCUMENT} bytes")
     try:
-        document = response.json()
+        document = json.loads(body)
     except (ValueError, RecursionError) as error:
         raise RemoteError("not JSON") from error
     if not isinstance(document, dict):
