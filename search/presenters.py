@@ -8,7 +8,8 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from cms.models import NetworkSettings
-from cms.templatetags.library_tags import COVER_SPEC, availability
+from cms.prefetching import COVER_SPEC
+from cms.templatetags.library_tags import availability
 from cms.text import html_to_text, truncate
 from community.markup import plain_excerpt
 

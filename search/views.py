@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from cms.models import CatalogueItem, NetworkSettings
 from cms.observability.metrics import SEARCH_LATENCY
-from cms.templatetags.library_tags import prefetch_catalogue_items
+from cms.prefetching import prefetch_catalogue_items
 
 from .backends import get_backend
 from .backends.base import Results

@@ -214,7 +214,7 @@ class AnnouncementPage(FacebookFlagMixin, Page):  # noqa: DJ008 (Page.__str__)
         verbose_name_plural = _("announcements")
 
     def get_context(self, request, *args, **kwargs):
-        from cms.templatetags.library_tags import prefetch_stream_objects
+        from cms.prefetching import prefetch_stream_objects
 
         context = super().get_context(request, *args, **kwargs)
         # Catalogue cards and event cards of the body: holdings, covers, branches in bulk.
@@ -415,7 +415,7 @@ class RecommendationPage(Page):
         verbose_name_plural = _("curated recommendations")
 
     def get_context(self, request, *args, **kwargs):
-        from cms.templatetags.library_tags import prefetch_stream_objects
+        from cms.prefetching import prefetch_stream_objects
 
         context = super().get_context(request, *args, **kwargs)
         prefetch_stream_objects(self.items)

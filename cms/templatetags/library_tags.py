@@ -24,11 +24,11 @@ from django.utils.translation import gettext as _
 from cms.dates import format_date, format_datetime, format_range, format_time, to_local
 from cms.french import elide
 from cms.models import Branch, CatalogueItem, HoldingStatus, NetworkSettings
+from cms.prefetching import COVER_SPEC, holdings_prefetch
 
 register = template.Library()
 
 # Rendition used for covers in listings and cards (prefetched by the pages that show them).
-COVER_SPEC = "fill-160x240"
 
 
 # --- Dates and times (the formatting itself lives in cms.dates) ----------------------
@@ -132,50 +132,8 @@ def _status_text(status: str, branch_name: str) -> str:
     return elide(texts.get(status, texts[HoldingStatus.ON_LOAN]) % {"branch": branch_name})
 
 
-def _holdings_prefetch() -> Prefetch:
-    from cms.models import Holding
-
-    return Prefetch(
-        "holdings",
-        queryset=Holding.objects.select_related("branch").order_by("sort_order", "pk"),
-    )
-
-
-def prefetch_catalogue_items(items) -> None:
-    """Load the holdings (with their branch) and the covers (with their card rendition) of
-    catalogue items in a fixed number of queries. What is already loaded is left alone
-    (prefetch_related_objects skips the items that have it)."""
-    from wagtail.images import get_image_model
-
-    items = [item for item in items if item is not None]
-    if not items:
-        return
-    prefetch_related_objects(items, _holdings_prefetch())
-    covered = [item for item in items if item.cover_id and not CatalogueItem.cover.is_cached(item)]
-    if covered:
-        prefetch_related_objects(
-            covered,
-            Prefetch("cover", queryset=get_image_model().objects.prefetch_renditions(COVER_SPEC)),
-        )
-
-
-def prefetch_stream_objects(stream) -> None:
-    """Bulk-load what the catalogue and event blocks of a StreamField render (called from the
-    pages' get_context, so the cards cost no query each)."""
-    items, events = [], []
-    for block in stream:
-        if block.block_type in ("catalogue_item", "item"):
-            items.append(block.value.get("item"))
-        elif block.block_type == "event":
-            events.append(block.value.get("event"))
-    prefetch_catalogue_items(items)
-    events = [event for event in events if event is not None]
-    if events:
-        prefetch_related_objects(events, "branch")
-
-
 def _holdings(item) -> list:
-    prefetch_related_objects([item], _holdings_prefetch())  # nothing to do when prefetched
+    prefetch_related_objects([item], holdings_prefetch())  # nothing to do when prefetched
     return list(item.holdings.all())
 
 

@@ -485,7 +485,7 @@ def _load_catalogue_items(ids: list[int]) -> list:
     """The catalogue items among `ids` not withdrawn (in no particular order), with their
     holdings, branches and covers prefetched."""
     from cms.models import CatalogueItem
-    from cms.templatetags.library_tags import prefetch_catalogue_items
+    from cms.prefetching import prefetch_catalogue_items
 
     if not ids:
         return []

@@ -7,7 +7,8 @@ import pytest
 from django.db import connection
 
 from cms.models import Branch, CatalogueItem, Holding, HoldingStatus, Interest
-from cms.templatetags.library_tags import COVER_SPEC, availability, prefetch_catalogue_items
+from cms.prefetching import COVER_SPEC, prefetch_catalogue_items
+from cms.templatetags.library_tags import availability
 from search.backends import get_backend
 from search.backends.base import Filters, _load_catalogue_items, label_facets
 from tests.cms.library_factories import make_image
