@@ -10,22 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permissions import ModelPermissionPolicy, register_permission_policy
+from wagtail.permissions import register_permission_policy
 
 from feeds.fediverse.models import BlockedDomain, FediverseDelivery
+from feeds.syndication.admin_hooks import ReadOnlyPolicy
 
-
-class WrittenByTheOutbox(ModelPermissionPolicy):
-    def user_has_permission(self, user, action):
-        if action in ("add", "change", "delete"):
-            return False
-        return super().user_has_permission(user, action)
-
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
-
-
-register_permission_policy(FediverseDelivery, WrittenByTheOutbox(FediverseDelivery))
+register_permission_policy(FediverseDelivery, ReadOnlyPolicy(FediverseDelivery))
 
 
 class DeliveryViewSet(ModelViewSet):

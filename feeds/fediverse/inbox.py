@@ -13,7 +13,7 @@ import json
 import logging
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -24,12 +24,9 @@ from feeds.fediverse import delivery, signatures
 from feeds.fediverse.actors import addresses, find_actor
 from feeds.fediverse.models import FediverseActor, FediverseFollower, RemoteActor
 from feeds.fediverse.remote import RemoteError, is_blocked, remote_actor
+from feeds.fediverse.views import refusal
 
 logger = logging.getLogger("feeds.fediverse")
-
-
-def _refuse(message: str, status: int) -> JsonResponse:
-    return JsonResponse({"error": message}, status=status)
 
 
 def _id(value) -> str:
@@ -71,7 +68,7 @@ def _verified_sender(request: HttpRequest, params: dict) -> RemoteActor:
 @require_POST
 def actor_inbox(request: HttpRequest, username: str) -> HttpResponse:
     if find_actor(username) is None:
-        return _refuse(_("No médiathèque or community has this name."), 404)
+        return refusal(_("No médiathèque or community has this name."), 404)
     return receive(request)
 
 
@@ -85,23 +82,23 @@ def receive(request: HttpRequest) -> HttpResponse:
     try:
         activity = json.loads(request.body)
     except (ValueError, RecursionError):
-        return _refuse(_("The body is not a JSON document."), 400)
+        return refusal(_("The body is not a JSON document."), 400)
     if not isinstance(activity, dict) or not isinstance(activity.get("type"), str):
-        return _refuse(_("The body is not an activity."), 400)
+        return refusal(_("The body is not an activity."), 400)
     try:
         params = signatures.parse(request.headers.get("Signature", ""))
     except signatures.SignatureError as error:
-        return _refuse(str(error), 401)
+        return refusal(str(error), 401)
     if is_blocked(params["keyId"]) or is_blocked(_id(activity.get("actor"))):
-        return _refuse(_("This server is blocked here."), 403)
+        return refusal(_("This server is blocked here."), 403)
     try:
         sender = _verified_sender(request, params)
     except RemoteError as error:
-        return _refuse(f"key not usable: {error}", 401)
+        return refusal(f"key not usable: {error}", 401)
     except signatures.SignatureError as error:
-        return _refuse(str(error), 401)
+        return refusal(str(error), 401)
     if _id(activity.get("actor")) != sender.url:
-        return _refuse(_("The activity's actor is not the signer."), 401)
+        return refusal(_("The activity's actor is not the signer."), 401)
     handle(activity, sender)
     return HttpResponse(status=202)
 

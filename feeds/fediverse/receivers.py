@@ -11,10 +11,9 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished
 
-from cms.models import AnnouncementPage, EventPage, RecommendationPage
+from feeds.fediverse.documents import CONTENT_TYPES
 
 logger = logging.getLogger("feeds.fediverse")
-CONTENT_TYPES = (AnnouncementPage, EventPage, RecommendationPage)
 
 
 def _enqueue(task_name: str, page_pk: int) -> None:
