@@ -11,5 +11,5 @@ class CommunityConfig(AppConfig):
         from community import (
             context_processors,  # noqa: F401  (forgets the cached navigation on publish)
             interactions,  # noqa: F401  (records members' interactions)
-            signals,  # noqa: F401  (connects the receivers)
+            receivers,  # noqa: F401  (connects the receivers)
         )

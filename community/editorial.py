@@ -11,7 +11,7 @@
 
 Network admins switch it with Settings › Network settings › "publishing needs a network
 admin's approval" (`cms.NetworkSettings.editorial_workflow`); saving the settings calls
-this function (receiver in `community.signals`). Pages already in moderation when the
+this function (receiver in `community.receivers`). Pages already in moderation when the
 workflow is switched off stay there: an admin can still approve them, or their author can
 now publish them.
 

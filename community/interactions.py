@@ -16,12 +16,10 @@ it features, so a registration names no item.
 
 from __future__ import annotations
 
-from functools import partial
-
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from cms.transactions import on_commit
 from community.journey import Step, journey_step
 from community.models import Interaction, Post, Reaction
 
@@ -80,11 +78,9 @@ def reaction_saved(sender, instance: Reaction, created: bool, raw: bool = False,
     post = Post.objects.filter(pk=instance.post_id).only("pk", "catalogue_item_id").first()
     if post is None or not post.catalogue_item_id:
         return
-    transaction.on_commit(partial(record_reaction, instance.user, post, instance.kind))
+    on_commit(record_reaction, instance.user, post, instance.kind)
 
 
 @receiver(post_delete, sender=Reaction, dispatch_uid="community.interactions.reaction_deleted")
 def reaction_deleted(sender, instance: Reaction, **kwargs) -> None:
-    transaction.on_commit(
-        partial(forget_reaction, instance.user_id, instance.post_id, instance.kind)
-    )
+    on_commit(forget_reaction, instance.user_id, instance.post_id, instance.kind)

@@ -17,11 +17,11 @@ partner slug, "facebook", "search", "direct"; None lets the listener derive it f
 request/session).
 """
 
-from functools import partial
-
-from django.db import models, transaction
+from django.db import models
 from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
+
+from cms.transactions import on_commit_send
 
 journey_step = Signal()
 
@@ -52,16 +52,14 @@ def send_journey_step(
     sender=None,
 ) -> None:
     """Send ``journey_step`` once the current transaction commits (at once outside one)."""
-    transaction.on_commit(
-        partial(
-            journey_step.send_robust,
-            sender=sender or Step,
-            step=step,
-            request=request,
-            member=member,
-            branch=branch,
-            interests=list(interests or []),
-            item=item,
-            source=source,
-        )
+    on_commit_send(
+        journey_step,
+        sender or Step,
+        step=step,
+        request=request,
+        member=member,
+        branch=branch,
+        interests=list(interests or []),
+        item=item,
+        source=source,
     )

@@ -14,8 +14,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django_tasks import task
 
+from community import notices
 from community.models import EventRegistration
-from community.signals import event_reminder_due
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +35,10 @@ def due_reminders(now: datetime | None = None) -> QuerySet[EventRegistration]:
 
 
 def remind(registration_id: int, *, now: datetime | None = None) -> bool:
-    """Send `event_reminder_due` for this registration if it is due. True if sent.
+    """Remind the member of this registration if it is due. True if reminded.
 
     Idempotent: the registration is locked and marked reminded in the same transaction
-    as the signal's receivers run, so two workers never remind twice.
+    that writes the notification, so two workers never remind twice.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -53,7 +53,7 @@ def remind(registration_id: int, *, now: datetime | None = None) -> bool:
             return False
         registration.reminded_at = now
         registration.save(update_fields=["reminded_at", "updated_at"])
-        event_reminder_due.send(sender=EventRegistration, registration=registration)
+        notices.event_reminder(registration)
     return True
 
 

@@ -9,7 +9,7 @@ class FeedsConfig(AppConfig):
 
     def ready(self) -> None:
         from cms.observability.metrics import register_state_collector
-        from feeds import feed_receivers, ops_metrics, post_receivers, receivers  # noqa: F401  (connect them)
+        from feeds import ops_metrics, receivers  # noqa: F401  (connect them)
         from feeds.fediverse import receivers as fediverse_receivers  # noqa: F401
         from feeds.syndication import receivers as syndication_receivers  # noqa: F401
 

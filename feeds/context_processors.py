@@ -3,7 +3,7 @@
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from feeds.notifications import unread_count
+from community.notifications import unread_count
 
 
 def notifications(request: HttpRequest) -> dict:

@@ -1,5 +1,5 @@
 """Fan-out on write: when content is published, edited or withdrawn, update the feeds of
-the members it concerns (house style 2: started on commit by `feeds.feed_receivers`, run
+the members it concerns (house style 2: started on commit by `feeds.receivers`, run
 as a django-tasks task from `feeds.tasks`).
 
 Audience: members following one of the content's interests or a parent/child of one
@@ -15,21 +15,21 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable
-from functools import partial
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cms.geo import EARTH_RADIUS_KM
 from cms.models import AnnouncementPage, Interest
-from community.models import Membership, Post, User
+from cms.transactions import on_commit
+from community.models import Membership, Notification, Post, User
+from community.notifications import notify_many
 from feeds import facts as load
 from feeds import ranking
 from feeds.feed import inactive_since
-from feeds.models import FeedKind, Notification
+from feeds.models import FeedKind
 from feeds.relay import send_to_members
 from feeds.store import StoredEntry, get_store
 
@@ -169,7 +169,7 @@ def fan_out_content(kind: str, pk: int) -> int:
         store.remove_content(kind, pk, members=gone)
     newcomers = concerned - before
     if newcomers:
-        transaction.on_commit(partial(push_feed_news, sorted(newcomers)), robust=True)
+        on_commit(push_feed_news, sorted(newcomers))
     return written
 
 
@@ -195,8 +195,6 @@ def push_feed_news(member_ids: Iterable[int], count: int = 1) -> int:
 def notify_communities(announcement_pk: int) -> int:
     """Notify the members of the communities whose interests match a newly published
     announcement (taxonomy-aware), once per member and announcement. Returns how many."""
-    from feeds.notifications import notify_many
-
     page = AnnouncementPage.objects.live().public().filter(pk=announcement_pk).first()
     if page is None:
         return 0

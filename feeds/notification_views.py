@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cms.params import is_site_path
-from feeds.models import Notification
-from feeds.notifications import mark_all_read, mark_read, unread_count
+from community.models import Notification
+from community.notifications import mark_all_read, mark_read, unread_count
 
 PAGE_SIZE = 30
 

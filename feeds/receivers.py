@@ -1,105 +1,139 @@
-"""feeds reacting to community: notifications for waitlist promotions, event reminders and
-purchase suggestions that arrived or were refused.
+"""What feeds does when something happens below it: connected in `FeedsConfig.ready`.
 
-Connected in `FeedsConfig.ready`. The texts are written in the site's language (French),
-whoever's request triggered them: a promotion happens when *someone else* cancels.
+- Wagtail publishing, unpublishing and deleting an announcement, event or recommendation,
+  and community posts published or withdrawn (``community.post_signals``) → the fan-out
+  tasks (``feeds.tasks``), enqueued on commit (``cms.transactions``), so a task sees
+  committed rows and nothing is sent for a rolled-back publication;
+- new notifications (``community.notifications.notifications_created``, sent on commit) →
+  pushed to the members' open pages with their unread count (``feeds.relay``);
+- an account deleted → its feed, its pending pushes and its posts in other feeds go too.
+
+The Fediverse and Facebook syndication keep their own receivers in their subpackages.
 """
 
-from django.conf import settings
+from __future__ import annotations
+
+import logging
+
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
-from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from wagtail.signals import page_published, page_unpublished
 
-from cms.dates import format_datetime
-from cms.french import elide
-from community.models import EventRegistration, PurchaseSuggestion
-from community.signals import event_reminder_due, suggestion_decided, waitlist_promoted
-from feeds.models import Notification
-from feeds.notifications import notify, notify_many
+from cms.models import AnnouncementPage, EventPage, RecommendationPage
+from cms.transactions import on_commit_enqueue
+from community.models import Notification
+from community.notifications import notifications_created, unread_counts
+from community.post_signals import post_published, post_withdrawn
+from community.privacy.signals import account_deleted, account_deleting, content_erased
+from feeds import tasks
+from feeds.relay import forget_member, send_each
+from feeds.store import get_store
+
+logger = logging.getLogger(__name__)
+
+PAGE_KINDS = {
+    AnnouncementPage: "announcement",
+    EventPage: "event",
+    RecommendationPage: "recommendation",
+}
 
 
-def _when_and_where(event) -> dict:
-    start = timezone.localtime(event.start)
-    place = event.branch.name
-    if event.room:
-        place = f"{place} ({event.room})"
+def page_kind(instance) -> str | None:
+    for model, kind in PAGE_KINDS.items():
+        if isinstance(instance, model):
+            return kind
+    return None
+
+
+# --- Fan-out ------------------------------------------------------------------------------------
+
+
+@receiver(page_published, dispatch_uid="feeds.fanout.page_published")
+def on_page_published(sender, instance, **kwargs) -> None:
+    kind = page_kind(instance)
+    if kind is not None and instance.live:
+        on_commit_enqueue(tasks.fan_out, kind, instance.pk)
+
+
+@receiver(page_unpublished, dispatch_uid="feeds.fanout.page_unpublished")
+def on_page_unpublished(sender, instance, **kwargs) -> None:
+    kind = page_kind(instance)
+    if kind is not None:
+        on_commit_enqueue(tasks.withdraw, kind, instance.pk)
+
+
+@receiver(post_delete, dispatch_uid="feeds.fanout.page_deleted")
+def on_page_deleted(sender, instance, **kwargs) -> None:
+    kind = page_kind(instance)
+    if kind is not None:
+        on_commit_enqueue(tasks.withdraw, kind, instance.pk)
+
+
+@receiver(post_published, dispatch_uid="feeds.fanout.post_published")
+def on_post_published(sender, post, **kwargs) -> None:
+    on_commit_enqueue(tasks.fan_out, "post", post.pk)
+
+
+@receiver(post_withdrawn, dispatch_uid="feeds.fanout.post_withdrawn")
+def on_post_withdrawn(sender, post, **kwargs) -> None:
+    on_commit_enqueue(tasks.withdraw, "post", post.pk)
+
+
+# --- Notifications --------------------------------------------------------------------------------
+
+
+def notification_payload(notification: Notification, unread: int) -> dict:
     return {
-        "event": event.title,
-        "date": format_datetime(start),
-        "place": place,
+        "type": "notification",
+        "id": notification.pk,
+        "kind": notification.kind,
+        "title": notification.title,
+        "body": notification.body,
+        "url": notification.url,
+        "created_at": notification.created_at.isoformat(),
+        "unread": unread,
     }
 
 
-@receiver(waitlist_promoted, dispatch_uid="feeds.waitlist_promoted")
-def on_waitlist_promoted(sender, registration: EventRegistration, **kwargs) -> None:
-    event = registration.event
-    with translation.override(settings.LANGUAGE_CODE):
-        params = _when_and_where(event)
-        title = _("A place opened up: you are registered for “%(event)s”") % params
-        body = (
-            _(
-                "You were on the waitlist and a place became free: you are now registered for "
-                "“%(event)s”, %(date)s, %(place)s. If you can no longer come, please cancel so "
-                "that the next person gets the place."
-            )
-            % params
+@receiver(notifications_created, dispatch_uid="feeds.push_notifications")
+def push_notifications(sender, notifications: list[Notification], **kwargs) -> None:
+    """Send each to its member's open pages with their unread count (the consumer forwards
+    "member.event" messages; `feeds.relay` carries them to the ASGI server when sent from
+    the task worker). A failure is logged: the notifications are on the site anyway."""
+    try:
+        unread = unread_counts(n.user_id for n in notifications)
+        send_each(
+            {n.user_id: notification_payload(n, unread.get(n.user_id, 0)) for n in notifications}
         )
-    notify(registration.user, Notification.Kind.WAITLIST_PROMOTED, title, body, event.url or "")
-
-
-@receiver(event_reminder_due, dispatch_uid="feeds.event_reminder_due")
-def on_event_reminder_due(sender, registration: EventRegistration, **kwargs) -> None:
-    event = registration.event
-    with translation.override(settings.LANGUAGE_CODE):
-        params = _when_and_where(event)
-        title = _("Reminder: “%(event)s” starts soon") % params
-        body = (
-            _(
-                "See you on %(date)s, %(place)s, for “%(event)s”. If you can no longer come, "
-                "please cancel your registration so that someone on the waitlist can take your place."
-            )
-            % params
+    except Exception:
+        logger.exception(
+            "Could not push notifications %s…", ", ".join(str(n.pk) for n in notifications[:5])
         )
-    notify(registration.user, Notification.Kind.EVENT_REMINDER, title, body, event.url or "")
 
 
-def _arrival_title(suggestion: PurchaseSuggestion, member, held_at: dict) -> str:
-    """“Votre suggestion est arrivée à la Médiathèque …”: the member's own médiathèque when
-    it holds the item, else the first that does."""
-    branch = held_at.get(member.home_branch_id) or next(iter(held_at.values()), None)
-    if branch is None:
-        return _("Your suggestion “%(title)s” is in the collections") % {"title": suggestion.title}
-    return elide(
-        _("Your suggestion “%(title)s” has arrived at %(branch)s")
-        % {"title": suggestion.title, "branch": branch.name}
-    )
+# --- Account deletion ---------------------------------------------------------------------------
 
 
-@receiver(suggestion_decided, dispatch_uid="feeds.suggestion_decided")
-def on_suggestion_decided(sender, suggestion_pk: int, **kwargs) -> None:
-    suggestion = PurchaseSuggestion.objects.select_related("item").filter(pk=suggestion_pk).first()
-    if suggestion is None:
+@receiver(account_deleted, dispatch_uid="feeds.account_deleted")
+def drop_feed_of_deleted_member(sender, user_id: int, **kwargs) -> None:
+    """A departed member's feed goes too (the database rows cascade; Redis does not)."""
+    get_store().clear(user_id)
+
+
+@receiver(account_deleting, dispatch_uid="feeds.account_deleting")
+def drop_pushes_naming_deleted_member(sender, user, **kwargs) -> None:
+    """Pending websocket pushes that name the departing member go with the account."""
+    forget_member(user)
+
+
+@receiver(content_erased, dispatch_uid="feeds.content_erased")
+def withdraw_erased_posts(sender, rows, **kwargs) -> None:
+    """Posts deleted with an account leave every other member's feed too (a cascade sends
+    no post_withdrawn)."""
+    from community.models import Post
+
+    pks = rows.get(Post._meta.label, set())
+    if not pks:
         return
-    supporters = [support.user for support in suggestion.supports.select_related("user")]
-    if not supporters:
-        return
-    Status = PurchaseSuggestion.Status
-    with translation.override(settings.LANGUAGE_CODE):
-        if suggestion.status == Status.AVAILABLE:
-            item = suggestion.item
-            held_at = {}
-            url = reverse("community:suggestions")
-            if item is not None:
-                held_at = {h.branch_id: h.branch for h in item.holdings.select_related("branch")}
-                url = reverse("search:item", args=[item.record_id])
-            body = _("Open it to see where it is on the shelf and to reserve it.")
-            recipients = [(m, _arrival_title(suggestion, m, held_at)) for m in supporters]
-        elif suggestion.status == Status.REFUSED:
-            title = _("Your suggestion “%(title)s” was not retained") % {"title": suggestion.title}
-            body = _("The librarians’ reason: %(reason)s") % {"reason": suggestion.refusal_reason}
-            recipients = [(m, title) for m in supporters]
-            url = reverse("community:suggestions") + "?etat=refused"
-        else:
-            return
-    notify_many(recipients, Notification.Kind.SUGGESTION, body, url)
+    for pk in sorted(pks - set(Post.objects.filter(pk__in=pks).values_list("pk", flat=True))):
+        on_commit_enqueue(tasks.withdraw, "post", pk)

@@ -1,4 +1,4 @@
-"""Background tasks of the feeds (django-tasks API; enqueued on commit by feed_receivers)."""
+"""Background tasks of the feeds (django-tasks API; enqueued on commit by `feeds.receivers`)."""
 
 from __future__ import annotations
 

@@ -15,10 +15,10 @@ Elasticsearch cannot be reached, the ids (never the texts) go to the usual sync 
 from __future__ import annotations
 
 import logging
-from functools import partial
 
 from django.apps import apps
-from django.db import transaction
+
+from cms.transactions import on_commit
 
 from .backends import get_backend
 from .documents import kind_for_model
@@ -71,4 +71,4 @@ def on_content_erased(sender, rows: dict[str, set[int]], **kwargs) -> None:
     if get_backend().in_database:
         purge(targets)
     else:
-        transaction.on_commit(partial(_purge_after_commit, targets), robust=True)
+        on_commit(_purge_after_commit, targets)

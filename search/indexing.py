@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable, Iterator
 
 from django.db import connection, connections, transaction
 
+from cms.transactions import on_commit
+
 from .backends import get_backend
 from .documents import KINDS, interest_suggestions
 
@@ -61,13 +63,13 @@ def schedule(kind: str, ids: Iterable[int | None]) -> None:
         return
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
-        _enqueue(kind, clean)
+        on_commit(_enqueue, kind, clean)  # at once
         return
     pending = getattr(_state, "pending", None)
     if pending is None or not _is_registered(connection, pending):
         pending = _Pending()
         _state.pending = pending
-        transaction.on_commit(pending.flush, robust=True)
+        on_commit(pending.flush)
     pending.add(kind, clean)
 
 

@@ -43,7 +43,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
 from typing import BinaryIO, NamedTuple
 
 from django.db import DatabaseError, transaction
@@ -52,6 +51,7 @@ from django.utils.translation import gettext, ngettext
 from wagtail.search.backends import get_search_backends_with_name
 
 from cms.models import Branch, CatalogueItem, Holding, Interest
+from cms.transactions import on_commit_send
 
 from .bulk import delete_rows
 from .csvfile import read_csv
@@ -335,10 +335,7 @@ class _Importer:
             touched.extend(CatalogueItem.objects.filter(pk__in=restored))
         result.indexed = self.index(touched)
         written_pks = [pk for pk, _p in written] + list(restored)
-        transaction.on_commit(
-            partial(catalogue_items_written.send, sender=CatalogueItem, pks=written_pks),
-            robust=True,
-        )
+        on_commit_send(catalogue_items_written, CatalogueItem, pks=written_pks)
         result.created = len(to_create)
         result.updated = len(to_update) + len(restored)
         result.restored = len(restored)

@@ -10,7 +10,6 @@ the waitlist when a place is free.
 """
 
 from datetime import datetime
-from functools import partial
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -19,9 +18,10 @@ from django.utils.translation import gettext as _
 
 from cms.dates import format_datetime
 from cms.models import EventPage
+from cms.transactions import on_commit
+from community import notices
 from community.journey import Step, send_journey_step
 from community.models import EventRegistration, User
-from community.signals import waitlist_promoted
 
 Status = EventRegistration.Status
 State = EventPage.Registration
@@ -104,7 +104,7 @@ def _after_confirmation(registration: EventRegistration) -> None:
 
 
 def _after_promotion(registration: EventRegistration) -> None:
-    waitlist_promoted.send(sender=EventRegistration, registration=registration)
+    notices.waitlist_promoted(registration)
     _after_confirmation(registration)
 
 
@@ -124,7 +124,7 @@ def _promote(event: EventPage, now: datetime) -> list[EventRegistration]:
         registration.promoted_at = now
         registration.event = event
         registration.save(update_fields=["status", "promoted_at", "updated_at"])
-        transaction.on_commit(partial(_after_promotion, registration), robust=True)
+        on_commit(_after_promotion, registration)
         promoted.append(registration)
     return promoted
 
@@ -165,7 +165,7 @@ def register_for_event(
             interests=event.interests.all(),
         )
         if has_place:
-            transaction.on_commit(partial(_after_confirmation, registration), robust=True)
+            on_commit(_after_confirmation, registration)
     return registration
 
 
@@ -175,7 +175,7 @@ def cancel_registration(
     """Cancel the member's place (or waitlist place). Returns None if there was none.
 
     A freed place goes to the first on the waitlist in the same transaction; they are told
-    (``waitlist_promoted``) after the commit. Raises `RegistrationError` once the event
+    after the commit. Raises `RegistrationError` once the event
     has started.
     """
     now = now or timezone.now()

@@ -10,9 +10,8 @@ Who may do what (`community.roles`):
 
 Every action writes a `ModerationAction` (who, when, what, why, a snapshot of the target)
 and resolves the open reports about the same target; their reporters are told the outcome
-(``report_resolved``), the member concerned is told what happened to their content or
-account (``content_moderated``, ``member_warned``, ``member_sanctioned``). All of it after
-the commit.
+and the member concerned is told what happened to their content or account
+(``community.notices``). All of it after the commit.
 """
 
 from __future__ import annotations
@@ -27,7 +26,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cms.dates import format_datetime
-from community import roles
+from cms.transactions import on_commit, on_commit_send
+from community import notices, roles
 from community.actions import ratelimits
 from community.markup import plain_excerpt
 from community.models import (
@@ -41,14 +41,7 @@ from community.models import (
     Sanction,
     User,
 )
-from community.post_signals import (
-    content_moderated,
-    member_sanctioned,
-    member_warned,
-    post_withdrawn,
-    report_resolved,
-    send_on_commit,
-)
+from community.post_signals import post_withdrawn
 
 Action = ModerationAction.Action
 
@@ -287,7 +280,7 @@ def _resolve_reports(
         item.resolved_by = actor
         item.outcome = outcome
         item.save(update_fields=["status", "resolved_at", "resolved_by", "outcome"])
-        send_on_commit(report_resolved, sender=Report, report=item, action=entry)
+        on_commit(notices.report_resolved, item)
     if closed and entry.report_id is None:
         entry.report = report or closed[0]
         entry.save(update_fields=["report"])
@@ -339,12 +332,10 @@ def _after_content_change(target, previous: str, entry: ModerationAction) -> Non
         if now_public and not was_public:
             announce_post(target, notify=previous == ContentStatus.PENDING)
         elif was_public and not now_public:
-            send_on_commit(post_withdrawn, sender=Post, post=target)
+            on_commit_send(post_withdrawn, Post, post=target)
     elif isinstance(target, Comment) and now_public and not was_public:
         announce_comment(target, notify=previous == ContentStatus.PENDING)
-    send_on_commit(
-        content_moderated, sender=ModerationAction, action=entry, recipient=target.author
-    )
+    on_commit(notices.content_moderated, entry, target.author)
 
 
 _CONTENT_ACTIONS = {
@@ -420,7 +411,7 @@ def warn(
     reason = _require_reason(reason)
     entry = _log(actor, Action.WARN, reason, target=member, community=community, report=report)
     _resolve_reports(actor, entry, report=report, target=member)
-    send_on_commit(member_warned, sender=ModerationAction, action=entry, user=member)
+    on_commit(notices.member_warned, entry, member)
     return entry
 
 
@@ -469,7 +460,7 @@ def sanction(
     _resolve_reports(actor, entry, report=report, target=member)
     if report is not None and report.target_kind != "member":
         _resolve_reports(actor, entry, report=None, target=report.target)
-    send_on_commit(member_sanctioned, sender=Sanction, sanction=record, action=entry)
+    on_commit(notices.member_sanctioned, record)
     return record
 
 

@@ -7,8 +7,8 @@ pre-moderation of a new member's first posts): it then waits as ``pending`` and 
 announced once a moderator approves it.
 
 "Announcing" content, after the commit: ``post_published`` (the feed seam),
-``member_mentioned`` for each mentioned member (never across a block), and for comments
-``comment_replied`` to the author of the post or of the comment replied to.
+a notification for each mentioned member (never across a block), and for comments one to
+the author of the post or of the comment replied to (``community.notices``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.models import CatalogueItem, EventPage
-from community import avatars, roles
+from cms.transactions import on_commit, on_commit_send
+from community import avatars, notices, roles
 from community.actions import ratelimits
 from community.actions.moderation import Refused, ensure_can_participate, held_reason_for
 from community.actions.social import blocked_ids
@@ -33,14 +34,7 @@ from community.models import (
     Post,
     User,
 )
-from community.post_signals import (
-    comment_published,
-    comment_replied,
-    member_mentioned,
-    post_published,
-    post_withdrawn,
-    send_on_commit,
-)
+from community.post_signals import post_published, post_withdrawn
 
 # --- Who may do what -------------------------------------------------------------------------
 
@@ -175,14 +169,12 @@ def mentions_map(users) -> dict[str, str]:
 
 def _notify_mentions(author, users, *, post, comment=None) -> None:
     for user in users:
-        send_on_commit(
-            member_mentioned, sender=Post, user=user, author=author, post=post, comment=comment
-        )
+        on_commit(notices.mentioned, user, author, post, comment)
 
 
 def announce_post(post: Post, *, notify: bool = True) -> None:
     """After the commit: the post is visible (feeds), mentioned members are told."""
-    send_on_commit(post_published, sender=Post, post=post)
+    on_commit_send(post_published, Post, post=post)
     if notify:
         blocked = blocked_ids(post.author)
         _notify_mentions(
@@ -193,7 +185,6 @@ def announce_post(post: Post, *, notify: bool = True) -> None:
 
 
 def announce_comment(comment: Comment, *, notify: bool = True) -> None:
-    send_on_commit(comment_published, sender=Comment, comment=comment)
     if not notify:
         return
     author = comment.author
@@ -202,7 +193,7 @@ def announce_comment(comment: Comment, *, notify: bool = True) -> None:
     told = {u.pk for u in mentioned}
     recipient = comment.parent.author if comment.parent_id else comment.post.author
     if recipient.pk != author.pk and recipient.pk not in blocked and recipient.pk not in told:
-        send_on_commit(comment_replied, sender=Comment, comment=comment, recipient=recipient)
+        on_commit(notices.replied, comment, recipient)
     _notify_mentions(author, mentioned, post=comment.post, comment=comment)
 
 
@@ -303,7 +294,7 @@ def edit_post(
                 post.status = ContentStatus.PENDING
                 post.held_reason = held
                 fields += ["status", "held_reason"]
-                send_on_commit(post_withdrawn, sender=Post, post=post)
+                on_commit_send(post_withdrawn, Post, post=post)
         post.save(update_fields=fields)
         mentioned = resolve_mentions(user, post.body)
         post.mentions.set(mentioned)
@@ -311,7 +302,7 @@ def edit_post(
             new = [u for u in mentioned if u.pk not in previous_mentions]
             _notify_mentions(user, new, post=post)
     if old_image and old_image != new_image:
-        transaction.on_commit(lambda: avatars.delete_stored(old_image))
+        on_commit(avatars.delete_stored, old_image)
     return post
 
 
@@ -329,9 +320,9 @@ def delete_post(user: User, post: Post) -> None:
     post.save(update_fields=["status", "body", "image", "image_alt", "pinned_at"])
     post.mentions.clear()
     if was_public:
-        send_on_commit(post_withdrawn, sender=Post, post=post)
+        on_commit_send(post_withdrawn, Post, post=post)
     if image:
-        transaction.on_commit(lambda: avatars.delete_stored(image))
+        on_commit(avatars.delete_stored, image)
 
 
 # --- Comments --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from cms.transactions import on_commit
 from community import avatars, roles
 from community.actions.social import blocked_ids
 from community.models import FollowedInterest, Membership, User
@@ -68,7 +69,7 @@ def set_avatar(user: User, upload) -> User:
     user.avatar = avatars.store(large, f"avatars/{user.pk}")
     user.avatar_small = avatars.store(small, f"avatars/{user.pk}")
     user.save(update_fields=["avatar", "avatar_small"])
-    transaction.on_commit(lambda: avatars.delete_stored(*old))
+    on_commit(avatars.delete_stored, *old)
     return user
 
 
@@ -77,7 +78,7 @@ def remove_avatar(user: User) -> None:
     user.avatar = ""
     user.avatar_small = ""
     user.save(update_fields=["avatar", "avatar_small"])
-    transaction.on_commit(lambda: avatars.delete_stored(*old))
+    on_commit(avatars.delete_stored, *old)
 
 
 def shares_a_community(a: User, b: User) -> bool:

@@ -7,11 +7,10 @@ many members react at the same moment.
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from cms.transactions import on_commit
 from community.actions.moderation import Refused
 from community.actions.posts import ensure_can_post
 from community.actions.social import blocked_ids
@@ -40,7 +39,7 @@ def add_reaction(user: User, post: Post, kind: str) -> bool:
         )
     if not existed:
         # bulk_create sends no post_save: record the interaction with the post's item here.
-        transaction.on_commit(partial(record_reaction, user, post, kind))
+        on_commit(record_reaction, user, post, kind)
     return not existed
 
 

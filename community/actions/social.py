@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from community.actions.moderation import Refused
 from community.models import Block, Follow, User
-from community.post_signals import member_followed, send_on_commit
 
 
 def blocked_ids(user) -> set[int]:
@@ -51,8 +50,6 @@ def follow(follower: User, followed: User) -> bool:
     try:
         with transaction.atomic():
             _link, created = Follow.objects.get_or_create(follower=follower, followed=followed)
-            if created:
-                send_on_commit(member_followed, sender=Follow, follower=follower, followed=followed)
     except IntegrityError:  # a concurrent follow of the same pair
         return False
     return created

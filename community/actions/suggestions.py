@@ -10,14 +10,13 @@
 - ``match_items``: catalogue items written by an import (or saved in the admin) make the
   open suggestions they match available, with the item.
 
-Supporters hear (``suggestion_decided`` signal, sent on commit; feeds turns it into
-notifications) when their suggestion becomes available or is refused.
+Supporters are notified on commit (``community.notices.suggestion_decided``) when their
+suggestion becomes available or is refused.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import partial
 
 from django.db import transaction
 from django.db.models import Q
@@ -26,12 +25,12 @@ from django.utils.translation import gettext as _
 
 from cms.catalogue.isbn import normalise_isbn
 from cms.models import CatalogueItem, Interest
-from community import roles
+from cms.transactions import on_commit
+from community import notices, roles
 from community.actions import ratelimits
 from community.actions.moderation import Refused, active_sanction
 from community.models import PurchaseSuggestion, SuggestionSupport, User
 from community.models.suggestions import same_author, title_key
-from community.signals import suggestion_decided
 
 Status = PurchaseSuggestion.Status
 
@@ -196,10 +195,7 @@ TRANSITIONS = {
 
 
 def _announce(suggestion: PurchaseSuggestion) -> None:
-    transaction.on_commit(
-        partial(suggestion_decided.send, sender=PurchaseSuggestion, suggestion_pk=suggestion.pk),
-        robust=True,
-    )
+    on_commit(notices.suggestion_decided, suggestion.pk)
 
 
 def set_status(

@@ -3,6 +3,7 @@ from .events import EventRegistration
 from .interactions import Interaction
 from .members import FollowedInterest, User
 from .moderation import ModerationAction, ModerationSettings, Report, Sanction
+from .notifications import Notification
 from .posts import Comment, ContentStatus, Post, Reaction
 from .social import Block, Follow
 from .suggestions import PurchaseSuggestion, SuggestionSupport
@@ -14,6 +15,7 @@ __all__ = [
     "FollowedInterest",
     "Interaction",
     "Membership",
+    "Notification",
     "User",
     # community life: posts, moderation, follows and blocks
     "Block",

@@ -18,6 +18,7 @@ from cms.dates import format_datetime
 from cms.event_series import OVERFETCH, one_per_series
 from cms.links import absolute_url, page_url
 from cms.models import Branch, CatalogueItem, EventPage, Interest, Service
+from cms.transactions import on_commit_enqueue
 from community.journey import Step, send_journey_step
 from community.outreach.consents import consent_text, give_consent
 from community.outreach.models import AnswerCount, ConsentRecord, Partner, Prospect, Purpose
@@ -249,7 +250,7 @@ def answer_questionnaire(partner: Partner, answer: Answer, *, request=None) -> O
         branch=branch,
         partner=partner,
     )
-    transaction.on_commit(lambda: send_consent_confirmation.enqueue(prospect.pk, token))
+    on_commit_enqueue(send_consent_confirmation, prospect.pk, token)
     return outcome
 
 

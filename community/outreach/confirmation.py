@@ -28,6 +28,7 @@ from django.utils import timezone
 from cms import geo
 from cms.links import absolute_url
 from cms.models import Branch, Interest
+from cms.transactions import on_commit_enqueue
 from community.journey import Step, send_journey_step
 from community.outreach.models import ConsentRecord, Partner, Prospect
 
@@ -171,7 +172,7 @@ def confirm_consents(token: str, *, request=None) -> Confirmation:
     from community.outreach.tasks import send_prospect_result
 
     ids = [r.pk for r in outcome.confirmed]
-    transaction.on_commit(lambda: send_prospect_result.enqueue(prospect.pk, ids))
+    on_commit_enqueue(send_prospect_result, prospect.pk, ids)
     return outcome
 
 

@@ -26,12 +26,12 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from functools import partial
 
 from django.db import IntegrityError, models, router, transaction
 from django.db.models import Q
 from django.db.models.deletion import Collector
 
+from cms.transactions import on_commit, on_commit_send
 from community.privacy.personal_data import (
     installed,
     linked_holder_rows,
@@ -62,7 +62,7 @@ ALWAYS_HANDED_OVER: list[tuple[str, str]] = [("community.Report", "reporter")]
 
 # Texts the system writes about members: every identifier is replaced.
 SYSTEM_TEXTS: list[tuple[str, list[str]]] = [
-    ("feeds.Notification", ["title", "body"]),
+    ("community.Notification", ["title", "body"]),
     ("community.ModerationAction", ["target_repr", "reason"]),
     ("wagtailcore.ModelLogEntry", ["label"]),
     ("wagtailcore.PageLogEntry", ["label"]),
@@ -325,6 +325,6 @@ def delete_account(user, *, keep_posts: bool) -> DeletionSummary:
         for key, n in per_model.items():
             summary.rows_deleted[key] = summary.rows_deleted.get(key, 0) + n
         content_erased.send(sender=User, rows=touched)
-        transaction.on_commit(partial(_remove_files, files))
-        transaction.on_commit(partial(account_deleted.send_robust, sender=User, user_id=user_id))
+        on_commit(_remove_files, files)
+        on_commit_send(account_deleted, User, user_id=user_id)
     return summary

@@ -165,7 +165,7 @@ def processings() -> list[Processing]:
             people=_("members"),
             recipients=[_("the outgoing mail server configured by the operator")],
             retention=_("Until the account is deleted."),
-            where="feeds.notifications, community.reach",
+            where="community.notifications, community.reach",
         ),
         Processing(
             key="audience",

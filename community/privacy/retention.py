@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
@@ -29,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from cms.links import absolute_url
+from cms.transactions import on_commit
 from community import roles
 from community.privacy.erasure import DEPARTED_USERNAME, delete_account
 from community.privacy.models import InactivityWarning, PurgeLog
@@ -144,7 +144,7 @@ def warn_inactive_accounts(now: datetime) -> int:
             )
             if created:
                 warned += 1
-                transaction.on_commit(partial(_send_warning_email, user_id, delete_after))
+                on_commit(_send_warning_email, user_id, delete_after)
     return warned
 
 

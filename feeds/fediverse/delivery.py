@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cms.transactions import on_commit
 from feeds.fediverse.models import FediverseActor, FediverseDelivery, FediverseFollower
 
 logger = logging.getLogger("feeds.fediverse")
@@ -63,7 +64,7 @@ def queue(actor: FediverseActor, activity: dict, inboxes: list[str]) -> list[int
             continue
         created.append(row.pk)
     if created:
-        transaction.on_commit(lambda: _enqueue(created))
+        on_commit(_enqueue, created)
     return created
 
 

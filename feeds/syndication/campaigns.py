@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from cms.transactions import on_commit_enqueue
+
 from .content import build_post
 from .forms import graph_error_text
 from .graph import GraphError
@@ -36,7 +38,7 @@ def prepare_campaign(page, *, user=None, radius_km: int | None = None) -> AdCamp
             targeting=targeting_spec(page, radius_km=radius_km),
             created_by=user,
         )
-        transaction.on_commit(lambda: prepare_ad_campaign.enqueue(campaign.pk))
+        on_commit_enqueue(prepare_ad_campaign, campaign.pk)
     return campaign
 
 
@@ -48,7 +50,7 @@ def retry_campaign(campaign: AdCampaign) -> bool:
             status=AdCampaign.Status.PENDING, error_message="", updated_at=timezone.now()
         )
         if changed:
-            transaction.on_commit(lambda: prepare_ad_campaign.enqueue(campaign.pk))
+            on_commit_enqueue(prepare_ad_campaign, campaign.pk)
     return bool(changed)
 
 

@@ -6,9 +6,10 @@ import logging
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+
+from cms.transactions import on_commit
 
 from .graph import GraphAPIError
 
@@ -45,7 +46,7 @@ def apply_verified_tokens(connection, *, page: tuple[str, str] | None, ads_token
     connection.broken_at = None
     if was_broken:
         logger.info("Facebook connection repaired for Page %s", connection.page_id)
-    transaction.on_commit(_resume_backlog)
+    on_commit(_resume_backlog)
     return connection
 
 
@@ -76,7 +77,7 @@ def mark_broken(connection, *, error: GraphAPIError | None = None, reason: str =
             getattr(error, "subcode", None),
             getattr(error, "fbtrace_id", ""),
         )
-        transaction.on_commit(_alert)
+        on_commit(_alert)
     return bool(changed)
 
 

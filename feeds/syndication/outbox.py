@@ -35,6 +35,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from wagtail.models import Page
 
+from cms.transactions import on_commit
+
 from . import connection as conn_actions
 from .content import build_post, marker_for, marker_pattern
 from .graph import ErrorKind, GraphAPIError, GraphClient, GraphError, GraphTransportError
@@ -194,7 +196,7 @@ def retry(row: Syndication, *, user=None) -> bool:
 
 
 def _send_on_commit(row_pk: int) -> None:
-    transaction.on_commit(lambda: schedule_send(row_pk))
+    on_commit(schedule_send, row_pk)
 
 
 def schedule_send(row_pk: int, when: datetime | None = None) -> None:

@@ -21,7 +21,7 @@ commits and what hangs on its commit runs:
 - ``push``: the push alone — ``push_feed_news`` for the N members on the commit of a bulk
   insert (what the channel layer, daphne and the sockets cost);
 - ``notify``: the production path of a new announcement's notifications to the members of
-  matching communities, ``feeds.notifications.notify_many`` — one insert for every member in
+  matching communities, ``community.notifications.notify_many`` — one insert for every member in
   the transaction; on commit one unread-count query for all, then one push per member (each
   with its own notification and unread count).
 
@@ -91,10 +91,9 @@ def commit_and_push(mode: str, marker: str) -> dict:
     i.e. just after COMMIT returned."""
     from django.db import transaction
 
-    from community.models import User
+    from community.models import Notification, User
+    from community.notifications import notify_many
     from feeds.fanout import push_feed_news
-    from feeds.models import Notification
-    from feeds.notifications import notify_many
 
     title = f"Nouvelle annonce {marker}"
     stamps: dict[str, float] = {}

@@ -9,17 +9,16 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-import feeds.post_receivers  # noqa: F401  (connects the notification receivers)
 from community.actions import moderation
 from community.actions.moderation import Refused
 from community.actions.posts import create_post
 from community.models import (
     ContentStatus,
     ModerationAction,
+    Notification,
     Report,
     Sanction,
 )
-from feeds.models import Notification
 from tests.community.life_helpers import (  # noqa: F401  (fixtures)
     _fresh_cache,
     club,

@@ -182,7 +182,7 @@ PERSONAL_FIELDS = [
     ("community.Block", "blocked", "Curieux"),
     ("community.Sanction", "reason", None),  # a warning is logged, not a sanction: no row
     ("community.ModerationAction", "reason", "Restez courtois."),
-    ("feeds.Notification", "title", None),  # any: the comment on the member's post
+    ("community.Notification", "title", None),  # any: the comment on the member's post
     ("account.EmailAddress", "email", EMAIL),
     ("socialaccount.SocialAccount", "uid", "10203040506070"),
 ]
@@ -311,7 +311,7 @@ def test_scan_finds_the_member_before_deletion(world):
     """The scanner below is real: before the deletion it finds the member everywhere."""
     hits = scan_database(identifiers())
     assert any(h.startswith("community.User.email") for h in hits)
-    assert any(h.startswith("feeds.Notification.title") for h in hits)
+    assert any(h.startswith("community.Notification.title") for h in hits)
     assert any(h.startswith("community.ModerationAction.target_repr") for h in hits)
     assert any(h.startswith("community.Post.body") for h in hits)  # the @mention
 

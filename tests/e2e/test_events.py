@@ -17,8 +17,7 @@ from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from cms.models import EventIndexPage, EventPage
-from community.models import EventRegistration
-from feeds.models import Notification
+from community.models import EventRegistration, Notification
 from tests.conftest import PASSWORD, make_branch, make_user
 from tests.e2e.conftest import assert_accessible, watched_context
 

@@ -172,7 +172,7 @@ def test_header_folds_into_a_menu_on_a_phone(page, live_server, site):
 
 
 def test_unread_notifications_show_on_the_folded_menu(page, live_server, site):
-    from feeds.models import Notification
+    from community.models import Notification
 
     Notification.objects.create(
         user=site["member"], kind=Notification.Kind.MODERATION, title="Votre publication"

@@ -4,8 +4,7 @@ another member, the librarian's decision reaching the supporters; axe-core on ea
 import pytest
 
 from community import roles
-from community.models import PurchaseSuggestion
-from feeds.models import Notification
+from community.models import Notification, PurchaseSuggestion
 from tests.conftest import PASSWORD, make_branch, make_community, make_interest, make_user
 from tests.e2e.conftest import assert_accessible
 

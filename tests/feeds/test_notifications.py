@@ -12,10 +12,10 @@ from django.utils.translation import gettext
 
 from cms.models import EventIndexPage, EventPage
 from community.actions.events import cancel_registration, register_for_event
+from community.models import Notification
+from community.notifications import mark_all_read, notify, notify_many, unread_count
 from community.tasks import remind
 from feeds.consumers import member_group
-from feeds.models import Notification
-from feeds.notifications import mark_all_read, notify, notify_many, unread_count
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

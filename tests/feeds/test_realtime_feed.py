@@ -5,8 +5,8 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 
+from community.models import Notification
 from feeds.consumers import member_group
-from feeds.models import Notification
 from tests.cms.library_factories import make_announcement
 from tests.community.life_helpers import join
 from tests.conftest import make_community

@@ -76,16 +76,15 @@ async def test_a_push_from_the_worker_reaches_the_connected_member_once(monkeypa
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.asyncio
 async def test_a_notification_from_the_worker_rings_the_bell(monkeypatch):
-    from feeds.models import Notification
-    from feeds.notifications import push_notifications
+    from community.models import Notification
+    from community.notifications import notify
 
     user, communicator = await _connected_member()
-    notification = await sync_to_async(Notification.objects.create)(
-        user=user, kind=Notification.Kind.EVENT_REMINDER, title="Rappel : atelier BD demain"
-    )
     _as_worker(monkeypatch)
 
-    await sync_to_async(push_notifications)([notification])
+    notification = await sync_to_async(notify)(
+        user, Notification.Kind.EVENT_REMINDER, "Rappel : atelier BD demain"
+    )
 
     pushed = await communicator.receive_json_from(timeout=2)
     assert pushed["type"] == "notification"

@@ -1,17 +1,4 @@
-"""Signals the community package sends, and the receivers it connects (from `CommunityConfig.ready`).
-
-Sent (higher packages listen; community never imports them):
-
-- ``waitlist_promoted(sender=EventRegistration, registration=…)``: a waitlisted member got a
-  place because someone cancelled or the capacity grew. Sent after the commit.
-- ``event_reminder_due(sender=EventRegistration, registration=…)``: a confirmed member's
-  event starts within 24 hours. Sent once per registration, inside the transaction that
-  marks it reminded, so a failing receiver leaves it due.
-- ``suggestion_decided(sender=PurchaseSuggestion, suggestion_pk=…)``: a purchase suggestion
-  became available (an item matched it, or a librarian said so) or was refused. Sent after
-  the commit; its supporters are told.
-
-Received:
+"""The receivers the community package connects (from `CommunityConfig.ready`).
 
 - ``post_save`` of ``cms.NetworkSettings`` → the editorial workflow follows the setting.
 - Wagtail's ``page_published`` for an ``EventPage`` → free places (a larger capacity, no
@@ -20,17 +7,13 @@ Received:
   admin) → open purchase suggestions the items match become available.
 """
 
-from django.db import transaction
 from django.db.models.signals import post_save
-from django.dispatch import Signal, receiver
+from django.dispatch import receiver
 from wagtail.signals import page_published
 
 from cms.catalogue.signals import catalogue_items_written
 from cms.models import CatalogueItem, EventPage, NetworkSettings
-
-waitlist_promoted = Signal()
-event_reminder_due = Signal()
-suggestion_decided = Signal()
+from cms.transactions import on_commit
 
 
 @receiver(post_save, sender=NetworkSettings, dispatch_uid="community.editorial_workflow")
@@ -55,8 +38,7 @@ def catalogue_item_saved(sender, instance: CatalogueItem, raw: bool = False, **k
         return
     from community.actions.suggestions import match_items
 
-    pk = instance.pk
-    transaction.on_commit(lambda: match_items([pk]), robust=True)
+    on_commit(match_items, [instance.pk])
 
 
 @receiver(page_published, sender=EventPage, dispatch_uid="community.event_published")

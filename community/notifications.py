@@ -1,29 +1,35 @@
 """Notifications: one row per thing a member should know, a websocket push, an optional email.
 
-`notify()` (one member) and `notify_many()` (one insert for many) are the only ways in. The row is written in the caller's transaction; the push to
-the member's websocket group and the email are sent once it commits (house style: side
-effects only on commit), and a failure of either is logged, never raised: the notification
-is on the site whatever happens to the push or the mail.
+`notify()` (one member) and `notify_many()` (one insert for many) are the only ways in; the
+texts of each kind are written by `community.notices`. The row is written in the caller's
+transaction; once it commits, ``notifications_created`` is sent (feeds pushes the new rows to
+the members' open pages with their unread count: the websocket layer lives above community)
+and the emails go out. A failure of either is logged, never raised: the notification is on
+the site whatever happens to the push or the mail.
+
+``notifications_created(sender=Notification, notifications=[…])``: sent after the commit of
+every `notify_many()` that wrote rows.
 """
 
 import logging
 from collections.abc import Iterable
-from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.db.models import Count
+from django.dispatch import Signal
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from cms import links
-from feeds.models import Notification
-from feeds.relay import send_each
+from cms.transactions import on_commit, on_commit_send
+from community.models import Notification
 
 logger = logging.getLogger(__name__)
+
+notifications_created = Signal()
 
 
 def unread_count(user) -> int:
@@ -39,9 +45,9 @@ def notify(user, kind: str, title: str, body: str = "", url: str = "") -> Notifi
 def notify_many(
     recipients: Iterable[tuple[Any, str]], kind: str, body: str = "", url: str = ""
 ) -> list[Notification]:
-    """Record a notification for each (user, title) in one insert; on commit, push them
-    all at once (one unread-count query, one check of who has a page open) and email
-    those who opted in."""
+    """Record a notification for each (user, title) in one insert; on commit, announce them
+    all at once (one push for all: one unread-count query, one check of who has a page
+    open) and email those who opted in."""
     recipients = list(recipients)
     notifications = Notification.objects.bulk_create(
         [
@@ -51,24 +57,11 @@ def notify_many(
         batch_size=1000,
     )
     if notifications:
-        transaction.on_commit(partial(push_notifications, notifications), robust=True)
+        on_commit_send(notifications_created, Notification, notifications=notifications)
     for (user, _title), notification in zip(recipients, notifications, strict=True):
         if getattr(user, "notify_by_email", False) and user.email:
-            transaction.on_commit(partial(email_notification, notification), robust=True)
+            on_commit(email_notification, notification)
     return notifications
-
-
-def notification_payload(notification: Notification, unread: int) -> dict:
-    return {
-        "type": "notification",
-        "id": notification.pk,
-        "kind": notification.kind,
-        "title": notification.title,
-        "body": notification.body,
-        "url": notification.url,
-        "created_at": notification.created_at.isoformat(),
-        "unread": unread,
-    }
 
 
 def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
@@ -88,21 +81,6 @@ def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
     return counts
 
 
-def push_notifications(notifications: list[Notification]) -> None:
-    """Send each to its member's open pages with their unread count (the consumer forwards
-    "member.event" messages; `feeds.relay` carries them to the ASGI server when sent from
-    the task worker)."""
-    try:
-        unread = unread_counts(n.user_id for n in notifications)
-        send_each(
-            {n.user_id: notification_payload(n, unread.get(n.user_id, 0)) for n in notifications}
-        )
-    except Exception:
-        logger.exception(
-            "Could not push notifications %s…", ", ".join(str(n.pk) for n in notifications[:5])
-        )
-
-
 def email_notification(notification: Notification) -> None:
     """Plain text + HTML email, in the site's language (French)."""
     user = notification.user
@@ -115,9 +93,9 @@ def email_notification(notification: Notification) -> None:
         "network_name": settings.AFFINITES_NETWORK_NAME,
     }
     with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string("feeds/email/notification_subject.txt", context)
-        text = render_to_string("feeds/email/notification.txt", context)
-        html = render_to_string("feeds/email/notification.html", context)
+        subject = render_to_string("community/email/notification_subject.txt", context)
+        text = render_to_string("community/email/notification.txt", context)
+        html = render_to_string("community/email/notification.html", context)
     message = EmailMultiAlternatives(subject=" ".join(subject.split()), body=text, to=[user.email])
     message.attach_alternative(html, "text/html")
     try:
