@@ -30,6 +30,7 @@ from cms import links
 from cms.dates import format_datetime
 from cms.event_series import one_per_series
 from cms.french import elide
+from cms.kinds import FeedKind
 from cms.links import absolute_url
 from cms.models import AnnouncementPage, EventPage, Interest, RecommendationPage
 from cms.text import truncate
@@ -99,7 +100,7 @@ def _candidates(since: datetime, now: datetime) -> list[tuple[ranking.ContentFac
     )
     for page in announcements:
         facts = ranking.ContentFacts(
-            kind=ranking.ANNOUNCEMENT,
+            kind=FeedKind.ANNOUNCEMENT,
             pk=page.pk,
             title=page.title,
             interests=tuple(_interest_fact(i) for i in page.interests.all()),
@@ -118,7 +119,7 @@ def _candidates(since: datetime, now: datetime) -> list[tuple[ranking.ContentFac
     # One entry per series, its next session (the feed's rule).
     for page in one_per_series(sorted(events, key=lambda e: (e.start, e.pk))):
         facts = ranking.ContentFacts(
-            kind=ranking.EVENT,
+            kind=FeedKind.EVENT,
             pk=page.pk,
             title=page.title,
             interests=tuple(_interest_fact(i) for i in page.interests.all()),
@@ -139,7 +140,7 @@ def _candidates(since: datetime, now: datetime) -> list[tuple[ranking.ContentFac
     )
     for page in recommendations:
         facts = ranking.ContentFacts(
-            kind=ranking.RECOMMENDATION,
+            kind=FeedKind.RECOMMENDATION,
             pk=page.pk,
             title=page.title,
             interests=tuple(_interest_fact(i) for i in page.interests.all()),

@@ -12,15 +12,12 @@ from datetime import datetime
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from cms.kinds import FeedKind
 from cms.models import AnnouncementPage, Branch, EventPage, Interest, RecommendationPage
 from community.models import Follow, FollowedInterest, Membership, Post, User
 from community.models.events import EventRegistration
 from feeds.models import FeedFeedback
 from feeds.ranking import (
-    ANNOUNCEMENT,
-    EVENT,
-    POST,
-    RECOMMENDATION,
     BranchFact,
     ContentFacts,
     InterestFact,
@@ -83,7 +80,7 @@ def announcements(queryset=None) -> list[ContentFacts]:
     branches = _related(AnnouncementPage, "branches", pks, _BRANCH_FIELDS)
     return [
         ContentFacts(
-            ANNOUNCEMENT,
+            FeedKind.ANNOUNCEMENT,
             pk,
             title=title,
             interests=interests.get(pk, ()),
@@ -112,7 +109,7 @@ def events(queryset=None) -> list[ContentFacts]:
     interests = _interest_facts(EventPage, [row[0] for row in rows])
     return [
         ContentFacts(
-            EVENT,
+            FeedKind.EVENT,
             pk,
             title=title,
             interests=interests.get(pk, ()),
@@ -137,7 +134,7 @@ def recommendations(queryset=None) -> list[ContentFacts]:
     interests = _interest_facts(RecommendationPage, [row[0] for row in rows])
     return [
         ContentFacts(
-            RECOMMENDATION,
+            FeedKind.RECOMMENDATION,
             pk,
             title=title,
             interests=interests.get(pk, ()),
@@ -162,7 +159,7 @@ def posts(queryset=None) -> list[ContentFacts]:
     )
     return [
         ContentFacts(
-            POST,
+            FeedKind.POST,
             post.pk,
             title=post.community.title,
             interests=_interests(post.community),
@@ -179,17 +176,17 @@ def posts(queryset=None) -> list[ContentFacts]:
 
 
 LOADERS = {
-    ANNOUNCEMENT: (announcements, AnnouncementPage),
-    EVENT: (events, EventPage),
-    RECOMMENDATION: (recommendations, RecommendationPage),
-    POST: (posts, Post),
+    FeedKind.ANNOUNCEMENT: (announcements, AnnouncementPage),
+    FeedKind.EVENT: (events, EventPage),
+    FeedKind.RECOMMENDATION: (recommendations, RecommendationPage),
+    FeedKind.POST: (posts, Post),
 }
 
 
 def content(kind: str, pk: int) -> ContentFacts | None:
     """Facts of one published piece of content (None if it is not live / published)."""
     loader, model = LOADERS[kind]
-    if kind == POST:
+    if kind == FeedKind.POST:
         queryset = Post.objects.published().filter(pk=pk)
     else:
         queryset = model.objects.live().public().filter(pk=pk)
@@ -268,7 +265,7 @@ def _members_in(
             relevant |= Q(kind=kind, interest_id__in=interest_ids)
         if community_ids:
             relevant |= Q(community_id__in=community_ids)
-        if kind == EVENT:  # another session of a dismissed series
+        if kind == FeedKind.EVENT:  # another session of a dismissed series
             relevant |= Q(kind=kind) & ~Q(series_key="")
         rows = rows.filter(relevant)
     for member_id, kind, object_id, interest_id, community_id, series_key in rows.values_list(

@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cms.geo import EARTH_RADIUS_KM
+from cms.kinds import FeedKind
 from cms.models import AnnouncementPage, Interest
 from cms.transactions import on_commit
 from community.models import Membership, Notification, Post, User
@@ -29,7 +30,6 @@ from community.notifications import notify_many
 from feeds import facts as load
 from feeds import ranking
 from feeds.feed import inactive_since
-from feeds.models import FeedKind
 from feeds.relay import send_to_members
 from feeds.store import StoredEntry, get_store
 

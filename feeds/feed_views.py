@@ -18,11 +18,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cms.kinds import FeedKind
 from cms.params import parse_id, redirect_next
 from community.journey import Step, send_journey_step
 from feeds import feed as feeds
 from feeds.entry_links import InvalidEntryLink, read_token
-from feeds.models import FeedKind
 
 
 def _wants_fragment(request: HttpRequest) -> bool:

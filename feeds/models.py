@@ -3,15 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
-class FeedKind(models.TextChoices):
-    """What a feed entry points at (the object id is the page, post or catalogue item id)."""
-
-    ANNOUNCEMENT = "announcement", _("announcement")
-    EVENT = "event", _("event")
-    RECOMMENDATION = "recommendation", _("curated recommendations")
-    ITEM = "item", _("suggested item")
-    POST = "post", _("community post")
+from cms.kinds import FeedKind
 
 
 class FeedEntry(models.Model):

@@ -31,6 +31,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cms.geo import haversine_km
+from cms.kinds import FeedKind
 
 EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 W_INTEREST = 4.0
@@ -46,14 +47,6 @@ MAX_CONSECUTIVE = 2
 
 DIRECT, PARENT_FOLLOWED, CHILD_FOLLOWED = 1.0, 0.8, 0.6
 IN_COMMUNITY, AUTHOR_FOLLOWED = 0.9, 0.85
-
-ANNOUNCEMENT, EVENT, RECOMMENDATION, ITEM, POST = (
-    "announcement",
-    "event",
-    "recommendation",
-    "item",
-    "post",
-)
 
 
 @dataclass(frozen=True)
@@ -179,7 +172,7 @@ def proximity(member: MemberFacts, content: ContentFacts) -> Proximity:
 
 def freshness_days(content: ContentFacts, now: datetime) -> float | None:
     """Days since EPOCH the content counts as published; None for a past event."""
-    if content.kind == EVENT:
+    if content.kind == FeedKind.EVENT:
         if content.end is not None and content.end < now:
             return None
         start = content.start or now
@@ -200,12 +193,12 @@ def in_audience(
     member: MemberFacts, content: ContentFacts, audience_km: float | None = None
 ) -> bool:
     """Whether the content belongs in this member's feed at all (fan-out and rebuilds agree)."""
-    if content.kind == POST:
+    if content.kind == FeedKind.POST:
         return (
             content.community_id in member.communities
             or content.author_id in member.followed_authors
         )
-    if content.kind == ITEM:
+    if content.kind == FeedKind.ITEM:
         return True  # chosen for this member by the recommender
     if content.interests and interest_match(member, content)[0] <= 0:
         return False
@@ -275,15 +268,15 @@ def explain(member: MemberFacts, content: ContentFacts, match, near: Proximity) 
     _level, followed, _content_interest = match
     if content.reason:
         why = ("given", content.reason)
-    elif content.kind == POST and content.community_id in member.communities:
+    elif content.kind == FeedKind.POST and content.community_id in member.communities:
         why = ("community", content.community_title)
-    elif content.kind == POST and content.author_id in member.followed_authors:
+    elif content.kind == FeedKind.POST and content.author_id in member.followed_authors:
         why = ("person", content.author_name)
     elif followed is not None:
         why = ("interest", followed.name)
     else:
         why = ("", "")
-    show_branch = content.kind != ITEM and near.branch is not None
+    show_branch = content.kind != FeedKind.ITEM and near.branch is not None
     return _reason(
         settings.LANGUAGE_CODE,
         why,
@@ -301,14 +294,14 @@ def score(member: MemberFacts, content: ContentFacts, now: datetime) -> Scored |
         return None
     match = interest_match(member, content)
     level = match[0]
-    if content.kind == POST:
+    if content.kind == FeedKind.POST:
         if content.community_id in member.communities:
             level = max(level, IN_COMMUNITY)
         elif content.author_id in member.followed_authors:
             level = max(level, AUTHOR_FOLLOWED)
     if content.base is not None:
         level = max(level, content.base)
-    elif not content.interests and content.kind != POST:
+    elif not content.interests and content.kind != FeedKind.POST:
         level = max(level, 0.3)  # untargeted content: everyone's a little concerned
     near = proximity(member, content)
     value = (

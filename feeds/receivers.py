@@ -19,6 +19,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished
 
+from cms.kinds import FeedKind
 from cms.models import AnnouncementPage, EventPage, RecommendationPage
 from cms.transactions import on_commit_enqueue
 from community.models import Notification
@@ -32,9 +33,9 @@ from feeds.store import get_store
 logger = logging.getLogger(__name__)
 
 PAGE_KINDS = {
-    AnnouncementPage: "announcement",
-    EventPage: "event",
-    RecommendationPage: "recommendation",
+    AnnouncementPage: FeedKind.ANNOUNCEMENT,
+    EventPage: FeedKind.EVENT,
+    RecommendationPage: FeedKind.RECOMMENDATION,
 }
 
 
@@ -71,12 +72,12 @@ def on_page_deleted(sender, instance, **kwargs) -> None:
 
 @receiver(post_published, dispatch_uid="feeds.fanout.post_published")
 def on_post_published(sender, post, **kwargs) -> None:
-    on_commit_enqueue(tasks.fan_out, "post", post.pk)
+    on_commit_enqueue(tasks.fan_out, FeedKind.POST, post.pk)
 
 
 @receiver(post_withdrawn, dispatch_uid="feeds.fanout.post_withdrawn")
 def on_post_withdrawn(sender, post, **kwargs) -> None:
-    on_commit_enqueue(tasks.withdraw, "post", post.pk)
+    on_commit_enqueue(tasks.withdraw, FeedKind.POST, post.pk)
 
 
 # --- Notifications --------------------------------------------------------------------------------
@@ -136,4 +137,4 @@ def withdraw_erased_posts(sender, rows, **kwargs) -> None:
     if not pks:
         return
     for pk in sorted(pks - set(Post.objects.filter(pk__in=pks).values_list("pk", flat=True))):
-        on_commit_enqueue(tasks.withdraw, "post", pk)
+        on_commit_enqueue(tasks.withdraw, FeedKind.POST, pk)

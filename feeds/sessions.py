@@ -16,8 +16,8 @@ from django.db.models import Q
 from django.http import HttpRequest
 from wagtail.models import Page
 
+from cms.kinds import FeedKind
 from cms.models import EventPage
-from feeds.models import FeedKind
 
 OTHER_SESSIONS_SHOWN = 3
 

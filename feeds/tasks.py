@@ -6,6 +6,8 @@ import logging
 
 from django_tasks import TaskContext, task
 
+from cms.kinds import FeedKind
+
 logger = logging.getLogger(__name__)
 
 
@@ -16,7 +18,7 @@ def fan_out(context: TaskContext, kind: str, pk: int) -> int:
     from feeds.ops_metrics import record_fan_out
 
     written = fan_out_content(kind, pk)
-    if kind == "announcement":
+    if kind == FeedKind.ANNOUNCEMENT:
         notify_communities(pk)
     lag = record_fan_out(context.task_result.enqueued_at, written)
     logger.info("Fan-out %s %s: %s members, %.1f s after publication", kind, pk, written, lag)

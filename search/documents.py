@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
+from cms.kinds import FeedKind
 from cms.models import (
     AnnouncementPage,
     Branch,
@@ -286,7 +287,7 @@ def _catalogue_documents(items: list[CatalogueItem]) -> list[Document]:
                 )
         docs.append(
             Document(
-                kind="catalogue",
+                kind=FeedKind.ITEM,
                 object_id=item.pk,
                 title=item.title,
                 # both orders, so that "Hugo, Victor" and "Victor Hugo" match alike
@@ -371,7 +372,7 @@ def _event_documents(events: list[EventPage]) -> list[Document]:
         docs.append(
             _page_document(
                 event,
-                "event",
+                FeedKind.EVENT,
                 interests,
                 event_interests[event.pk],
                 keywords=" ; ".join(p for p in (name, commune, event.room) if p),
@@ -395,7 +396,7 @@ def _announcement_documents(pages: list[AnnouncementPage]) -> list[Document]:
     return [
         _page_document(
             page,
-            "announcement",
+            FeedKind.ANNOUNCEMENT,
             interests,
             page_interests[page.pk],
             body=" ".join(p for p in (page.intro, _stream_text(page, "body")) if p),
@@ -433,7 +434,7 @@ def _recommendation_documents(pages: list[RecommendationPage]) -> list[Document]
     return [
         _page_document(
             page,
-            "recommendation",
+            FeedKind.RECOMMENDATION,
             interests,
             page_interests[page.pk],
             people=" ; ".join(authors.get(i, "") for i in item_ids.get(page.pk, [])),
@@ -460,7 +461,7 @@ def _community_documents(pages: list[CommunityPage]) -> list[Document]:
         docs.append(
             _page_document(
                 page,
-                "community",
+                FeedKind.COMMUNITY,
                 interests,
                 page_interests[page.pk],
                 body=" ".join(p for p in (page.summary, strip_tags(page.description or "")) if p),
@@ -476,7 +477,7 @@ def _community_documents(pages: list[CommunityPage]) -> list[Document]:
 
 register_kind(
     Kind(
-        "catalogue",
+        FeedKind.ITEM,
         _("document"),
         _("Documents"),
         (CatalogueItem,),
@@ -487,7 +488,7 @@ register_kind(
 )
 register_kind(
     Kind(
-        "event",
+        FeedKind.EVENT,
         _("event"),
         _("Events"),
         (EventPage,),
@@ -498,7 +499,7 @@ register_kind(
 )
 register_kind(
     Kind(
-        "announcement",
+        FeedKind.ANNOUNCEMENT,
         _("news"),
         _("News"),
         (AnnouncementPage,),
@@ -509,7 +510,7 @@ register_kind(
 )
 register_kind(
     Kind(
-        "recommendation",
+        FeedKind.RECOMMENDATION,
         _("curated list"),
         _("Our picks"),
         (RecommendationPage,),
@@ -520,7 +521,7 @@ register_kind(
 )
 register_kind(
     Kind(
-        "community",
+        FeedKind.COMMUNITY,
         _("community"),
         _("Communities"),
         (CommunityPage,),
@@ -555,7 +556,7 @@ def _register_posts() -> None:
             community = post.community
             docs.append(
                 Document(
-                    kind="post",
+                    kind=FeedKind.POST,
                     object_id=post.pk,
                     title=body[:120] or str(post),
                     keywords=community.title,
@@ -567,7 +568,7 @@ def _register_posts() -> None:
         return docs
 
     register_kind(
-        Kind("post", _("post"), _("Posts"), (post_model,), queryset, documents, position=6)
+        Kind(FeedKind.POST, _("post"), _("Posts"), (post_model,), queryset, documents, position=6)
     )
 
 

@@ -8,6 +8,7 @@ from django import template
 from django.template.defaultfilters import date
 from django.utils.translation import get_language
 
+from cms.kinds import FeedKind
 from feeds.feed import community_sample
 
 register = template.Library()
@@ -21,7 +22,7 @@ def community_feed(context, community, limit: int = 8) -> dict:
     # library has for the community, without repeating the discussion.
     cards = community_sample(community, limit=limit + 10, request=request)
     return {
-        "cards": [card for card in cards if card.kind != "post"][:limit],
+        "cards": [card for card in cards if card.kind != FeedKind.POST][:limit],
         "request": request,
     }
 

@@ -281,8 +281,8 @@ def fill_feeds(member_ids: list[int], args) -> dict:
     as on a site that has been running for a while (an empty store would flatter it)."""
     from django.conf import settings
 
+    from cms.kinds import FeedKind
     from cms.models import CatalogueItem
-    from feeds.models import FeedKind
     from feeds.store import StoredEntry, get_store
 
     cap = settings.FEED_MAX_ENTRIES
@@ -329,7 +329,8 @@ def _insert_feed_rows(rows) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from feeds.models import FeedEntry, FeedKind
+    from cms.kinds import FeedKind
+    from feeds.models import FeedEntry
 
     table = connection.ops.quote_name(FeedEntry._meta.db_table)
     columns = "member_id, kind, object_id, score, reason, created_at"
@@ -405,7 +406,7 @@ def main(argv=None) -> int:
     # Not growing with the page size: the larger page costs no more queries than the smaller
     # one plus one hydration query per kind of content (only the entries shown are hydrated,
     # so a kind absent from a short page spares its query); an N+1 would add dozens.
-    from feeds.models import FeedKind
+    from cms.kinds import FeedKind
 
     small, large = (counts[size] for size in sizes)
     constant = max(large) <= max(small) + len(FeedKind.values)

@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from cms.kinds import FeedKind
 from cms.models import Branch
 from community.models import User
 from feeds import ranking
@@ -199,7 +200,7 @@ def test_the_bounding_box_keeps_exactly_the_members_in_audience(taxonomy):
         )
     User.objects.bulk_create(created)
     content = ranking.ContentFacts(
-        ranking.ANNOUNCEMENT,
+        FeedKind.ANNOUNCEMENT,
         1,
         title="Près de deux médiathèques",
         branches=tuple(
@@ -223,7 +224,7 @@ def test_the_bounding_box_keeps_exactly_the_members_in_audience(taxonomy):
 
 def test_fan_out_audience_uses_the_box_for_branch_bound_content(taxonomy, branches):
     content = ranking.ContentFacts(
-        ranking.EVENT,
+        FeedKind.EVENT,
         1,
         title="Club",
         interests=(ranking.InterestFact(taxonomy["sf"].pk, "SF", None),),
@@ -234,7 +235,7 @@ def test_fan_out_audience_uses_the_box_for_branch_bound_content(taxonomy, branch
     sql = str(members.query)
     assert "latitude" in sql and "BETWEEN" in sql
     network_wide = ranking.ContentFacts(
-        ranking.ANNOUNCEMENT,
+        FeedKind.ANNOUNCEMENT,
         2,
         title="Partout",
         interests=content.interests,

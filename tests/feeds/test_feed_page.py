@@ -376,7 +376,7 @@ def mixed_feed(taxonomy, branches, store, sf_member):
         "recommendation": [
             quick_recommendation(f"Sélection {n}", [taxonomy["sf"]]) for n in range(25)
         ],
-        "item": [make_item(f"Roman {n}") for n in range(25)],
+        "catalogue": [make_item(f"Roman {n}") for n in range(25)],
         "post": [
             Post.objects.create(
                 community=club, author=author, body=f"Message {n}", published_at=timezone.now()
@@ -421,7 +421,7 @@ def test_query_count_does_not_grow_with_page_size(client, settings, mixed_feed, 
         "announcement",
         "event",
         "recommendation",
-        "item",
+        "catalogue",
         "post",
     }
     counts = request.config.cache_counts = getattr(request.config, "cache_counts", {})
@@ -437,7 +437,7 @@ def test_all_kinds_render(client, settings, busy_feed):
     client.force_login(busy_feed)
     html = client.get(FEED).content.decode()
     kinds = {k.split(":")[0] for k in entry_keys(html)}
-    assert {"announcement", "event", "post", "item"} <= kinds
+    assert {"announcement", "event", "post", "catalogue"} <= kinds
     assert "Roman SF" in html and "Club SF" in html
     assert_diverse(entry_keys(html))
 

@@ -109,12 +109,12 @@ def test_private_pages_over_events_and_wrong_kinds_are_left_out(taxonomy, branch
         entry("event", over.pk),
         entry("event", public.pk),  # an announcement is not an event
         entry("recommendation", event.pk),
-        entry("item", item.pk),
+        entry("catalogue", item.pk),
         entry("announcement", 10**9),  # gone
     ]
     with CaptureQueriesContext(connection) as queries:
         cards = hydrate(entries, RequestFactory().get("/fil/"))
-    assert set(cards) == {f"announcement:{public.pk}", f"event:{event.pk}", f"item:{item.pk}"}
+    assert set(cards) == {f"announcement:{public.pk}", f"event:{event.pk}", f"catalogue:{item.pk}"}
     # private sections, the pages of each kind, the events' sessions, items (+ the site
     # root paths once, the request's site)
     assert len(queries) <= 8
@@ -128,7 +128,7 @@ def test_private_pages_over_events_and_wrong_kinds_are_left_out(taxonomy, branch
         public.intro,
         public.first_published_at,
     )
-    assert cards[f"item:{item.pk}"].byline.startswith("Herbert, Frank · ")
+    assert cards[f"catalogue:{item.pk}"].byline.startswith("Herbert, Frank · ")
 
     # a private section hides everything below it
     PageViewRestriction.objects.create(page=EventIndexPage.objects.get(), restriction_type="login")
