@@ -8,7 +8,7 @@ from django import template
 from django.template.defaultfilters import date
 from django.utils.translation import get_language
 
-from feeds.feed import community_sample
+from feeds.feed.samples import community_sample
 
 register = template.Library()
 
