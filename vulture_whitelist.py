@@ -127,7 +127,7 @@ _.sent_at
 # feeds/entry_links.py
 _.script_prefix
 _.secret_key
-# feeds/feed.py
+# feeds/feed/cards.py, feeds/feed/reading.py
 _.is_first
 _.more_sessions
 _.other_sessions

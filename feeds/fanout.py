@@ -7,7 +7,7 @@ Audience: members following one of the content's interests or a parent/child of 
 a bounding box in SQL, then the exact distance in Python);
 for posts, the community's members and the author's followers
 (`community.actions.posts.post_audience`). Members not seen for `FEED_INACTIVE_DAYS` are
-skipped: their feed is rebuilt on their next visit (`feeds.feed.ensure_fresh`).
+skipped: their feed is rebuilt on their next visit (`feeds.feed.freshness.ensure_fresh`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from community.models import Membership, Notification, Post, User
 from community.notifications import notify_many
 from feeds import facts as load
 from feeds import ranking
-from feeds.feed import inactive_since
+from feeds.feed.freshness import inactive_since
 from feeds.relay import send_to_members
 from feeds.store import StoredEntry, get_store
 

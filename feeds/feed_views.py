@@ -21,8 +21,12 @@ from django.views.decorators.http import require_GET, require_POST
 from cms.kinds import FeedKind
 from cms.params import parse_id, redirect_next
 from community.journey import Step, send_journey_step
-from feeds import feed as feeds
 from feeds.entry_links import InvalidEntryLink, read_token
+from feeds.feed import dismissals
+from feeds.feed.cursor import Cursor, InvalidCursor
+from feeds.feed.freshness import ensure_fresh
+from feeds.feed.reading import read_feed
+from feeds.feed.samples import nearby_sample
 
 
 def _wants_fragment(request: HttpRequest) -> bool:
@@ -37,16 +41,14 @@ def feed(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("avant", "")
     if raw:
         try:
-            cursor = feeds.Cursor.decode(raw[:4000])
-        except feeds.InvalidCursor:
+            cursor = Cursor.decode(raw[:4000])
+        except InvalidCursor:
             return HttpResponseBadRequest(
                 _("This page link is no longer valid: go back to the top of your feed."),
                 content_type="text/plain; charset=utf-8",
             )
-    state = feeds.ensure_fresh(request.user)
-    page = feeds.read_feed(
-        request.user, cursor=cursor, size=settings.FEED_PAGE_SIZE, request=request
-    )
+    state = ensure_fresh(request.user)
+    page = read_feed(request.user, cursor=cursor, size=settings.FEED_PAGE_SIZE, request=request)
     context = {"feed_page": page, "has_interests": state["has_interests"]}
     if _wants_fragment(request):
         return render(request, "feeds/includes/feed_entries.html", context)
@@ -90,7 +92,7 @@ def not_interested(request: HttpRequest) -> HttpResponse:
     if entry is None:
         return _unknown_entry()
     kind, object_id = entry
-    found = feeds.mark_not_interested(request.user, kind, object_id)
+    found = dismissals.mark_not_interested(request.user, kind, object_id)
     dismissed = {"kind": kind, "object_id": object_id}
     if _wants_json(request):
         if not found:
@@ -113,7 +115,7 @@ def undo_not_interested(request: HttpRequest) -> HttpResponse:
     entry = _entry_from(request)
     if entry is None:
         return _unknown_entry()
-    restored = feeds.undo_not_interested(request.user, *entry)
+    restored = dismissals.undo_not_interested(request.user, *entry)
     request.session.pop(DISMISSED_SESSION_KEY, None)
     if _wants_json(request):
         return JsonResponse({"ok": restored}, status=200 if restored else 404)
@@ -130,7 +132,7 @@ def discover(request: HttpRequest) -> HttpResponse:
     place = request.GET.get("commune", "").strip()[:120]
     found = find_place(place, request.GET.get("insee", "")) if place else None
     commune = found.commune if found else None
-    cards = feeds.nearby_sample(commune.lat, commune.lon) if commune else []
+    cards = nearby_sample(commune.lat, commune.lon) if commune else []
     branches = []
     if commune:
         from cms.branches import nearest_branches

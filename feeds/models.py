@@ -9,7 +9,7 @@ from cms.kinds import FeedKind
 class FeedEntry(models.Model):
     """One item placed in one member's feed (database feed store), with its score and reason.
 
-    Written in bulk by the fan-out (``feeds.fanout``) and by rebuilds (``feeds.feed``); read
+    Written in bulk by the fan-out (``feeds.fanout``) and by rebuilds (``feeds.feed.build``); read
     by keyset on (score, id). ``interest_id`` / ``community_id`` say what made it relevant, so
     that "not interested" can sink similar entries.
     """

@@ -9,7 +9,7 @@ from django.template.defaultfilters import date
 from django.utils.translation import get_language
 
 from cms.kinds import FeedKind
-from feeds.feed import community_sample
+from feeds.feed.samples import community_sample
 
 register = template.Library()
 

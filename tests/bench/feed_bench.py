@@ -11,7 +11,7 @@ On a throwaway database (SQLite file in var/bench/, or ``bench_feed_<pid>`` on P
 
 1. ``feeds.dataset.generate_dataset`` (members following 3–10 interests, catalogue items,
    events, announcements, interactions);
-2. the feeds of a random sample of members are built (``feeds.feed.build_feed``, timed);
+2. the feeds of a random sample of members are built (``feeds.feed.build.build_feed``, timed);
 3. each sampled member, logged in, GETs ``/fil/`` through the whole Django stack (test
    client: middleware, view, template) — p50 / p95 — interleaved with a trivial view
    (``/__bench__/trivial/``, an HttpResponse behind the same middleware) → the ratio, and
@@ -140,7 +140,7 @@ def sample_members(args) -> list:
 
 
 def build_feeds(members) -> list[float]:
-    from feeds.feed import build_feed
+    from feeds.feed.build import build_feed
 
     times = []
     for member in members:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from community.actions import moderation
 from community.models import Membership
 from feeds.fanout import fan_out_content
-from feeds.feed import build_feed
+from feeds.feed.build import build_feed
 from feeds.models import FeedEntry, FeedState
 from tests.cms.library_factories import (
     make_announcement,

@@ -22,7 +22,9 @@ from cms.models import (
 from community.models import Post
 from feeds import ranking
 from feeds.fanout import fan_out_content
-from feeds.feed import Cursor, build_feed, member_signature, read_feed
+from feeds.feed.build import build_feed, member_signature
+from feeds.feed.cursor import Cursor
+from feeds.feed.reading import read_feed
 from feeds.models import FeedFeedback, FeedState
 from feeds.store import StoredEntry
 from tests.cms.library_factories import make_announcement, make_event, make_item
@@ -273,7 +275,7 @@ def test_not_interested_persists_through_rebuilds_and_fan_outs(
     event = make_event("Club SF", branch=branches["aubagne"], interests=[taxonomy["sf"]])
     other = make_event("Autre club", branch=branches["aubagne"], interests=[taxonomy["sf"]])
     build_feed(sf_member)
-    from feeds.feed import mark_not_interested
+    from feeds.feed.dismissals import mark_not_interested
 
     assert mark_not_interested(sf_member, "event", event.pk)
     build_feed(sf_member)
@@ -294,7 +296,7 @@ def test_not_interested_in_a_session_hides_the_whole_series(taxonomy, branches, 
         start=start + timedelta(days=14),
     )
     build_feed(sf_member)
-    from feeds.feed import mark_not_interested
+    from feeds.feed.dismissals import mark_not_interested
 
     assert mark_not_interested(sf_member, "event", first.pk)
     assert store.get_many(sf_member.pk, [f"event:{second.pk}"]) == []

@@ -18,7 +18,7 @@ from wagtail.models import PageViewRestriction, Site
 from cms.models import EventIndexPage, EventPage, NewsIndexPage
 from community.context_processors import NAVIGATION_CACHE_KEY
 from feeds.entry_links import SALT, open_url, read_token
-from feeds.feed import hydrate
+from feeds.feed.cards import hydrate
 from feeds.store import StoredEntry
 from tests.cms.library_factories import (
     make_announcement,

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from cms.models import EventPage
 from cms.models.library_pages import event_series_key
-from feeds.feed import build_feed, community_sample
+from feeds.feed.build import build_feed
+from feeds.feed.samples import community_sample
 from tests.cms.library_factories import make_event
 from tests.conftest import make_community
 from tests.feeds import feed_fixtures

@@ -33,7 +33,7 @@ def seed(count: int) -> list[str]:
     from community.actions.onboarding import complete_onboarding, save_interests_and_place
     from community.demo import data
     from community.models import CommunityPage, User
-    from feeds.feed import build_feed
+    from feeds.feed.build import build_feed
 
     if not CommunityPage.objects.live().exists():
         call_command("load_demo")

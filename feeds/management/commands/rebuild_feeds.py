@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from community.models import User
 from feeds.fanout import active_members
-from feeds.feed import build_feed
+from feeds.feed.build import build_feed
 
 
 class Command(BaseCommand):
