@@ -57,7 +57,7 @@ _.get_signup_redirect_url
 _.REWORDED
 # community/apps.py
 _.context_processors
-_.signals
+_.receivers
 # community/context_processors.py
 _.site_navigation
 # community/demo/loader.py
