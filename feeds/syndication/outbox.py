@@ -286,7 +286,7 @@ def _kick_next(row: Syndication) -> None:
     )
     if following:
         pk, when = following
-        transaction.on_commit(lambda: schedule_send(pk, when))
+        on_commit(schedule_send, pk, when)
 
 
 def _park(row_pk: int, problem: str) -> None:
