@@ -165,7 +165,7 @@ def hydrate(
             byline = " · ".join(
                 str(x) for x in (item.main_author, item.get_doc_type_display(), item.year) if x
             )
-            found[f"item:{item.pk}"] = (
+            found[f"{FeedKind.ITEM}:{item.pk}"] = (
                 item.title,
                 reverse("search:item", args=[item.record_id]),
                 {"summary": Truncator(item.summary).words(30), "byline": byline},
@@ -184,7 +184,7 @@ def hydrate(
                 "author__display_name",
             )
         ):
-            found[f"post:{post.pk}"] = (
+            found[f"{FeedKind.POST}:{post.pk}"] = (
                 post.community.title,
                 post.get_absolute_url(),
                 {
