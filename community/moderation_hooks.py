@@ -25,7 +25,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from community import roles
 from community.actions import moderation as actions
-from community.actions.moderation import Refused
+from community.actions.errors import Refused
 from community.moderation_views import perform, queue_context
 from community.post_forms import ModerationForm
 

@@ -17,7 +17,6 @@ the commit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -29,6 +28,7 @@ from django.utils.translation import gettext as _
 from cms.dates import format_datetime
 from community import roles
 from community.actions import ratelimits
+from community.actions.errors import Refused
 from community.markup import plain_excerpt
 from community.models import (
     Comment,
@@ -51,18 +51,6 @@ from community.post_signals import (
 )
 
 Action = ModerationAction.Action
-
-
-@dataclass
-class Refused(Exception):
-    """An action this person may not do (now); `message` is for them, `status` for the view."""
-
-    message: str
-    code: str = "forbidden"
-    status: int = 403
-
-    def __post_init__(self):
-        super().__init__(self.message)
 
 
 # --- Sanctions: can this member take part? ---------------------------------------------------

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from cms.models import CatalogueItem, EventPage
 from community import avatars, roles
 from community.actions import ratelimits
-from community.actions.moderation import Refused, ensure_can_participate, held_reason_for
+from community.actions.errors import Refused
+from community.actions.moderation import ensure_can_participate, held_reason_for
 from community.actions.social import blocked_ids
 from community.markup import extract_mentions
 from community.models import (

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 import feeds.post_receivers  # noqa: F401  (connects the notification receivers)
 from community.actions import moderation
-from community.actions.moderation import Refused
+from community.actions.errors import Refused
 from community.actions.posts import create_post
 from community.models import (
     ContentStatus,

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 import feeds.post_receivers  # noqa: F401  (connects the notification receivers)
 from community.actions import moderation, ratelimits
-from community.actions.moderation import Refused
+from community.actions.errors import Refused
 from community.actions.posts import (
     create_comment,
     create_post,
