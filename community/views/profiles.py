@@ -19,8 +19,8 @@ from community.actions.errors import Refused
 from community.avatars import ImageRejected
 from community.models import Block, ContentStatus, Post, User
 from community.post_forms import PublicProfileForm
-from community.post_views import refused, report_view
 from community.templatetags.community_life import mark_reactions
+from community.views.posts import refused, report_view
 
 RECENT_POSTS = 10
 

@@ -31,7 +31,7 @@ from community.models import (
     User,
 )
 from community.post_forms import ModerationForm
-from community.post_views import get_community, refused
+from community.views.posts import get_community, refused
 
 Action = ModerationAction.Action
 
