@@ -25,9 +25,9 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from community import roles
 from community.actions import moderation as actions
-from community.actions.moderation import Refused
-from community.moderation_views import perform, queue_context
+from community.actions.errors import Refused
 from community.post_forms import ModerationForm
+from community.views.moderation import perform, queue_context
 
 
 class StaffOnlyMixin:

@@ -27,7 +27,7 @@ from wagtail.permissions import ModelPermissionPolicy, register_permission_polic
 
 from community import roles
 from community.actions import suggestions as actions
-from community.actions.moderation import Refused
+from community.actions.errors import Refused
 from community.models import PurchaseSuggestion
 
 Status = PurchaseSuggestion.Status

@@ -16,7 +16,6 @@ and the member concerned is told what happened to their content or account
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -29,6 +28,7 @@ from cms.dates import format_datetime
 from cms.transactions import on_commit, on_commit_send
 from community import notices, roles
 from community.actions import ratelimits
+from community.actions.errors import Refused
 from community.markup import plain_excerpt
 from community.models import (
     Comment,
@@ -44,18 +44,6 @@ from community.models import (
 from community.post_signals import post_withdrawn
 
 Action = ModerationAction.Action
-
-
-@dataclass
-class Refused(Exception):
-    """An action this person may not do (now); `message` is for them, `status` for the view."""
-
-    message: str
-    code: str = "forbidden"
-    status: int = 403
-
-    def __post_init__(self):
-        super().__init__(self.message)
 
 
 # --- Sanctions: can this member take part? ---------------------------------------------------

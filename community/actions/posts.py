@@ -22,7 +22,8 @@ from cms.models import CatalogueItem, EventPage
 from cms.transactions import on_commit, on_commit_send
 from community import avatars, notices, roles
 from community.actions import ratelimits
-from community.actions.moderation import Refused, ensure_can_participate, held_reason_for
+from community.actions.errors import Refused
+from community.actions.moderation import ensure_can_participate, held_reason_for
 from community.actions.social import blocked_ids
 from community.markup import extract_mentions
 from community.models import (

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cms.transactions import on_commit
-from community.actions.moderation import Refused
+from community.actions.errors import Refused
 from community.actions.posts import ensure_can_post
 from community.actions.social import blocked_ids
 from community.interactions import record_reaction

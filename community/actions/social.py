@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from community.actions.moderation import Refused
+from community.actions.errors import Refused
 from community.models import Block, Follow, User
 
 

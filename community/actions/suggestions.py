@@ -28,7 +28,8 @@ from cms.models import CatalogueItem, Interest
 from cms.transactions import on_commit
 from community import notices, roles
 from community.actions import ratelimits
-from community.actions.moderation import Refused, active_sanction
+from community.actions.errors import Refused
+from community.actions.moderation import active_sanction
 from community.models import PurchaseSuggestion, SuggestionSupport, User
 from community.models.suggestions import same_author, title_key
 

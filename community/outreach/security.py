@@ -37,14 +37,6 @@ def option(name: str):
     return {**DEFAULTS, **getattr(settings, "AFFINITES_WIDGET", {})}[name]
 
 
-class Refused(Exception):
-    """A request the endpoints refuse: ``status``, a ``code`` for the widget and a message."""
-
-    def __init__(self, status: int, code: str, message: str, retry_after: int | None = None):
-        super().__init__(message)
-        self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
-
-
 def issue_token(partner_slug: str, *, now: float | None = None) -> str:
     now = time.time() if now is None else now
     return signing.TimestampSigner(salt=TOKEN_SALT).sign_object({"p": partner_slug, "t": now})

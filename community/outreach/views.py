@@ -31,6 +31,7 @@ from django.views.decorators.http import condition, require_http_methods
 from cms.models import Interest
 from cms.params import JSONRefused, load_json
 from cms.places import suggest_places
+from community.actions.errors import Refused
 from community.journey import Step, send_journey_step
 from community.outreach import security
 from community.outreach.actions import MAX_INTERESTS, WIDGET_PURPOSES, answer_questionnaire
@@ -111,7 +112,7 @@ def _json(payload, status: int = 200, origin: str | None = None) -> JsonResponse
     return response
 
 
-def _refusal(refused: security.Refused) -> JsonResponse:
+def _refusal(refused: Refused) -> JsonResponse:
     response = _json({"error": refused.message, "code": refused.code}, status=refused.status)
     if refused.retry_after:
         response["Retry-After"] = str(refused.retry_after)
@@ -127,22 +128,26 @@ def partner_endpoint(view):
         origin = request.headers.get("Origin")
         try:
             if partner is None:
-                raise security.Refused(
-                    404, "unknown_partner", _("This partner site is not declared (or not active).")
+                raise Refused(
+                    _("This partner site is not declared (or not active)."),
+                    code="unknown_partner",
+                    status=404,
                 )
             if not origin:
-                raise security.Refused(
-                    403, "origin_missing", _("This endpoint only answers the partner's web pages.")
+                raise Refused(
+                    _("This endpoint only answers the partner's web pages."),
+                    code="origin_missing",
+                    status=403,
                 )
             if not partner.allows(origin):
-                raise security.Refused(
-                    403,
-                    "origin_not_allowed",
+                raise Refused(
                     _(
                         "This site (%(origin)s) is not among the sites declared for the partner "
                         "“%(partner)s”."
                     )
                     % {"origin": origin[:100], "partner": partner.name},
+                    code="origin_not_allowed",
+                    status=403,
                 )
             if request.method == "OPTIONS":
                 response = _json({}, status=204, origin=origin)
@@ -152,7 +157,7 @@ def partner_endpoint(view):
                 response["Access-Control-Max-Age"] = "600"
                 return response
             payload, status = view(request, partner, *args, **kwargs)
-        except security.Refused as refused:
+        except Refused as refused:
             return _refusal(refused)
         return _json(payload, status=status, origin=origin)
 
@@ -284,8 +289,8 @@ def config(request: HttpRequest, partner: Partner):
 def communes(request: HttpRequest, partner: Partner):
     query = request.GET.get("q", "")
     if len(query) > 100:
-        raise security.Refused(
-            400, "query_too_long", _("The q parameter is limited to 100 characters.")
+        raise Refused(
+            _("The q parameter is limited to 100 characters."), code="query_too_long", status=400
         )
     found = suggest_places(query, limit=8) if query.strip() else []
     return [
@@ -297,15 +302,17 @@ def communes(request: HttpRequest, partner: Partner):
 @partner_endpoint
 def submit(request: HttpRequest, partner: Partner):
     if len(request.body) > MAX_BODY:
-        raise security.Refused(400, "too_large", _("The answer is too large."))
+        raise Refused(_("The answer is too large."), code="too_large", status=400)
     try:
         data = load_json(request.body or b"{}")
     except JSONRefused:
         data = None
     if not isinstance(data, dict):
-        raise security.Refused(400, "bad_json", _("The answer must be a JSON object."))
+        raise Refused(_("The answer must be a JSON object."), code="bad_json", status=400)
     if str(data.get("website") or "").strip():  # honeypot: people never see this field
-        raise security.Refused(400, "honeypot", _("This answer looks automated and was refused."))
+        raise Refused(
+            _("This answer looks automated and was refused."), code="honeypot", status=400
+        )
     checked = security.check_token(data.get("token"), partner.slug)
     if not checked.ok:
         messages = {
@@ -313,14 +320,14 @@ def submit(request: HttpRequest, partner: Partner):
             "token_invalid": _("This answer does not come from the questionnaire."),
             "too_fast": _("This answer was sent too fast to be a person's. Try again in a moment."),
         }
-        raise security.Refused(403, checked.code, messages[checked.code])
+        raise Refused(messages[checked.code], code=checked.code, status=403)
     wait = security.hit_submission_limits(request, partner.slug)
     if wait:
-        raise security.Refused(
-            429,
-            "rate_limited",
+        raise Refused(
             _("Too many answers in a short time. Try again in %(minutes)s minutes.")
             % {"minutes": max(1, round(wait / 60))},
+            code="rate_limited",
+            status=429,
             retry_after=wait,
         )
     form = AnswerForm(
@@ -339,14 +346,14 @@ def submit(request: HttpRequest, partner: Partner):
         first = next(iter(errors.values()))[0]
         return {"error": first, "code": "invalid", "fields": errors}, 400
     if not security.spend_token(data.get("token")):
-        raise security.Refused(
-            409,
-            "token_used",
+        raise Refused(
             _("This questionnaire was already sent. Reload the page to answer again."),
+            code="token_used",
+            status=409,
         )
     outcome = answer_questionnaire(partner, form.answer(), request=request)
     if outcome is None:
-        raise security.Refused(409, "no_branch", _("No médiathèque is declared yet."))
+        raise Refused(_("No médiathèque is declared yet."), code="no_branch", status=409)
     branch = outcome.nearest.branch
     return {
         "branch": {

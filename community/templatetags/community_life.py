@@ -18,7 +18,7 @@ from django.utils.html import format_html
 
 from community import roles
 from community.actions import moderation as moderation_actions
-from community.actions.moderation import Refused
+from community.actions.errors import Refused
 from community.actions.posts import ensure_can_post, mentions_map, visible_posts
 from community.actions.reactions import reactions_of
 from community.markup import plain_excerpt, render_markup

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community.actions import moderation
-from community.actions.moderation import Refused
+from community.actions.errors import Refused
 from community.actions.posts import create_post
 from community.models import (
     ContentStatus,

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from community.actions import moderation, ratelimits
-from community.actions.moderation import Refused
+from community.actions.errors import Refused
 from community.actions.posts import (
     create_comment,
     create_post,

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from community.actions.moderation import Refused
+from community.actions.errors import Refused
 from community.actions.posts import create_comment, visible_posts
 from community.actions.profiles import can_view_profile, validate_handle
 from community.actions.reactions import add_reaction

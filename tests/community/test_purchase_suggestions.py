@@ -15,7 +15,7 @@ from cms.catalogue import import_catalogue
 from cms.models import HoldingStatus
 from community import roles
 from community.actions import suggestions as actions
-from community.actions.moderation import Refused
+from community.actions.errors import Refused
 from community.models import Notification, PurchaseSuggestion, SuggestionSupport
 from tests.cms.library_factories import make_item
 from tests.conftest import make_community, make_user

@@ -15,12 +15,12 @@ from cms.params import redirect_next
 from community import roles
 from community.actions import profiles as profile_actions
 from community.actions import social
-from community.actions.moderation import Refused
+from community.actions.errors import Refused
 from community.avatars import ImageRejected
 from community.models import Block, ContentStatus, Post, User
 from community.post_forms import PublicProfileForm
-from community.post_views import refused, report_view
 from community.templatetags.community_life import mark_reactions
+from community.views.posts import refused, report_view
 
 RECENT_POSTS = 10
 

@@ -19,7 +19,7 @@ from community import roles
 from community.actions import moderation as moderation_actions
 from community.actions import posts as post_actions
 from community.actions import reactions as reaction_actions
-from community.actions.moderation import Refused
+from community.actions.errors import Refused
 from community.actions.ratelimits import RateLimited
 from community.avatars import ImageRejected
 from community.models import Comment, CommunityPage, ContentStatus, Post

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from cms.params import redirect_next
 from community import roles
 from community.actions import moderation as actions
-from community.actions.moderation import Refused
+from community.actions.errors import Refused
 from community.models import (
     Comment,
     CommunityPage,
@@ -31,7 +31,7 @@ from community.models import (
     User,
 )
 from community.post_forms import ModerationForm
-from community.post_views import get_community, refused
+from community.views.posts import get_community, refused
 
 Action = ModerationAction.Action
 

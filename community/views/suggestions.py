@@ -15,11 +15,11 @@ from django.views.decorators.http import require_POST
 from cms.models import Interest
 from cms.params import parse_id, redirect_next
 from community.actions import suggestions as actions
-from community.actions.moderation import Refused
+from community.actions.errors import Refused
 from community.actions.ratelimits import RateLimited
 from community.models import CommunityPage, PurchaseSuggestion, SuggestionSupport
-from community.post_views import rate_limited, refused
 from community.suggestion_forms import SuggestionForm
+from community.views.posts import rate_limited, refused
 
 Status = PurchaseSuggestion.Status
 SHOWN_STATES = [Status.RECEIVED, Status.ACCEPTED, Status.ORDERED, Status.AVAILABLE, Status.REFUSED]
