@@ -13,8 +13,14 @@ class FediverseStatusPanel(Panel):
         template_name = "feeds/fediverse/page_status_panel.html"
 
         def is_shown(self):
-            shown = self.form is None or "publish_on_fediverse" in self.form.fields
-            return bool(shown and self.instance and self.instance.pk)
+            # on a page that exists: with its checkbox, or when it has rows already
+            if not (self.instance and self.instance.pk):
+                return False
+            if self.form is None or "publish_on_fediverse" in self.form.fields:
+                return True
+            from feeds.syndication.models import Syndication
+
+            return Syndication.objects.fediverse().for_page(self.instance.pk).exists()
 
         def get_context_data(self, parent_context=None):
             from django.db.models import Count, Q

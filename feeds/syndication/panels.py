@@ -39,9 +39,14 @@ class SyndicationStatusPanel(Panel):
         template_name = "feeds/syndication/page_status_panel.html"
 
         def is_shown(self):
-            # with its checkbox only (Facebook connected), on a page that exists
-            shown = self.form is None or "publish_on_facebook" in self.form.fields
-            return bool(shown and self.instance and self.instance.pk)
+            # on a page that exists: with its checkbox, or when it has rows already
+            if not (self.instance and self.instance.pk):
+                return False
+            if self.form is None or "publish_on_facebook" in self.form.fields:
+                return True
+            from feeds.syndication.models import Syndication
+
+            return Syndication.objects.facebook().for_page(self.instance.pk).exists()
 
         def get_context_data(self, parent_context=None):
             from .models import AdCampaign, FacebookConnection, Syndication
