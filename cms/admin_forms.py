@@ -3,6 +3,7 @@
 - Fields that pick interests read them with their theme in one query (their labels say
   "Imaginaire › Science-fiction"; without it, one query per interest).
 - `REQUIRED_NOTE` says at the top of the form that fields marked * are required.
+- Destinations of "Publier aussi sur" that are not configured are left out of the form.
 - A new page is filled in with the librarian's médiathèque (their home branch): the event's
   "branch", the audience's "branches". An existing page is never changed.
 """
@@ -12,6 +13,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
 from wagtail.admin.panels import HelpPanel
+
+from cms.panels import remove_unavailable_destinations
 
 # At the top of the forms librarians fill in: what the asterisks mean, before saving.
 REQUIRED_NOTE = HelpPanel(
@@ -41,7 +44,17 @@ class LibrarianDefaultsMixin:
             self.initial["branches"] = [branch.pk]
 
 
-class LibraryPageForm(LibrarianDefaultsMixin, InterestFieldsMixin, WagtailAdminPageForm):
+class PublishAlsoFieldsMixin:
+    """Only the destinations that are configured are offered ("Publier aussi sur")."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        remove_unavailable_destinations(self)
+
+
+class LibraryPageForm(
+    PublishAlsoFieldsMixin, LibrarianDefaultsMixin, InterestFieldsMixin, WagtailAdminPageForm
+):
     """Events, announcements, curated lists, communities."""
 
 

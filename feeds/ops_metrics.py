@@ -55,7 +55,8 @@ def facebook_outbox_metrics():
         labels=["status"],
     )
     counts = dict(
-        Syndication.objects.order_by()
+        Syndication.objects.facebook()
+        .order_by()
         .values_list("status")
         .annotate(n=Count("pk"))
         .values_list("status", "n")
@@ -63,7 +64,8 @@ def facebook_outbox_metrics():
     for status in Syndication.Status.values:
         backlog.add_metric([status], counts.get(status, 0))
     oldest = (
-        Syndication.objects.filter(status=Syndication.Status.PENDING)
+        Syndication.objects.facebook()
+        .filter(status=Syndication.Status.PENDING)
         .order_by("created_at")
         .values_list("created_at", flat=True)
         .first()

@@ -16,6 +16,7 @@ from wagtail.search import index
 from cms.admin_forms import REQUIRED_NOTE, LibraryPageForm
 from cms.blocks import BodyBlock, ClosureBlock, OpeningHoursBlock, RecommendedItemBlock
 from cms.event_series import OVERFETCH, one_per_series
+from cms.panels import PublishAlsoPanel
 from cms.params import parse_id
 from cms.widgets import InterestChooser
 
@@ -33,11 +34,22 @@ def _image_field():
     )
 
 
-class FacebookFlagMixin(models.Model):
+class PublishAlsoMixin(models.Model):
+    """Where else a published page goes ("Publier aussi sur"): the destinations feeds
+    registers fill the editor's panel (``cms.panels.PublishAlsoPanel``)."""
+
     publish_on_facebook = models.BooleanField(
-        _("also publish on Facebook"),
+        _("Facebook"),
         default=False,
         help_text=_("Mirror this page to the network's Facebook Page when it is published."),
+    )
+    publish_on_fediverse = models.BooleanField(
+        _("Fediverse"),
+        default=True,
+        help_text=_(
+            "Send this page to the Mastodon (Fediverse) followers of its médiathèques and "
+            "communities when it is published."
+        ),
     )
 
     class Meta:
@@ -175,7 +187,7 @@ class BranchIndexPage(Page):
 # --- Content pages --------------------------------------------------------------------
 
 
-class AnnouncementPage(FacebookFlagMixin, Page):  # noqa: DJ008 (Page.__str__)
+class AnnouncementPage(PublishAlsoMixin, Page):  # noqa: DJ008 (Page.__str__)
     """An announcement (“actualité”) aimed at interests and branches."""
 
     intro = models.TextField(_("introduction"), max_length=500)
@@ -199,7 +211,7 @@ class AnnouncementPage(FacebookFlagMixin, Page):  # noqa: DJ008 (Page.__str__)
             [FieldPanel("interests", widget=InterestChooser), FieldPanel("branches")],
             heading=_("Audience"),
         ),
-        FieldPanel("publish_on_facebook"),
+        PublishAlsoPanel(),
     ]
     search_fields = Page.search_fields + [
         index.SearchField("intro"),
@@ -234,7 +246,7 @@ def event_series_key(title: str, branch_id: int | None) -> str:
     return hashlib.sha1(raw.encode()).hexdigest()
 
 
-class EventPage(FacebookFlagMixin, Page):  # noqa: DJ008 (Page.__str__)
+class EventPage(PublishAlsoMixin, Page):  # noqa: DJ008 (Page.__str__)
     """An event (“animation”) at a branch, with optional registration and waitlist."""
 
     start = models.DateTimeField(_("starts"))
@@ -288,7 +300,7 @@ class EventPage(FacebookFlagMixin, Page):  # noqa: DJ008 (Page.__str__)
             ],
             heading=_("Registration"),
         ),
-        FieldPanel("publish_on_facebook"),
+        PublishAlsoPanel(),
     ]
     search_fields = Page.search_fields + [
         index.SearchField("description"),
@@ -373,7 +385,7 @@ class EventPage(FacebookFlagMixin, Page):  # noqa: DJ008 (Page.__str__)
         return _("everyone")
 
 
-class RecommendationPage(Page):
+class RecommendationPage(PublishAlsoMixin, Page):  # noqa: DJ008 (Page.__str__)
     """Curated recommendations (“coups de cœur”): an ordered list of items with a note each."""
 
     intro = models.TextField(_("introduction"), max_length=500)
@@ -401,6 +413,7 @@ class RecommendationPage(Page):
         FieldPanel("items"),
         FieldPanel("interests", widget=InterestChooser),
         FieldPanel("branch"),
+        PublishAlsoPanel(),
     ]
     search_fields = Page.search_fields + [
         index.SearchField("intro"),

@@ -455,6 +455,9 @@ FACEBOOK_GRAPH_URL = os.environ.get("FACEBOOK_GRAPH_URL", "https://graph.faceboo
 FACEBOOK_TOKEN_KEY = os.environ.get("FACEBOOK_TOKEN_KEY", "")  # empty: derived from SECRET_KEY
 
 # --- Fediverse (feeds/fediverse): médiathèques and communities as ActivityPub actors
+# The Fediverse as a destination of "Publier aussi sur" (FEDIVERSE_ENABLED=0 hides it and sends
+# nothing to followers; actors, WebFinger and follows keep answering).
+FEDIVERSE_ENABLED = os.environ.get("FEDIVERSE_ENABLED", "1") != "0"
 # Contact servers on private or loopback addresses and over plain HTTP (a local trial, the
 # tests' stand-in Mastodon); never in production.
 FEDIVERSE_ALLOW_PRIVATE_HOSTS = os.environ.get("FEDIVERSE_ALLOW_PRIVATE_HOSTS", "") == "1"

@@ -8,5 +8,7 @@ the site (they did not consent to federation).
 - ``actors``: which actors exist, their names and keys (``FediverseActor``);
 - ``documents``: the ActivityStreams documents served (actor, objects, activities,
   collections), in French with the content language set;
+- ``outbox``: the Fediverse destination of the syndication outbox (``feeds.Syndication``):
+  a publication's row, fanned out to ``delivery`` (one signed delivery per server);
 - ``views`` / ``urls``: WebFinger, NodeInfo, actors, outboxes, followers, objects.
 """

@@ -141,7 +141,12 @@ class BlockedDomain(models.Model):
 
 class FediverseDelivery(models.Model):
     """One activity to deliver to one inbox: sent once (the pair is unique), retried with
-    backoff on failure, given up after ``GIVE_UP_AFTER``."""
+    backoff on failure, given up after ``GIVE_UP_AFTER``.
+
+    The deliveries of a page's Create, Update or Delete hang on that publication's outbox
+    row (``feeds.Syndication``, destination Fediverse), whose status sums them up; an
+    ``Accept`` answering a follow belongs to no publication.
+    """
 
     class State(models.TextChoices):
         PENDING = "pending", _("to send")
@@ -151,6 +156,14 @@ class FediverseDelivery(models.Model):
     actor = models.ForeignKey(
         FediverseActor, verbose_name=_("actor"), on_delete=models.CASCADE, related_name="deliveries"
     )
+    publication = models.ForeignKey(
+        "feeds.Syndication",
+        verbose_name=_("publication"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deliveries",
+    )
     activity_id = models.URLField(_("activity"), max_length=600)
     activity = models.JSONField(_("activity document"))
     inbox = models.URLField(_("inbox"), max_length=500)
@@ -159,6 +172,12 @@ class FediverseDelivery(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt"), db_index=True)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    retried_at = models.DateTimeField(
+        _("retried"),
+        null=True,
+        blank=True,
+        help_text="Sent again by hand after it was given up: the give-up delay starts again.",
+    )
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:

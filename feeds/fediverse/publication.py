@@ -2,7 +2,9 @@
 ``Update`` when it is published again, ``Delete`` when it is unpublished or deleted.
 
 Only actors that have followers send anything; each sends its own copy of the object
-(``documents``). A ``Delete`` goes to the servers that received the ``Create``.
+(``documents``). A ``Delete`` goes to the servers that received the ``Create``. The
+deliveries hang on the outbox row (``feeds.Syndication``) being sent; the activities' ids
+carry that row's id, so fanning the same row out again queues nothing new (never twice).
 """
 
 from __future__ import annotations
@@ -12,10 +14,7 @@ from wagtail.models import Page
 
 from feeds.fediverse import delivery, documents
 from feeds.fediverse.models import FediverseActor, FediverseDelivery
-
-
-def _stamp() -> str:
-    return timezone.now().strftime("%Y%m%dT%H%M%S%f")
+from feeds.syndication.models import Syndication
 
 
 def _followed_actors():
@@ -35,9 +34,9 @@ def _announced_to(actor: FediverseActor, page: Page) -> list[str]:
     )
 
 
-def announce(page_pk: int) -> int:
-    """Send ``page``'s Create (or Update) to the followers of every actor publishing it."""
-    page = Page.objects.filter(pk=page_pk).first()
+def announce(row: Syndication) -> int:
+    """Queue the page's Create (or Update) for the followers of every actor publishing it."""
+    page = Page.objects.filter(pk=row.page_pk).first()
     if page is None:
         return 0
     page = page.specific
@@ -50,16 +49,19 @@ def announce(page_pk: int) -> int:
         inboxes = delivery.follower_inboxes(actor)
         announced = set(_announced_to(actor, page))
         create = documents.with_context(documents.create_activity(actor, page))
-        queued += len(delivery.queue(actor, create, [i for i in inboxes if i not in announced]))
+        fresh = [i for i in inboxes if i not in announced]
+        queued += len(delivery.queue(actor, create, fresh, publication=row))
         if announced:
-            update = dict(create, type="Update", id=f"{create['object']['id']}/maj/{_stamp()}")
+            update = dict(create, type="Update", id=f"{create['object']['id']}/maj/{row.pk}")
             update["object"] = dict(create["object"], updated=documents.iso(timezone.now()))
-            queued += len(delivery.queue(actor, update, sorted(announced & set(inboxes))))
+            again = sorted(announced & set(inboxes))
+            queued += len(delivery.queue(actor, update, again, publication=row))
     return queued
 
 
-def withdraw(page_pk: int) -> int:
-    """Send a ``Delete`` of ``page`` to every server that received its ``Create``."""
+def withdraw(row: Syndication) -> int:
+    """Queue a ``Delete`` of the page for every server that received its ``Create``."""
+    page_pk = row.page_pk
     page = Page.objects.filter(pk=page_pk).first()
     queued = 0
     for actor in _followed_actors():
@@ -77,12 +79,12 @@ def withdraw(page_pk: int) -> int:
             continue
         delete = documents.with_context(
             {
-                "id": f"{object_id}/suppression/{_stamp()}",
+                "id": f"{object_id}/suppression/{row.pk}",
                 "type": "Delete",
                 "actor": documents.addresses(actor).id,
                 "to": [documents.PUBLIC],
                 "object": {"id": object_id, "type": "Tombstone"},
             }
         )
-        queued += len(delivery.queue(actor, delete, inboxes))
+        queued += len(delivery.queue(actor, delete, inboxes, publication=row))
     return queued

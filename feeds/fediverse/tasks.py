@@ -1,4 +1,5 @@
-"""Background tasks of the Fediverse (django-tasks). The logic lives in ``delivery``."""
+"""Background tasks of the Fediverse (django-tasks). The logic lives in ``outbox`` and
+``delivery``."""
 
 from django_tasks import task
 
@@ -11,14 +12,8 @@ def deliver_activity(delivery_pk: int) -> str:
 
 
 @task()
-def announce_page(page_pk: int) -> int:
-    from feeds.fediverse.publication import announce
+def publish_on_fediverse(row_pk: int) -> str:
+    """Fan one outbox row out to the follower servers (claims it first: safe to run twice)."""
+    from feeds.fediverse.outbox import fan_out
 
-    return announce(page_pk)
-
-
-@task()
-def withdraw_page(page_pk: int) -> int:
-    from feeds.fediverse.publication import withdraw
-
-    return withdraw(page_pk)
+    return fan_out(row_pk)

@@ -1,7 +1,8 @@
 """Wagtail admin for Facebook syndication. Imported by ``feeds/wagtail_hooks.py``.
 
-- Reports › Facebook: every outbox row, filterable by status, action and date (librarians
-  and admins: ``feeds.view_syndication``; nobody edits rows by hand);
+- Reports › Facebook et Fédivers: every outbox row of both destinations, filterable by
+  destination, status, action and date (librarians and admins: ``feeds.view_syndication``;
+  nobody edits rows by hand; retry and cancel are actions of the row);
 - Settings › Facebook interests: the interest → Facebook interest id mapping (admins);
 - Settings › Facebook Page connection: the site setting (registered by the model);
 - a banner on every admin page while the connection is broken;
@@ -11,6 +12,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import Count
 from django.templatetags.static import static
 from django.urls import include, path, reverse
 from django.utils.html import format_html
@@ -18,14 +20,18 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from cms.panels import PUBLICATION_DESTINATIONS_HOOK, PublicationDestination
+
 from . import views
 from .models import FacebookConnection, FacebookInterest, Syndication
+from .panels import SyndicationStatusPanel
 
 
 class ReadOnlyPolicy(ModelPermissionPolicy):
@@ -48,11 +54,39 @@ class SyndicationFilterSet(WagtailFilterSet):
 
     class Meta:
         model = Syndication
-        fields = ["status", "action", "created_at"]
+        fields = ["destination", "status", "action", "created_at"]
 
 
 class PostLinkColumn(Column):
+    """The Facebook post, or the deliveries of a Fediverse publication (one per server)."""
+
     cell_template_name = "feeds/syndication/post_link_cell.html"
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        if instance.destination == Syndication.Destination.FEDIVERSE and instance.delivery_count:
+            index = reverse("feeds_fediverse_report:index")
+            context["deliveries_url"] = f"{index}?publication={instance.pk}"
+        return context
+
+
+class RowActionsColumn(Column):
+    """Retry (failed, or partly delivered) and cancel (not gone out yet) as small forms."""
+
+    cell_template_name = "feeds/syndication/row_actions_cell.html"
+
+    def get_cell_context_data(self, instance, parent_context):
+        from .destinations import can_cancel, can_retry
+
+        context = super().get_cell_context_data(instance, parent_context)
+        request = parent_context.get("request")
+        allowed = request is not None and views.can_retry(request.user, instance)
+        context.update(
+            can_retry=allowed and can_retry(instance),
+            can_cancel=allowed and can_cancel(instance),
+            next_url=request.get_full_path() if request is not None else "",
+        )
+        return context
 
 
 def _page_edit_url(row: Syndication) -> str | None:
@@ -61,10 +95,18 @@ def _page_edit_url(row: Syndication) -> str | None:
     return None
 
 
+class SyndicationIndexView(IndexView):
+    """Fediverse rows show how many servers their deliveries went to (one query)."""
+
+    def get_base_queryset(self):
+        return super().get_base_queryset().annotate(delivery_count=Count("deliveries"))
+
+
 class SyndicationViewSet(ModelViewSet):
     model = Syndication
     icon = "globe"
-    menu_label = _("Facebook")
+    menu_label = _("Facebook and Fediverse")
+    menu_name = "publications"
     menu_hook = "register_reports_menu_item"
     menu_order = 900
     inspect_view_enabled = True
@@ -72,17 +114,20 @@ class SyndicationViewSet(ModelViewSet):
     filterset_class = SyndicationFilterSet
     list_display = [
         TitleColumn("page_title", label=_("Page"), get_url=_page_edit_url),
+        Column("destination", label=_("Destination"), accessor="get_destination_display"),
         Column("action", label=_("Action"), accessor="get_action_display"),
         Column("status", label=_("Status"), accessor="get_status_display"),
         Column("reason", label=_("Reason")),
         DateColumn("created_at", label=_("Created")),
         DateColumn("sent_at", label=_("Sent")),
-        PostLinkColumn("post_id", label=_("Facebook post")),
+        PostLinkColumn("post_id", label=_("Post or deliveries")),
+        RowActionsColumn("actions", label=_("Actions")),
     ]
     list_export = [
         "id",
         "page_title",
         "page_pk",
+        "destination",
         "action",
         "status",
         "post_id",
@@ -94,10 +139,12 @@ class SyndicationViewSet(ModelViewSet):
         "created_at",
         "sent_at",
     ]
-    export_filename = "facebook-syndication"
+    export_filename = "publications-facebook-fedivers"
     search_fields = ["page_title", "post_id"]
+    index_view_class = SyndicationIndexView
     inspect_view_fields = [
         "page_title",
+        "destination",
         "action",
         "status",
         "post_id",
@@ -131,13 +178,24 @@ register_snippet(FacebookInterestViewSet)
 
 @hooks.register("register_admin_viewset")
 def register_syndication_report():
-    return SyndicationViewSet("feeds_syndication_report", url_prefix="reports/facebook")
+    return SyndicationViewSet("feeds_syndication_report", url_prefix="reports/publications")
+
+
+@hooks.register(PUBLICATION_DESTINATIONS_HOOK, order=0)
+def facebook_destination() -> PublicationDestination:
+    """ "Publier aussi sur : Facebook", offered once the network's Page is connected."""
+    return PublicationDestination(
+        "publish_on_facebook",
+        is_available=lambda: FacebookConnection.load().is_configured,
+        status_panel=SyndicationStatusPanel(heading=_("Facebook")),
+    )
 
 
 @hooks.register("register_admin_urls")
 def register_syndication_urls():
     urls = [
         path("retry/<id:pk>/", views.retry_view, name="retry"),
+        path("cancel/<id:pk>/", views.cancel_view, name="cancel"),
         path("pages/", views.connect_pages, name="connect_pages"),
         path("targeting/<id:page_id>/", views.targeting_view, name="targeting"),
         path("banner/", views.banner_view, name="banner"),

@@ -27,7 +27,7 @@ def email_broken_connection() -> int:
     if not recipients:
         return 0
     with translation.override(settings.LANGUAGE_CODE):
-        pending = Syndication.objects.unfinished().count()
+        pending = Syndication.objects.facebook().unfinished().count()
         params = {
             "page": connection.page_name or connection.page_id,
             "reason": connection.broken_reason_text,

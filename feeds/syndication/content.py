@@ -73,7 +73,8 @@ def _truncate(text: str, limit: int = MAX_TEXT) -> str:
 
 
 def page_text(page) -> list[str]:
-    """The paragraphs of the post body for an announcement or an event."""
+    """The paragraphs of the post body: an event's date, place and description, otherwise
+    the introduction (announcement, curated list)."""
     from cms.models import EventPage
 
     if isinstance(page, EventPage):

@@ -33,6 +33,8 @@ def describe_problem(row: Syndication) -> str:
     P = Syndication.Problem
     if not problem:
         return ""
+    if row.destination == Syndication.Destination.FEDIVERSE:
+        return _describe_fediverse_problem(row, params)
     if problem == P.TRANSIENT:
         if failed:
             return (
@@ -89,3 +91,31 @@ def describe_problem(row: Syndication) -> str:
     if problem == P.UNPUBLISHED:
         return _("The page was unpublished before it could be sent.")
     return _("Facebook refused the request: %(message)s (code %(code)s).") % params
+
+
+def _describe_fediverse_problem(row: Syndication, params: dict) -> str:
+    from .models import Syndication
+
+    P = Syndication.Problem
+    params = dict(params, servers=row.problem_detail or "-")
+    if row.problem == P.PARTLY_DELIVERED:
+        return (
+            _(
+                "Some of the followers' servers could not be reached and were given up "
+                "(%(servers)s): the others received it."
+            )
+            % params
+        )
+    if row.problem == P.UNREACHABLE:
+        return (
+            _(
+                "None of the followers' servers could be reached (%(servers)s given up; "
+                "last error: %(message)s)."
+            )
+            % params
+        )
+    if row.problem == P.UNPUBLISHED:
+        return _("The page was unpublished before it could be sent.")
+    if row.problem == P.TRANSIENT:
+        return _("The Fediverse publication could not be prepared; next attempt %(when)s.") % params
+    return _("The Fediverse publication could not be prepared: %(message)s.") % params

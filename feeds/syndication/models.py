@@ -1,9 +1,12 @@
-"""Facebook syndication: the Page connection, the outbox, interest ids, ad campaigns.
+"""Syndication: the outbox shared by Facebook and the Fediverse, the Facebook Page
+connection, interest ids, ad campaigns.
 
 Imported by ``feeds/models.py`` so that the models belong to the ``feeds`` app.
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -164,6 +167,23 @@ class FacebookConnection(BaseGenericSetting):
         self.ads_token_last4 = crypto.last4(token)
 
 
+class Destination(models.TextChoices):
+    """Where the outbox mirrors a page."""
+
+    FACEBOOK = "facebook", _("Facebook")
+    FEDIVERSE = "fediverse", _("Fediverse")
+
+
+class State(StrEnum):
+    """What librarians see of a row (the editor panel, the report)."""
+
+    PENDING = "pending"
+    PUBLISHED = "published"
+    REMOVED = "removed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
 class SyndicationQuerySet(models.QuerySet):
     def unfinished(self) -> SyndicationQuerySet:
         return self.filter(status__in=[Syndication.Status.PENDING, Syndication.Status.SENDING])
@@ -171,13 +191,25 @@ class SyndicationQuerySet(models.QuerySet):
     def for_page(self, page_pk: int) -> SyndicationQuerySet:
         return self.filter(page_pk=page_pk)
 
+    def facebook(self) -> SyndicationQuerySet:
+        return self.filter(destination=Destination.FACEBOOK)
+
+    def fediverse(self) -> SyndicationQuerySet:
+        return self.filter(destination=Destination.FEDIVERSE)
+
 
 class Syndication(models.Model):
-    """One outbox row: mirror one publication, update or removal of a page to Facebook.
+    """One outbox row: mirror one publication, update or removal of a page to one
+    destination (the Facebook Page, or the Fediverse actors' followers).
 
     Written in the transaction that publishes (or unpublishes) the page; sent by a
     background task that claims the row first, so that a row is sent by one worker only.
+    A Fediverse row is the activity (Create, Update, Delete) of the actors publishing the
+    page; its per-inbox deliveries (``FediverseDelivery``) hang on it and its status sums
+    them up.
     """
+
+    Destination = Destination
 
     class Action(models.TextChoices):
         CREATE = "create", _("publication")
@@ -203,6 +235,8 @@ class Syndication(models.Model):
         REJECTED = "rejected", _("rejected")
         NO_URL = "no_url", _("no public address")
         UNPUBLISHED = "unpublished", _("page no longer published")
+        UNREACHABLE = "unreachable", _("servers unreachable")
+        PARTLY_DELIVERED = "partly_delivered", _("some servers given up")
 
     page = models.ForeignKey(
         "wagtailcore.Page",
@@ -213,6 +247,13 @@ class Syndication(models.Model):
         related_name="+",
     )
     page_pk = models.PositiveIntegerField(db_index=True, editable=False)
+    destination = models.CharField(
+        _("destination"),
+        max_length=10,
+        choices=Destination,
+        default=Destination.FACEBOOK,
+        db_index=True,
+    )
     page_title = models.CharField(_("title"), max_length=255)
     published_at = models.DateTimeField(null=True, editable=False)
     action = models.CharField(_("action"), max_length=10, choices=Action)
@@ -262,24 +303,28 @@ class Syndication(models.Model):
             models.Index(fields=["status", "next_attempt_at"], name="feeds_synd_due_idx"),
             models.Index(fields=["page_pk", "id"], name="feeds_synd_page_idx"),
         ]
-        verbose_name = _("Facebook syndication")
-        verbose_name_plural = _("Facebook syndications")
+        verbose_name = _("syndication")
+        verbose_name_plural = _("syndications")
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} — {self.page_title}"
+        return f"{self.get_destination_display()} · {self.get_action_display()} — {self.page_title}"
 
     @property
     def post_url(self) -> str:
-        return f"https://www.facebook.com/{self.post_id}" if self.post_id else ""
+        if self.destination != Destination.FACEBOOK or not self.post_id:
+            return ""
+        return f"https://www.facebook.com/{self.post_id}"
 
     @property
-    def state(self) -> str:
+    def state(self) -> State:
         """What librarians see: pending, published, removed, failed, cancelled."""
         if self.status in (self.Status.PENDING, self.Status.SENDING):
-            return "pending"
+            return State.PENDING
         if self.status == self.Status.SENT:
-            return "removed" if self.action == self.Action.DELETE else "published"
-        return self.status
+            return State.REMOVED if self.action == self.Action.DELETE else State.PUBLISHED
+        if self.status == self.Status.FAILED:
+            return State.FAILED
+        return State.CANCELLED
 
     @cached_property
     def reason(self) -> str:

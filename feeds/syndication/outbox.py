@@ -28,6 +28,7 @@ import logging
 import random
 import uuid
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import transaction
@@ -47,19 +48,39 @@ logger = logging.getLogger("feeds.syndication")
 S = Syndication.Status
 A = Syndication.Action
 P = Syndication.Problem
+D = Syndication.Destination
 
+
+class Outcome(StrEnum):
+    """What one send attempt did (returned by ``send`` for the logs and the tests)."""
+
+    SENT = S.SENT.value
+    CANCELLED = S.CANCELLED.value
+    FAILED = S.FAILED.value
+    NOTHING_TO_DO = "nothing-to-do"
+    WAITING_FOR_EARLIER = "waiting-for-earlier"
+    NOT_CONNECTED = "not-connected"
+    CONNECTION_BROKEN = "connection-broken"
+    PAUSED = "paused"
+    NOT_CLAIMED = "not-claimed"
+    CLAIM_LOST = "claim-lost"
+    RETRY_LATER = "retry-later"
+    QUEUED = "queued"  # Fediverse: handed to one delivery per follower server
+
+
+READ = "read"  # looking for our marker among the Page's posts
 DEFAULT_PERMISSION = {
-    "create": "pages_manage_posts",
-    "update": "pages_manage_posts",
-    "delete": "pages_manage_posts",
-    "read": "pages_read_engagement",
+    A.CREATE: "pages_manage_posts",
+    A.UPDATE: "pages_manage_posts",
+    A.DELETE: "pages_manage_posts",
+    READ: "pages_read_engagement",
 }
 
 
 def syndicated_models() -> tuple:
-    from cms.models import AnnouncementPage, EventPage
+    from cms.models import AnnouncementPage, EventPage, RecommendationPage
 
-    return (AnnouncementPage, EventPage)
+    return (AnnouncementPage, EventPage, RecommendationPage)
 
 
 def is_syndicated(page) -> bool:
@@ -72,7 +93,8 @@ def is_syndicated(page) -> bool:
 def current_post(page_pk: int) -> Syndication | None:
     """The sent creation row holding the Page's live post for this page, if any."""
     last = (
-        Syndication.objects.filter(page_pk=page_pk, status=S.SENT, action__in=[A.CREATE, A.DELETE])
+        Syndication.objects.facebook()
+        .filter(page_pk=page_pk, status=S.SENT, action__in=[A.CREATE, A.DELETE])
         .order_by("-id")
         .first()
     )
@@ -82,7 +104,8 @@ def current_post(page_pk: int) -> Syndication | None:
 def lineage_open(page_pk: int) -> bool:
     """Is there a post on Facebook for this page, or one on its way?"""
     last = (
-        Syndication.objects.filter(page_pk=page_pk, action__in=[A.CREATE, A.DELETE])
+        Syndication.objects.facebook()
+        .filter(page_pk=page_pk, action__in=[A.CREATE, A.DELETE])
         .exclude(status__in=[S.FAILED, S.CANCELLED])
         .order_by("-id")
         .only("action")
@@ -100,9 +123,11 @@ def record_publication(page, *, user=None) -> Syndication | None:
     if not is_syndicated(page) or not page.live:
         return None
     with transaction.atomic():
-        pending_delete = Syndication.objects.filter(
-            page_pk=page.pk, status=S.PENDING, action=A.DELETE
-        ).order_by("-id")
+        pending_delete = (
+            Syndication.objects.facebook()
+            .filter(page_pk=page.pk, status=S.PENDING, action=A.DELETE)
+            .order_by("-id")
+        )
         if page.publish_on_facebook and pending_delete.exists():
             # Unpublished then republished before the removal went out: keep the post.
             pending_delete.update(
@@ -112,7 +137,8 @@ def record_publication(page, *, user=None) -> Syndication | None:
         if not page.publish_on_facebook:
             return record_removal(page, user=user) if is_open else None
         row = (
-            Syndication.objects.filter(
+            Syndication.objects.facebook()
+            .filter(
                 page_pk=page.pk,
                 status=S.PENDING,
                 action__in=[A.CREATE, A.UPDATE],
@@ -130,6 +156,7 @@ def record_publication(page, *, user=None) -> Syndication | None:
             row.save(update_fields=["published_at", "page_title", "requested_by", "updated_at"])
         else:
             row = Syndication.objects.create(
+                destination=D.FACEBOOK,
                 page=page,
                 page_pk=page.pk,
                 page_title=page.title[:255],
@@ -144,7 +171,7 @@ def record_publication(page, *, user=None) -> Syndication | None:
 def record_removal(page, *, user=None) -> Syndication | None:
     """A syndicated page was unpublished or deleted (or untagged): remove its post."""
     with transaction.atomic():
-        Syndication.objects.filter(
+        Syndication.objects.facebook().filter(
             page_pk=page.pk,
             status=S.PENDING,
             action__in=[A.CREATE, A.UPDATE],
@@ -157,9 +184,14 @@ def record_removal(page, *, user=None) -> Syndication | None:
         )
         if not lineage_open(page.pk):
             return None
-        row = Syndication.objects.filter(page_pk=page.pk, status=S.PENDING, action=A.DELETE).first()
+        row = (
+            Syndication.objects.facebook()
+            .filter(page_pk=page.pk, status=S.PENDING, action=A.DELETE)
+            .first()
+        )
         if row is None:
             row = Syndication.objects.create(
+                destination=D.FACEBOOK,
                 page=page,
                 page_pk=page.pk,
                 page_title=page.title[:255],
@@ -175,7 +207,8 @@ def retry(row: Syndication, *, user=None) -> bool:
     now = timezone.now()
     with transaction.atomic():
         changed = (
-            Syndication.objects.filter(pk=row.pk)
+            Syndication.objects.facebook()
+            .filter(pk=row.pk)
             .filter(Q(status=S.FAILED) | Q(status=S.PENDING, next_attempt_at__gt=now))
             .update(
                 status=S.PENDING,
@@ -232,7 +265,8 @@ def _claim(row_pk: int, now: datetime) -> Syndication | None:
     due = Q(status=S.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
     abandoned = Q(status=S.SENDING, lease_expires_at__lt=now)
     claimed = (
-        Syndication.objects.filter(pk=row_pk)
+        Syndication.objects.facebook()
+        .filter(pk=row_pk)
         .filter(due | abandoned)
         .update(
             status=S.SENDING,
@@ -245,13 +279,15 @@ def _claim(row_pk: int, now: datetime) -> Syndication | None:
     )
     if claimed != 1:
         return None
-    return Syndication.objects.get(pk=row_pk)
+    return Syndication.objects.facebook().get(pk=row_pk)
 
 
 def _save(row: Syndication, **fields) -> bool:
     """Write ``fields`` if the claim is still ours. False if another worker took the row."""
     fields.setdefault("updated_at", timezone.now())
-    done = Syndication.objects.filter(pk=row.pk, claim_token=row.claim_token, status=S.SENDING)
+    done = Syndication.objects.facebook().filter(
+        pk=row.pk, claim_token=row.claim_token, status=S.SENDING
+    )
     if fields.get("status", S.SENDING) != S.SENDING:
         fields.setdefault("claim_token", "")
         fields.setdefault("lease_expires_at", None)
@@ -264,7 +300,7 @@ def _save(row: Syndication, **fields) -> bool:
     return True
 
 
-def _finish(row: Syndication, status: str, **fields) -> str:
+def _finish(row: Syndication, status: S, **fields) -> Outcome:
     fields.setdefault("next_attempt_at", None)
     if status in (S.SENT, S.CANCELLED):
         fields.setdefault("problem", "")
@@ -273,12 +309,13 @@ def _finish(row: Syndication, status: str, **fields) -> str:
         fields.setdefault("sent_at", timezone.now())
     if _save(row, status=status, **fields) and status != S.PENDING:
         _kick_next(row)
-    return status
+    return Outcome(status)
 
 
 def _kick_next(row: Syndication) -> None:
     following = (
-        Syndication.objects.unfinished()
+        Syndication.objects.facebook()
+        .unfinished()
         .filter(page_pk=row.page_pk, id__gt=row.pk)
         .order_by("id")
         .values_list("pk", "next_attempt_at")
@@ -290,44 +327,49 @@ def _kick_next(row: Syndication) -> None:
 
 
 def _park(row_pk: int, problem: str) -> None:
-    Syndication.objects.filter(pk=row_pk, status=S.PENDING).update(
+    Syndication.objects.facebook().filter(pk=row_pk, status=S.PENDING).update(
         problem=problem, next_attempt_at=None, updated_at=timezone.now()
     )
 
 
-def send(row_pk: int) -> str:
+def send(row_pk: int) -> Outcome:
     """Send one outbox row to Facebook. Returns what happened (for logs and tests)."""
     now = timezone.now()
-    row = Syndication.objects.filter(pk=row_pk).first()
+    row = Syndication.objects.facebook().filter(pk=row_pk).first()
     if row is None or row.status not in (S.PENDING, S.SENDING):
-        return "nothing-to-do"
-    if Syndication.objects.unfinished().filter(page_pk=row.page_pk, id__lt=row.pk).exists():
-        return "waiting-for-earlier"
+        return Outcome.NOTHING_TO_DO
+    if (
+        Syndication.objects.facebook()
+        .unfinished()
+        .filter(page_pk=row.page_pk, id__lt=row.pk)
+        .exists()
+    ):
+        return Outcome.WAITING_FOR_EARLIER
     connection = FacebookConnection.load()
     if not connection.is_configured:
         _park(row_pk, P.NOT_CONNECTED)
-        return "not-connected"
+        return Outcome.NOT_CONNECTED
     if connection.broken:
         _park(row_pk, P.TOKEN)
-        return "connection-broken"
+        return Outcome.CONNECTION_BROKEN
     if connection.paused_until and connection.paused_until > now:
-        Syndication.objects.filter(pk=row_pk, status=S.PENDING).update(
+        Syndication.objects.facebook().filter(pk=row_pk, status=S.PENDING).update(
             next_attempt_at=connection.paused_until,
             problem=row.problem or P.THROTTLED,
             updated_at=now,
         )
         schedule_send(row_pk, connection.paused_until)
-        return "paused"
+        return Outcome.PAUSED
 
     row = _claim(row_pk, now)
     if row is None:
-        return "not-claimed"
+        return Outcome.NOT_CLAIMED
     try:
         client = connection.client()
     except TokenUnavailable:
-        conn_actions.mark_broken(connection, reason="undecryptable")
+        conn_actions.mark_broken(connection, reason=FacebookConnection.BrokenReason.UNDECRYPTABLE)
         _save(row, status=S.PENDING, problem=P.TOKEN, next_attempt_at=None)
-        return "connection-broken"
+        return Outcome.CONNECTION_BROKEN
     try:
         return _perform(row, connection, client)
     except GraphAPIError as exc:
@@ -339,7 +381,7 @@ def send(row_pk: int) -> str:
         return _on_transient(row, exc, message=type(exc).__name__)
 
 
-def _perform(row: Syndication, connection: FacebookConnection, client: GraphClient) -> str:
+def _perform(row: Syndication, connection: FacebookConnection, client: GraphClient) -> Outcome:
     page = Page.objects.filter(pk=row.page_pk).first()
     page = page.specific if page is not None else None
     post = current_post(row.page_pk)
@@ -402,7 +444,7 @@ def _perform(row: Syndication, connection: FacebookConnection, client: GraphClie
 
 def _create(
     row: Syndication, connection: FacebookConnection, client: GraphClient, content, marker: str
-) -> str:
+) -> Outcome:
     """One creation request; the row says "in flight" while it may be on its way."""
     sent_at = timezone.now()
     if not _save(
@@ -414,7 +456,7 @@ def _create(
         in_flight=True,
         uncertain_until=None,
     ):
-        return "claim-lost"
+        return Outcome.CLAIM_LOST
     try:
         if content.image_url:
             answer = client.create_photo_post(
@@ -439,14 +481,14 @@ def _create(
     return _finish(row, S.SENT, post_id=post_id, in_flight=False, uncertain_until=None)
 
 
-def _adopt(row: Syndication, post_id: str, marker: str) -> str:
+def _adopt(row: Syndication, post_id: str, marker: str) -> Outcome:
     logger.info("Syndication %s: post %s already on the Page, adopted", row.pk, post_id)
     return _finish(
         row, S.SENT, post_id=post_id, in_flight=False, uncertain_until=None, marker=marker
     )
 
 
-def _look_again(row: Syndication) -> str:
+def _look_again(row: Syndication) -> Outcome:
     """An uncertain creation is not on the Page yet: look again later (no retry counted)."""
     remaining = (row.uncertain_until - timezone.now()).total_seconds()
     delay = max(1.0, min(settings.FACEBOOK_UNCERTAIN_CHECK_SECONDS, remaining))
@@ -483,14 +525,14 @@ def _error_fields(exc: GraphError, row: Syndication) -> dict:
     }
 
 
-def _retry_later(row: Syndication, delay: float, problem: str, *, when=None, **fields) -> str:
+def _retry_later(row: Syndication, delay: float, problem: str, *, when=None, **fields) -> Outcome:
     when = when or timezone.now() + timedelta(seconds=delay)
     if _save(row, status=S.PENDING, next_attempt_at=when, problem=problem, **fields):
         schedule_send(row.pk, when)
-    return "retry-later"
+    return Outcome.RETRY_LATER
 
 
-def _on_transient(row: Syndication, exc: Exception, *, message: str) -> str:
+def _on_transient(row: Syndication, exc: Exception, *, message: str) -> Outcome:
     fields = (
         _error_fields(exc, row)
         if isinstance(exc, GraphError)
@@ -503,11 +545,11 @@ def _on_transient(row: Syndication, exc: Exception, *, message: str) -> str:
     retries = row.retries + 1
     if retries >= settings.FACEBOOK_RETRY_MAX_ATTEMPTS:
         _finish(row, S.FAILED, problem=P.TRANSIENT, retries=retries, **fields)
-        return "failed"
+        return Outcome.FAILED
     return _retry_later(row, backoff_seconds(retries), P.TRANSIENT, retries=retries, **fields)
 
 
-def _on_api_error(row: Syndication, connection: FacebookConnection, exc: GraphAPIError) -> str:
+def _on_api_error(row: Syndication, connection: FacebookConnection, exc: GraphAPIError) -> Outcome:
     kind = exc.kind
     fields = _error_fields(exc, row)
     if kind == ErrorKind.TRANSIENT:
@@ -519,28 +561,28 @@ def _on_api_error(row: Syndication, connection: FacebookConnection, exc: GraphAP
     if kind == ErrorKind.TOKEN:
         conn_actions.mark_broken(connection, error=exc)
         _save(row, status=S.PENDING, problem=P.TOKEN, next_attempt_at=None, **fields)
-        return "connection-broken"
+        return Outcome.CONNECTION_BROKEN
     if kind == ErrorKind.BLOCKED:
         retries = row.retries + 1
         if retries >= settings.FACEBOOK_BLOCKED_MAX_ATTEMPTS:
             _finish(row, S.FAILED, problem=P.BLOCKED, retries=retries, **fields)
-            return "failed"
+            return Outcome.FAILED
         when = timezone.now() + timedelta(seconds=_jitter(settings.FACEBOOK_BLOCKED_RETRY_SECONDS))
         conn_actions.pause(connection, when)
         return _retry_later(row, 0, P.BLOCKED, when=when, retries=retries, **fields)
     if kind == ErrorKind.PERMISSION:
-        operation = "read" if row.in_flight else row.action
+        operation = READ if row.in_flight else row.action
         permission = ", ".join(exc.permissions) or DEFAULT_PERMISSION.get(operation, "")
         _finish(row, S.FAILED, problem=P.PERMISSION, problem_detail=permission[:255], **fields)
-        return "failed"
+        return Outcome.FAILED
     if kind == ErrorKind.DUPLICATE:
         _finish(row, S.FAILED, problem=P.DUPLICATE, **fields)
-        return "failed"
+        return Outcome.FAILED
     if kind == ErrorKind.GONE:
         _finish(row, S.FAILED, problem=P.GONE, **fields)
-        return "failed"
+        return Outcome.FAILED
     _finish(row, S.FAILED, problem=P.REJECTED, **fields)
-    return "failed"
+    return Outcome.FAILED
 
 
 def throttle_seconds(exc: GraphAPIError) -> float:
@@ -564,7 +606,8 @@ def resume_due(*, now: datetime | None = None, reconcile: bool = True) -> dict[s
         return counts
     seen: set[int] = set()
     for pk, page_pk, status, next_at, lease in (
-        Syndication.objects.unfinished()
+        Syndication.objects.facebook()
+        .unfinished()
         .order_by("id")
         .values_list("pk", "page_pk", "status", "next_attempt_at", "lease_expires_at")
     ):
@@ -598,9 +641,11 @@ def reconcile_pages(*, now: datetime | None = None) -> int:
         )
         for page in pages:
             if page.publish_on_facebook:
-                covered = Syndication.objects.filter(
-                    page_pk=page.pk, published_at__gte=page.last_published_at
-                ).exists()
+                covered = (
+                    Syndication.objects.facebook()
+                    .filter(page_pk=page.pk, published_at__gte=page.last_published_at)
+                    .exists()
+                )
                 if not covered and record_publication(page):
                     recorded += 1
             elif lineage_open(page.pk) and record_removal(page):
@@ -622,3 +667,16 @@ def reconcile_pages(*, now: datetime | None = None) -> int:
         if record_removal(page.specific):
             recorded += 1
     return recorded
+
+
+def cancel(row: Syndication) -> bool:
+    """Give up a row that has not gone out yet (waiting, nothing in flight)."""
+    with transaction.atomic():
+        changed = (
+            Syndication.objects.facebook()
+            .filter(pk=row.pk, status=S.PENDING, in_flight=False)
+            .update(status=S.CANCELLED, next_attempt_at=None, updated_at=timezone.now())
+        )
+        if changed:
+            _kick_next(row)
+    return bool(changed)

@@ -1,9 +1,9 @@
 """Admin panels: the connection status (settings) and the Facebook status of a page.
 
-The page panel is inserted right after the "publish on Facebook" checkbox of the
-announcement and event editors by ``install_page_panels`` (called once from
-``FeedsConfig.ready`` through ``receivers``): feeds adds to the cms editors without cms
-importing feeds, in keeping with the layering.
+The page panel is shown under the "Facebook" checkbox of cms's "Publier aussi sur" panel
+(``cms.panels.PublishAlsoPanel``), which asks the destinations registered through the
+``register_publication_destinations`` hook (``admin_hooks``): feeds adds to the cms editors
+without cms importing feeds, in keeping with the layering.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, Panel
+from wagtail.admin.panels import Panel
 
 
 class ConnectionStatusPanel(Panel):
@@ -27,7 +26,7 @@ class ConnectionStatusPanel(Panel):
             context = super().get_context_data(parent_context)
             context.update(
                 connection=self.instance,
-                pending=Syndication.objects.unfinished().count(),
+                pending=Syndication.objects.facebook().unfinished().count(),
                 login_url=reverse("feeds_syndication:connect_pages"),
             )
             return context
@@ -40,7 +39,14 @@ class SyndicationStatusPanel(Panel):
         template_name = "feeds/syndication/page_status_panel.html"
 
         def is_shown(self):
-            return bool(self.instance and self.instance.pk)
+            # on a page that exists: with its checkbox, or when it has rows already
+            if not (self.instance and self.instance.pk):
+                return False
+            if self.form is None or "publish_on_facebook" in self.form.fields:
+                return True
+            from feeds.syndication.models import Syndication
+
+            return Syndication.objects.facebook().for_page(self.instance.pk).exists()
 
         def get_context_data(self, parent_context=None):
             from .models import AdCampaign, FacebookConnection, Syndication
@@ -49,7 +55,7 @@ class SyndicationStatusPanel(Panel):
 
             context = super().get_context_data(parent_context)
             page = self.instance
-            rows = list(Syndication.objects.for_page(page.pk).order_by("-id")[:5])
+            rows = list(Syndication.objects.facebook().for_page(page.pk).order_by("-id")[:5])
             user = getattr(self.request, "user", None)
             can_retry = bool(
                 user is not None
@@ -74,21 +80,3 @@ class SyndicationStatusPanel(Panel):
                 campaigns=list(AdCampaign.objects.filter(page_id=page.pk)[:3]),
             )
             return context
-
-
-def install_page_panels() -> None:
-    from cms.models import AnnouncementPage, EventPage
-
-    for model in (AnnouncementPage, EventPage):
-        panels = model.content_panels
-        if any(isinstance(p, SyndicationStatusPanel) for p in panels):
-            continue
-        position = next(
-            (
-                i + 1
-                for i, p in enumerate(panels)
-                if isinstance(p, FieldPanel) and p.field_name == "publish_on_facebook"
-            ),
-            len(panels),
-        )
-        panels.insert(position, SyndicationStatusPanel(heading=_("Facebook")))

@@ -16,7 +16,6 @@ from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished
 
 from . import outbox
-from .panels import install_page_panels
 
 
 @receiver(page_published, dispatch_uid="feeds.syndication.page_published")
@@ -47,6 +46,3 @@ def on_facebook_login(sender, request, sociallogin, **kwargs) -> None:
     if user is None or not user.is_authenticated or not user.has_perm(MANAGE_CONNECTION):
         return
     stash_user_token(request, sociallogin.token.token, str(sociallogin.account.uid))
-
-
-install_page_panels()

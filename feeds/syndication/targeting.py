@@ -4,7 +4,8 @@
   Facebook interest ids mapped on the page's interests (a top-level interest brings its
   sub-interests' ids too);
 - ``geo_locations.custom_locations``: a circle of ``radius`` km around each branch (the
-  event's branch; an announcement's target branches, or every branch if none);
+  event's branch, a curated list's; an announcement's target branches, or every branch if
+  none);
 - ``age_min``: 15, France's age of digital consent;
 - ``targeting_automation.advantage_audience = 0``: Facebook must not widen the audience.
 
@@ -16,11 +17,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import Q
 
-from cms.models import Branch, EventPage, Interest
+from cms.models import Branch, EventPage, Interest, RecommendationPage
 
 
 def page_branches(page) -> list[Branch]:
     if isinstance(page, EventPage):
+        return [page.branch]
+    if isinstance(page, RecommendationPage) and page.branch_id:
         return [page.branch]
     branches = list(page.branches.all()) if hasattr(page, "branches") else []
     return branches or list(Branch.objects.all())

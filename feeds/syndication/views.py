@@ -19,13 +19,13 @@ from wagtail.models import Page
 
 from cms.params import redirect_next
 
-from . import crypto
+from . import crypto, destinations
 from .campaigns import prepare_campaign, retry_campaign
 from .connection import apply_verified_tokens
 from .forms import CampaignForm, PagePickForm, graph_error_text
 from .graph import GraphClient, GraphError
 from .models import AdCampaign, FacebookConnection, Syndication
-from .outbox import is_syndicated, retry
+from .outbox import is_syndicated
 from .targeting import facebook_interests, page_branches, targeting_spec
 
 logger = logging.getLogger("feeds.syndication")
@@ -50,10 +50,26 @@ def retry_view(request: HttpRequest, pk: int) -> HttpResponse:
     row = get_object_or_404(Syndication, pk=pk)
     if not can_retry(request.user, row):
         raise PermissionDenied
-    if retry(row, user=request.user):
-        messages.success(request, _("The Facebook post will be sent again."))
+    if destinations.retry(row, user=request.user):
+        if row.destination == Syndication.Destination.FEDIVERSE:
+            messages.success(request, _("The Fediverse publication will be sent again."))
+        else:
+            messages.success(request, _("The Facebook post will be sent again."))
     else:
         messages.warning(request, _("There was nothing to retry."))
+    return redirect_next(request, reverse("feeds_syndication_report:index"))
+
+
+@require_POST
+def cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give up a row that has not gone out yet (same permission as retrying)."""
+    row = get_object_or_404(Syndication, pk=pk)
+    if not can_retry(request.user, row):
+        raise PermissionDenied
+    if destinations.cancel(row):
+        messages.success(request, _("This publication will not be sent."))
+    else:
+        messages.warning(request, _("It is too late to cancel: it is being sent or was sent."))
     return redirect_next(request, reverse("feeds_syndication_report:index"))
 
 
@@ -67,7 +83,7 @@ def banner_view(request: HttpRequest) -> HttpResponse:
         "feeds/syndication/banner.html",
         {
             "connection": connection,
-            "pending": Syndication.objects.unfinished().count(),
+            "pending": Syndication.objects.facebook().unfinished().count(),
             "settings_url": reverse("wagtailsettings:edit", args=["feeds", "facebookconnection"]),
             "can_fix": request.user.has_perm(MANAGE_CONNECTION),
         },

@@ -52,7 +52,7 @@ LIBRARY_WORK = {
     "catalogue/catalogue-import",
     "community-moderation",
     "suggestions-achat",  # purchase suggestions
-    "reports/facebook",  # Facebook status of each page, with "Réessayer"
+    "reports/publications",  # the outbox: Facebook and Fediverse rows, "Réessayer", "Annuler"
     "reports/fedivers",  # deliveries to the followers' servers
     "images",
     "documents",

@@ -60,3 +60,44 @@ def test_new_event_form_for_a_librarian(page, librarian):
     chooser.get_by_label("Filtrer les centres d’intérêt").press("Escape")
     assert chooser.get_by_label("Cuisine").is_visible()
     assert_accessible(page, "the new event form, interests chosen")
+
+
+def test_the_outbox_report_lists_both_destinations_for_a_librarian(page, librarian):
+    """Reports › Facebook et Fédivers: a failed Facebook row (Réessayer), a waiting Fediverse
+    row (Annuler), the destination filter; axe-core on the listing."""
+    from feeds.syndication.models import Syndication
+    from tests.cms.library_factories import make_announcement
+
+    announcement = make_announcement("Nuit de la lecture")
+    Syndication.objects.create(
+        destination=Syndication.Destination.FACEBOOK,
+        page=announcement,
+        page_pk=announcement.pk,
+        page_title=announcement.title,
+        action=Syndication.Action.CREATE,
+        status=Syndication.Status.FAILED,
+        problem=Syndication.Problem.DUPLICATE,
+    )
+    Syndication.objects.create(
+        destination=Syndication.Destination.FEDIVERSE,
+        page=announcement,
+        page_pk=announcement.pk,
+        page_title=announcement.title,
+        action=Syndication.Action.CREATE,
+    )
+    page.goto("/comptes/login/")
+    page.get_by_label("E-mail").fill("biblio@example.org")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url(lambda url: "/comptes/login/" not in url)
+
+    page.goto("/admin/reports/publications/")
+    table = page.locator("table.listing")
+    assert table.get_by_text("Fédivers").first.is_visible()
+    assert table.get_by_role("button", name="Réessayer").count() == 1
+    assert table.get_by_role("button", name="Annuler").count() == 1
+    assert_accessible(page, "the outbox report, both destinations")
+
+    page.goto("/admin/reports/publications/?destination=fediverse")
+    assert page.locator("table.listing").get_by_role("button", name="Réessayer").count() == 0
+    assert page.locator("table.listing").get_by_role("button", name="Annuler").count() == 1

@@ -334,7 +334,8 @@ def outbox(*titles: str) -> dict[str, int]:
     from feeds.syndication.models import Syndication
 
     rows = (
-        Syndication.objects.filter(page_title__in=titles)
+        Syndication.objects.facebook()
+        .filter(page_title__in=titles)
         .values("status")
         .annotate(n=Count("id"))
         .order_by("status")

@@ -1,13 +1,18 @@
-"""Send again the Fediverse deliveries that are due (retries after a failure, rows left by a
-worker that died). The scheduler runs it every minute."""
+"""Send again what the Fediverse has due: fan-outs of outbox rows (retries, rows left by a
+worker that died) and deliveries (retries after a failure). The scheduler runs it every
+minute."""
 
 from django.core.management.base import BaseCommand
 
-from feeds.fediverse.delivery import resume_due
+from feeds.fediverse import delivery, outbox
 
 
 class Command(BaseCommand):
-    help = "Enqueue the Fediverse deliveries that are due."
+    help = "Enqueue the Fediverse publications and deliveries that are due."
 
     def handle(self, *args, **options):
-        self.stdout.write(f"enqueued {resume_due()} Fediverse delivery(ies)")
+        publications = outbox.resume_due()
+        deliveries = delivery.resume_due()
+        self.stdout.write(
+            f"enqueued {publications} Fediverse publication(s), {deliveries} delivery(ies)"
+        )
