@@ -507,4 +507,3 @@ SEARCH_BACKEND = (
     "elasticsearch" if ELASTICSEARCH_URL else os.environ.get("SEARCH_BACKEND", "database")
 )
 SEARCH_INDEX_PREFIX = os.environ.get("SEARCH_INDEX_PREFIX", "affinites")
-WAGTAILSEARCH_BACKENDS["affinites"] = {"BACKEND": "search.backends.wagtail_bridge"}
