@@ -496,14 +496,14 @@ ACCOUNT_INACTIVITY_GRACE_DAYS = int(os.environ.get("ACCOUNT_INACTIVITY_GRACE_DAY
 # are pointed to their médiathèque).
 PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "")
 
-# --- Search (search/): the framework engine by default (search/backends/framework.py: the
-# index in the database, queried through Django's full-text search API on PostgreSQL with
-# unaccent + pg_trgm, FTS5 on SQLite); SEARCH_BACKEND=database selects the hand-written SQL it
-# replaced (search/backends/handwritten_sql.py, kept for the side-by-side bench);
-# Elasticsearch when ELASTICSEARCH_URL is set (then run `manage.py search_index --rebuild`
-# once).
+# --- Search (search/): the index in the database (search/backends/database.py: SQLite FTS5,
+# or PostgreSQL full-text search with unaccent + pg_trgm), searched on PostgreSQL by the
+# hand-written SQL engine (search/backends/handwritten_sql.py) until the framework engine
+# (SEARCH_BACKEND=framework, Django's full-text search API) is within 1.2× of it in the search
+# bench; Elasticsearch when ELASTICSEARCH_URL is set (then run `manage.py search_index
+# --rebuild` once).
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 SEARCH_BACKEND = (
-    "elasticsearch" if ELASTICSEARCH_URL else os.environ.get("SEARCH_BACKEND", "framework")
+    "elasticsearch" if ELASTICSEARCH_URL else os.environ.get("SEARCH_BACKEND", "database")
 )
 SEARCH_INDEX_PREFIX = os.environ.get("SEARCH_INDEX_PREFIX", "affinites")

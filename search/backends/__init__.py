@@ -1,10 +1,10 @@
 """Search backends: `get_backend()` returns the configured one (settings.SEARCH_BACKEND).
 
-* ``framework`` (default): the index in the project's database (search/backends/database.py)
-  queried on PostgreSQL through Django's full-text search API (search/backends/framework.py),
-  on SQLite through FTS5 (Django has no full-text API there);
-* ``database``: the same index queried on PostgreSQL with the hand-written SQL the framework
-  engine replaced (search/backends/handwritten_sql.py), kept to be measured beside it;
+* ``database`` (default): the index in the project's database (search/backends/database.py)
+  searched on PostgreSQL with hand-written SQL (search/backends/handwritten_sql.py), on
+  SQLite through FTS5 (Django has no full-text API there);
+* ``framework``: the same index searched on PostgreSQL through Django's full-text search API
+  (search/backends/framework.py), measured beside ``database`` by the search bench;
 * ``elasticsearch`` (when ELASTICSEARCH_URL is set): elasticsearch-dsl documents with a
   French analyzer (search/backends/elasticsearch.py).
 """
