@@ -4,8 +4,8 @@ Why it is not Django's full-text search API: the `framework` engine
 (search/backends/framework.py) answers the same searches through
 ``django.contrib.postgres.search`` and the ORM with the same results and relevance, but in the
 search bench (both engines, the same 101,953 items, one run, queries alternated) it took
-1.8× this engine's time at the median and 3.5× at p95 (p50 289 against 163 ms, p95 955
-against 275 ms, load average 14–15 on 2 CPUs): every filter set is a statement of its own
+1.8× this engine's time at the median and 2.5× at p95 (p50 583 against 320 ms, p95 1,176
+against 472 ms, load average 18–20 on 2 CPUs): every filter set is a statement of its own
 and facet counts are made in Python from the rows, where this engine computes every count,
 the page of hits and the facet labels in one statement. It stays the default until the
 framework engine is within 1.2× of it; both run the behaviour tests (the `engine` fixture).
