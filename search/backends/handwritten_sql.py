@@ -28,11 +28,9 @@ from django.db import connection
 from django.utils import timezone
 
 from ..analysis import ParsedQuery
+from . import database
 from .base import YEAR_RANGES, BackendResult, Filters, MemberProfile, RawHit
 from .database import (
-    EXACT_LIMIT,
-    RANK_CANDIDATES,
-    SAMPLE_MODULUS,
     TYPO_SIMILARITY,
     DatabaseBackend,
     _estimate,
@@ -57,8 +55,8 @@ class _PgMatch(_Match):
         the partial GIN index. Filters alone: the partial btree index, whose extra condition
         (always true) keeps the planner from choosing it for word matches (migration 0005)."""
         if self.where:
-            return f"e.id %% {SAMPLE_MODULUS} = 0"
-        return f"e.id %% {SAMPLE_MODULUS} = 0 AND e.kind <> ''"
+            return f"e.id %% {database.SAMPLE_MODULUS} = 0"
+        return f"e.id %% {database.SAMPLE_MODULUS} = 0 AND e.kind <> ''"
 
     @classmethod
     def postgresql(cls, groups: list[list[str]], operator: str = " & ") -> _PgMatch:
@@ -240,9 +238,9 @@ class HandwrittenSQLBackend(DatabaseBackend):
             all_params = (
                 match.score_params
                 + params
-                + [match.tsquery, RANK_CANDIDATES + 1, RANK_CANDIDATES]
+                + [match.tsquery, database.RANK_CANDIDATES + 1, database.RANK_CANDIDATES]
                 + match_params
-                + [RANK_CANDIDATES]
+                + [database.RANK_CANDIDATES]
             )
             if candidates:
                 parts.insert(
@@ -375,7 +373,7 @@ class HandwrittenSQLBackend(DatabaseBackend):
         the sample (cheap: its partial index, at most EXACT_LIMIT / SAMPLE_MODULUS + 1 rows
         read each), in one statement. The first set is the strictest: when it is broad, the
         others are not counted (CASE evaluates their subquery only when needed)."""
-        limit = EXACT_LIMIT // SAMPLE_MODULUS
+        limit = database.EXACT_LIMIT // database.SAMPLE_MODULUS
         counts: list[tuple[str, list]] = []
         for n, filters in enumerate(filter_sets):
             where, params = self._where(filters, now)
@@ -522,7 +520,7 @@ class HandwrittenSQLBackend(DatabaseBackend):
             single = ["kind", "doc_type", "audience", "language", "year", "available"]
             names = ["_total", *single, "branch", "interest"] if groups is None else groups
             wanted = [name for name in single if name in names]
-            decoders.append((names, wanted, SAMPLE_MODULUS if sample else 1))
+            decoders.append((names, wanted, database.SAMPLE_MODULUS if sample else 1))
             m = alias
             if wanted or "_total" in names:
                 sets = ", ".join(f"({m}.{name})" for name in wanted)
