@@ -174,12 +174,6 @@ _.catalogue_only
 # search/backends/es_documents.py
 _.available_branch_ids
 _.location
-# search/backends/wagtail_bridge.py
-_.add_item
-_.add_items
-_.delete_item
-_.get_key
-_.index_class
 # search/forms.py
 _.annee
 _.disponible

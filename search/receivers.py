@@ -1,14 +1,15 @@
 """Signal receivers that schedule index updates (connected in SearchConfig.ready()).
 
 Saves and deletes of every indexed kind, Wagtail publish / unpublish, holdings (an item's
-availability), the taxonomy (interest suggestions), and account erasure (`search.erasure`). Bulk writes send no signal: the catalogue
-importer hands its batches to the search backends registered with Wagtail, where
-`search.backends.wagtail_bridge` schedules them the same way.
+availability), the taxonomy (interest suggestions), account erasure (`search.erasure`), and
+the catalogue importer's batches: it writes in bulk (no ``post_save``) and sends
+``cms.catalogue.signals.catalogue_items_written`` once each batch has committed.
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from wagtail.signals import page_published, page_unpublished
 
+from cms.catalogue.signals import catalogue_items_written
 from cms.models import CatalogueItem, Holding, Interest
 from community.privacy.signals import content_erased
 
@@ -39,6 +40,10 @@ def _item_interests_changed(sender, instance, action, reverse, pk_set, **kwargs)
         schedule("catalogue", [instance.pk])
 
 
+def _catalogue_items_written(sender, pks, **kwargs) -> None:
+    schedule("catalogue", pks)
+
+
 def _taxonomy_changed(sender, instance, raw=False, **kwargs) -> None:
     if not raw:
         schedule(INTERESTS, [])
@@ -62,4 +67,7 @@ def connect() -> None:
     )
     post_save.connect(_taxonomy_changed, sender=Interest, dispatch_uid="search-interest-save")
     post_delete.connect(_taxonomy_changed, sender=Interest, dispatch_uid="search-interest-delete")
+    catalogue_items_written.connect(
+        _catalogue_items_written, dispatch_uid="search-catalogue-items-written"
+    )
     content_erased.connect(on_content_erased, dispatch_uid="search-content-erased")

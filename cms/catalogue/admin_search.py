@@ -4,9 +4,8 @@ The site search (search/) keeps its own index of the catalogue, fed in bulk by t
 Wagtail's database backend would keep a second one (one `wagtailsearch_indexentry` row and
 one search expression per item): on PostgreSQL that cost three quarters of an import's
 time. So `CatalogueItem` declares no `search_fields`, which is how Wagtail leaves a model out
-of its index (no signal handler, nothing for `update_index`, nothing written by the
-importer's `add_bulk`), and the admin views that search it use :func:`search_catalogue_items`
-through their public extension points:
+of its index (no signal handler, nothing for `update_index`), and the admin views that
+search it use :func:`search_catalogue_items` through their public extension points:
 
 * the snippet listing: `CatalogueItemIndexView.search_queryset`;
 * the chooser of catalogue item cards and curated lists: `CatalogueSearchForm`, the filter

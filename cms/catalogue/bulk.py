@@ -9,7 +9,7 @@ def delete_rows(model: type[models.Model], field_name: str, values: list) -> Non
     Plain SQL because Django has no public API for a delete without its collector:
     QuerySet.delete() fetches every row and sends post_delete for each when a receiver is
     connected (the site search listens to Holding deletions); the import tells the search
-    backends about the touched items itself (add_bulk).
+    index about the written items itself (the catalogue_items_written signal).
     """
     if not values:
         return

@@ -13,14 +13,14 @@ csvfile.py), and every `batch_size` records:
    the admin therefore stays until the library system's record itself changes.)
 3. writes the batch in one transaction with set-based statements (an upsert of the items
    with bulk_create(update_conflicts=True), bulk_create of their holdings and interests,
-   bulk.py's DELETE of the replaced ones; no per-row signal), then calls
-   `add_bulk` with the touched items on every search backend of WAGTAILSEARCH_BACKENDS
-   (the site search's bridge, which schedules its own update on commit; Wagtail's "default"
-   backend writes nothing: catalogue items declare no search_fields, admin_search.py), still
-   inside the transaction.
+   bulk.py's DELETE of the replaced ones; no per-row signal), then, once it has committed,
+   sends ``catalogue_items_written`` (cms/catalogue/signals.py) with the written items: the
+   site search schedules their indexing (search/receivers.py), open purchase suggestions
+   they match become available (community/signals.py). Wagtail's own search keeps no copy
+   of the catalogue (catalogue items declare no search_fields, admin_search.py).
 
-Nothing sends post_save, so modelsearch's per-object signal handlers (one index task per
-saved object) never run during an import; the explicit add_bulk per batch replaces them.
+Nothing sends post_save, so per-object signal handlers never run during an import; the
+one signal per batch replaces them.
 
 A record that cannot be read or mapped is rejected (position, record id, reason) and the
 import goes on; a batch that the database refuses is retried record by record, so only the
@@ -48,7 +48,6 @@ from typing import BinaryIO, NamedTuple
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
-from wagtail.search.backends import get_search_backends_with_name
 
 from cms.models import Branch, CatalogueItem, Holding, Interest
 from cms.transactions import on_commit_send
@@ -206,7 +205,6 @@ class _Importer:
         self.interest_ids = dict(Interest.objects.values_list("slug", "pk"))
         self.seen = SeenIds()
         self.interests_through = CatalogueItem._meta.get_field("interests").remote_field.through
-        self.backends = list(get_search_backends_with_name(with_auto_update=True))
 
     # --- preparing ---------------------------------------------------------------------
 
@@ -330,32 +328,14 @@ class _Importer:
                 for interest_id in p.interest_ids
             ]
         )
-        touched = list(items)
-        if restored:
-            touched.extend(CatalogueItem.objects.filter(pk__in=restored))
-        result.indexed = self.index(touched)
         written_pks = [pk for pk, _p in written] + list(restored)
+        result.indexed = len(written_pks)
         on_commit_send(catalogue_items_written, CatalogueItem, pks=written_pks)
         result.created = len(to_create)
         result.updated = len(to_update) + len(restored)
         result.restored = len(restored)
         result.seen.extend(item.pk for item in items[: len(to_create)])
         return result
-
-    def index(self, items: list[CatalogueItem]) -> int:
-        if not items:
-            return 0
-        for name, backend in self.backends:
-            try:
-                backend.add_bulk(CatalogueItem, items)
-            except Exception:
-                if not backend.catch_indexing_errors:
-                    raise  # a database backend: the batch is rolled back and retried
-                logger.exception("Search backend %s could not index catalogue items", name)
-                self.summary.warn(
-                    0, "", gettext("search index “%(name)s” not updated") % {"name": name}
-                )
-        return len(items)
 
     def flush(self, batch: list[Entry], rejected_ids: list[str]) -> None:
         if not batch and not rejected_ids:
@@ -434,9 +414,8 @@ class _Importer:
                     CatalogueItem.objects.filter(pk__in=absent).update(
                         withdrawn=True, updated_at=timezone.now()
                     )
-                    self.summary.indexed += self.index(
-                        list(CatalogueItem.objects.filter(pk__in=absent))
-                    )
+                    on_commit_send(catalogue_items_written, CatalogueItem, pks=absent)
+                self.summary.indexed += len(absent)
                 self.summary.withdrawn += len(absent)
 
 

@@ -499,15 +499,14 @@ ACCOUNT_INACTIVITY_GRACE_DAYS = int(os.environ.get("ACCOUNT_INACTIVITY_GRACE_DAY
 # are pointed to their médiathèque).
 PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "")
 
-# --- Search (search/): the database backend by default (SQLite FTS5, or PostgreSQL
-# full-text search with unaccent + pg_trgm); SEARCH_BACKEND=framework queries the same index
-# through Django's full-text search API (search/backends/framework.py, not yet the default);
-# Elasticsearch when ELASTICSEARCH_URL is set (then run `manage.py search_index --rebuild`
-# once). The "affinites" entry lets the catalogue importer's bulk writes reach the site
-# search (search/backends/wagtail_bridge.py).
+# --- Search (search/): the index in the database (search/backends/database.py: SQLite FTS5,
+# or PostgreSQL full-text search with unaccent + pg_trgm), searched on PostgreSQL by the
+# hand-written SQL engine (search/backends/handwritten_sql.py) until the framework engine
+# (SEARCH_BACKEND=framework, Django's full-text search API) is within 1.2× of it in the search
+# bench; Elasticsearch when ELASTICSEARCH_URL is set (then run `manage.py search_index
+# --rebuild` once).
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 SEARCH_BACKEND = (
     "elasticsearch" if ELASTICSEARCH_URL else os.environ.get("SEARCH_BACKEND", "database")
 )
 SEARCH_INDEX_PREFIX = os.environ.get("SEARCH_INDEX_PREFIX", "affinites")
-WAGTAILSEARCH_BACKENDS["affinites"] = {"BACKEND": "search.backends.wagtail_bridge"}

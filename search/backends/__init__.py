@@ -1,9 +1,10 @@
 """Search backends: `get_backend()` returns the configured one (settings.SEARCH_BACKEND).
 
-* ``database`` (default): the index in the project's database — SQLite FTS5, or PostgreSQL
-  full-text search with unaccent and pg_trgm (search/backends/database.py);
-* ``framework``: the same index queried through Django's full-text search API
-  (search/backends/framework.py), beside ``database`` until it matches it;
+* ``database`` (default): the index in the project's database (search/backends/database.py)
+  searched on PostgreSQL with hand-written SQL (search/backends/handwritten_sql.py), on
+  SQLite through FTS5 (Django has no full-text API there);
+* ``framework``: the same index searched on PostgreSQL through Django's full-text search API
+  (search/backends/framework.py), measured beside ``database`` by the search bench;
 * ``elasticsearch`` (when ELASTICSEARCH_URL is set): elasticsearch-dsl documents with a
   French analyzer (search/backends/elasticsearch.py).
 """
@@ -30,9 +31,9 @@ def _backend(name: str) -> SearchBackend:
             options=getattr(settings, "ELASTICSEARCH_OPTIONS", {}),
         )
     if name == "database":
-        from .database import DatabaseBackend
+        from .handwritten_sql import HandwrittenSQLBackend
 
-        return DatabaseBackend()
+        return HandwrittenSQLBackend()
     if name == "framework":
         from .framework import FrameworkBackend
 
@@ -43,7 +44,7 @@ def _backend(name: str) -> SearchBackend:
 
 
 def get_backend(name: str | None = None) -> SearchBackend:
-    return _backend(name or getattr(settings, "SEARCH_BACKEND", "database"))
+    return _backend(name or settings.SEARCH_BACKEND)
 
 
 @receiver(setting_changed)
