@@ -6,6 +6,7 @@ from .moderation import ModerationAction, ModerationSettings, Report, Sanction
 from .posts import Comment, ContentStatus, Post, Reaction
 from .social import Block, Follow
 from .suggestions import PurchaseSuggestion, SuggestionSupport
+from .tokens import AccessToken
 
 __all__ = [
     "CommunityIndexPage",
@@ -29,4 +30,6 @@ __all__ = [
     # purchase suggestions
     "PurchaseSuggestion",
     "SuggestionSupport",
+    # the API's personal access tokens
+    "AccessToken",
 ]
