@@ -79,3 +79,11 @@ urlpatterns += [
         name="suggestion_support",
     ),
 ]
+
+# --- Personal access tokens for the API (docs/api.md) --------------------------------------
+from community import token_views  # noqa: E402
+
+urlpatterns += [
+    path("profil/jetons/", token_views.tokens, name="tokens"),
+    path("profil/jetons/<id:token_id>/revoquer/", token_views.revoke, name="token_revoke"),
+]

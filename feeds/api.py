@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
-
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
@@ -163,6 +162,3 @@ def mark_my_notification_read(request: HttpRequest, notification_id: int):
     if found is None:
         raise ApiProblem(404, "introuvable", _("You have no notification with this id."))
     return _notification_out(found)
-
-
-

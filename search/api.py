@@ -100,7 +100,10 @@ def search(
             422,
             "parametres-invalides",
             _("Some parameters are missing or invalid: see errors."),
-            errors=[{"loc": ["query", k], "msg": " ".join(v), "type": "value_error"} for k, v in errors.items()],
+            errors=[
+                {"loc": ["query", k], "msg": " ".join(v), "type": "value_error"}
+                for k, v in errors.items()
+            ],
         )
     with SEARCH_LATENCY.labels("api").time():
         outcome = get_backend().search(

@@ -106,4 +106,3 @@ class ApiMiddleware:
         if not response.has_header("ETag"):
             set_response_etag(response)
         return get_conditional_response(request, etag=response["ETag"], response=response)
-

@@ -51,9 +51,7 @@ def _fields(order: tuple[str, ...]) -> list[tuple[str, bool]]:
 
 
 def encode_cursor(request: HttpRequest, values: list) -> str:
-    return signing.dumps(
-        [_plain(v) for v in values], salt=f"{SALT}:{request.path}", compress=True
-    )
+    return signing.dumps([_plain(v) for v in values], salt=f"{SALT}:{request.path}", compress=True)
 
 
 def _invalid() -> ApiProblem:

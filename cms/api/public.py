@@ -365,4 +365,3 @@ def lookup_communes(
     if not q.strip():
         raise ApiProblem(400, "parametre-vide", _("The q parameter is required."))
     return communes_with_nearest_branch(q)
-

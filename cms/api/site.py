@@ -136,6 +136,13 @@ def _install_handlers(api: NinjaAPI) -> None:
                 "quota-depasse",
                 _("Too many requests: wait for the number of seconds in Retry-After."),
             )
+        if exc.status_code == 400:  # ninja: a body that does not parse (invalid JSON)
+            return problem_response(
+                request,
+                400,
+                "corps-invalide",
+                _("The request body cannot be read: send valid JSON."),
+            )
         return problem_response(request, exc.status_code, "erreur-http", str(exc))
 
     def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
@@ -171,3 +178,11 @@ def create_api(throttle: list[BaseThrottle] | None = None) -> NinjaAPI:
     )
     _install_handlers(api)
     return api
+
+
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any other address under /api/v1/: 404 as problem details (not the site's page, and
+    no redirect to an address with a slash)."""
+    return problem_response(
+        request, 404, "introuvable", _("There is nothing at this address in the API.")
+    )

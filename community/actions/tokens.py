@@ -74,9 +74,7 @@ def create_access_token(user: User, name: str, scope: str) -> tuple[AccessToken,
 
 def revoke_access_token(user: User, token_id: int) -> bool:
     """Revoke one of ``user``'s tokens; False when they have no such active token."""
-    return bool(
-        active_tokens(user).filter(pk=token_id).update(revoked_at=timezone.now())
-    )
+    return bool(active_tokens(user).filter(pk=token_id).update(revoked_at=timezone.now()))
 
 
 def authenticate_access_token(text: str) -> AccessToken | None:

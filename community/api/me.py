@@ -13,6 +13,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
+from ninja import Status as Answer
 from pydantic import Field
 
 from cms import links
@@ -179,7 +180,7 @@ def register(request: HttpRequest, payload: RegistrationIn):
     except RegistrationError as error:
         raise _refused(error) from None
     registration.event = event
-    return (200 if existed else 201), registration_out(registration)
+    return Answer(200 if existed else 201, registration_out(registration))
 
 
 @router.delete(
@@ -223,9 +224,7 @@ def _followed_out(row: FollowedInterest) -> dict:
     summary="Mes centres d’intérêt",
 )
 def list_followed_interests(request: HttpRequest, limit: int = Limit, cursor: str | None = Cursor):
-    rows = FollowedInterest.objects.filter(user=member(request)).select_related(
-        "interest__parent"
-    )
+    rows = FollowedInterest.objects.filter(user=member(request)).select_related("interest__parent")
     page, next_link = paginate(
         request, rows, order=("-created_at", "-pk"), limit=limit, cursor=cursor
     )
@@ -265,7 +264,7 @@ def follow(request: HttpRequest, slug: str):
 def unfollow(request: HttpRequest, slug: str):
     if not unfollow_interest(member(request), _interest(slug)):
         raise ApiProblem(404, "introuvable", _("You do not follow this interest."))
-    return 204, None
+    return Answer(204, None)
 
 
 # --- communities ----------------------------------------------------------------------------
@@ -281,13 +280,11 @@ def _membership_out(row: Membership) -> dict:
     }
 
 
-@router.get(
-    "/me/communities", response=MembershipList, auth=read_token, summary="Mes communautés"
-)
+@router.get("/me/communities", response=MembershipList, auth=read_token, summary="Mes communautés")
 def list_memberships(request: HttpRequest, limit: int = Limit, cursor: str | None = Cursor):
-    rows = Membership.objects.filter(
-        user=member(request), community__live=True
-    ).select_related("community")
+    rows = Membership.objects.filter(user=member(request), community__live=True).select_related(
+        "community"
+    )
     page, next_link = paginate(
         request, rows, order=("-joined_at", "-pk"), limit=limit, cursor=cursor
     )
@@ -317,4 +314,4 @@ def join(request: HttpRequest, community_id: int):
 def leave(request: HttpRequest, community_id: int):
     if not leave_community(member(request), live_community(community_id)):
         raise ApiProblem(404, "introuvable", _("You are not a member of this community."))
-    return 204, None
+    return Answer(204, None)

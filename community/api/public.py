@@ -127,7 +127,9 @@ def list_events(
         description="true : seulement les animations où il reste de la place (sans inscription, "
         "sans limite, ou places libres)",
     ),
-    past: bool = Query(False, description="true : les animations passées, les plus récentes d’abord"),
+    past: bool = Query(
+        False, description="true : les animations passées, les plus récentes d’abord"
+    ),
     limit: int = Limit,
     cursor: str | None = Cursor,
 ):
