@@ -3,7 +3,7 @@ announcements, curated lists, communes. No token needed; quotas per address."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from django.db.models import Prefetch
 from django.http import HttpRequest
@@ -30,8 +30,9 @@ Cursor = Query(None, max_length=2000, description="Curseur opaque : le lien `nex
 
 
 class Slot(Schema):
-    opens: time
-    closes: time
+    # local (Paris) wall-clock times, "HH:MM": JSON Schema's "time" format requires an offset
+    opens: str = Field(pattern=r"^[0-2][0-9]:[0-5][0-9]$", examples=["09:30"])
+    closes: str = Field(pattern=r"^[0-2][0-9]:[0-5][0-9]$", examples=["18:00"])
 
 
 class Day(Schema):
@@ -136,7 +137,11 @@ def _branch_out(branch: Branch, now: datetime) -> dict:
             {
                 "day": row["day"],
                 "name": str(row["name"]),
-                "slots": [{"opens": s["opens"], "closes": s["closes"]} for s in row["slots"]],
+                "slots": [
+                    {"opens": s["opens"].strftime("%H:%M"), "closes": s["closes"].strftime("%H:%M")}
+                    for s in row["slots"]
+                    if s["opens"] is not None and s["closes"] is not None
+                ],
             }
             for row in page.hours_table(today)
         ]

@@ -9,6 +9,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis import checks as st_checks
 
@@ -25,7 +26,7 @@ CHECKS = [
 ]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_every_operation_answers_within_its_schema(live_server, settings):
     settings.AFFINITES_API = {"RATE_TOKEN": (10**6, 60), "RATE_ANONYMOUS": (10**6, 60)}
     world = build_world()
@@ -48,6 +49,12 @@ def test_every_operation_answers_within_its_schema(live_server, settings):
             def run(case):
                 case.call_and_validate(base_url=live_server.url, headers=headers, checks=CHECKS)
 
-            run()
+            try:
+                run()
+            except Unsatisfiable:
+                # no invalid request exists for this operation (e.g. a free-text path
+                # parameter): nothing to try in negative mode
+                assert mode is GenerationMode.NEGATIVE, operation.label
+                continue
             tried += 1
-    assert tried == 2 * len(operations)
+    assert tried >= len(operations)
