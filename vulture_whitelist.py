@@ -223,3 +223,16 @@ _.status_changed_at
 _.to_url
 _.regex
 _.search_backend_name
+# the open API (cms/api, community/api, feeds/api.py, search/api.py): ninja calls the
+# throttle's and the bearer auth's methods; response schema fields are read by pydantic
+_.allow_request
+_.authenticate
+_.token_scope
+_.event_title
+_.event_url
+_.registered_at
+_.marked
+_.model_config
+_.toggle_url
+_.corrected_query
+_.ignored

@@ -1,11 +1,10 @@
-"""Public views of the cms layer: the communes API."""
+"""Public views of the cms layer: the communes lookup of the site's forms (internal JSON:
+the open API's is ``/api/v1/communes``, docs/api.md)."""
 
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 
-from cms.branches import nearest_branches
-from cms.models import Branch
-from cms.places import suggest_places
+from cms.branches import communes_with_nearest_branch
 
 MAX_QUERY_LENGTH = 100
 
@@ -19,22 +18,4 @@ def communes_api(request: HttpRequest) -> JsonResponse:
         return JsonResponse(
             {"error": _("The q parameter is limited to 100 characters.")}, status=400
         )
-    branches = list(Branch.objects.all())
-    results = []
-    for commune in suggest_places(query, limit=10):
-        item = {
-            "insee": commune.insee,
-            "name": commune.name,
-            "postcodes": list(commune.postcodes),
-            "lat": round(commune.lat, 5),
-            "lon": round(commune.lon, 5),
-            "nearest_branch": None,
-        }
-        ranked = nearest_branches(commune.lat, commune.lon, branches)
-        if ranked:
-            item["nearest_branch"] = {
-                "name": ranked[0].branch.name,
-                "distance_km": round(ranked[0].distance_km, 1),
-            }
-        results.append(item)
-    return JsonResponse(results, safe=False)
+    return JsonResponse(communes_with_nearest_branch(query), safe=False)

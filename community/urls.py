@@ -1,6 +1,15 @@
 from django.urls import path
 
-from community.views import events, interactions, members, moderation, posts, profiles, suggestions
+from community.views import (
+    events,
+    interactions,
+    members,
+    moderation,
+    posts,
+    profiles,
+    suggestions,
+    tokens,
+)
 
 app_name = "community"
 
@@ -70,4 +79,11 @@ urlpatterns += [
         suggestions.support,
         name="suggestion_support",
     ),
+]
+
+# --- Personal access tokens for the API (docs/api.md) --------------------------------------
+
+urlpatterns += [
+    path("profil/jetons/", tokens.tokens, name="tokens"),
+    path("profil/jetons/<id:token_id>/revoquer/", tokens.revoke, name="token_revoke"),
 ]

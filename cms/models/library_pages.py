@@ -552,6 +552,29 @@ class BranchPage(Page):
             for day in range(1, 8)
         ]
 
+    def closed_on(self, day) -> bool:
+        """Whether an exceptional closure covers ``day``."""
+        for block in self.closures:
+            start, end = block.value["start"], block.value["end"]
+            if start is not None and start <= day <= max(end or start, start):
+                return True
+        return False
+
+    def is_open_at(self, moment) -> bool:
+        """Open at this (aware) moment: within a slot of its weekday, no closure that day."""
+        local = timezone.localtime(moment)
+        if self.closed_on(local.date()):
+            return False
+        now = local.time()
+        day = str(local.isoweekday())
+        return any(
+            block.value["day"] == day
+            and block.value["opens"] is not None
+            and block.value["closes"] is not None
+            and block.value["opens"] <= now < block.value["closes"]
+            for block in self.hours
+        )
+
     def closure_notices(self, today) -> list[dict]:
         """Exceptional closures covering today or starting within CLOSURE_HORIZON_DAYS."""
         horizon = today + timedelta(days=self.CLOSURE_HORIZON_DAYS)

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cms import geo
@@ -22,6 +22,22 @@ def set_interests(user: User, interests: Iterable[Interest]) -> None:
         [FollowedInterest(user=user, interest_id=pk) for pk in wanted - existing],
         ignore_conflicts=True,
     )
+
+
+def follow_interest(user: User, interest: Interest) -> bool:
+    """Follow one more interest (shown on the profile by default); True if newly followed."""
+    try:
+        with transaction.atomic():
+            _, created = FollowedInterest.objects.get_or_create(user=user, interest=interest)
+    except IntegrityError:  # a concurrent follow of the same pair won the race
+        return False
+    return created
+
+
+def unfollow_interest(user: User, interest: Interest) -> bool:
+    """Stop following an interest; True if it was followed."""
+    deleted, _ = FollowedInterest.objects.filter(user=user, interest=interest).delete()
+    return deleted > 0
 
 
 def set_place(user: User, commune: geo.Commune) -> None:

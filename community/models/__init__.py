@@ -7,6 +7,7 @@ from .notifications import Notification
 from .posts import Comment, ContentStatus, Post, Reaction
 from .social import Block, Follow
 from .suggestions import PurchaseSuggestion, SuggestionSupport
+from .tokens import AccessToken
 
 __all__ = [
     "CommunityIndexPage",
@@ -31,4 +32,6 @@ __all__ = [
     # purchase suggestions
     "PurchaseSuggestion",
     "SuggestionSupport",
+    # the API's personal access tokens
+    "AccessToken",
 ]

@@ -148,3 +148,14 @@ def hit_submission_limits(request, partner_slug: str) -> int:
         return wait
     limit, window = option("RATE_PARTNER")
     return take_slot("partner", partner_slug, limit, window)
+
+
+def declared_origins() -> list[str]:
+    """Every origin declared by an active partner: the questionnaire's CORS, and the open
+    API's (registered by ``cms/urls.py`` with ``cms.api.cors``)."""
+    from community.outreach.models import Partner
+
+    origins: list[str] = []
+    for partner in Partner.objects.filter(active=True).only("allowed_origins"):
+        origins.extend(partner.origins)
+    return origins

@@ -20,6 +20,7 @@ from django.db import models
 SECRET_FIELDS: dict[str, set[str]] = {
     "community.User": {"password"},
     "wagtailcore.APIToken": {"key_hash"},
+    "community.AccessToken": {"digest"},
 }
 
 # Not exported: bulky content that is not about the person (page content of a revision,
