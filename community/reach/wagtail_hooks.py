@@ -24,7 +24,7 @@ from wagtail.admin.widgets.button import HeaderButton
 
 from cms.models import Branch, Interest
 from community import roles
-from community.reach import charts, report
+from community.reach import charts, demand_admin, report
 
 GROUP_CHOICES = [
     ("source", gettext_lazy("Source")),
@@ -140,6 +140,14 @@ def register_reach_urls():
     return [
         path("impact/", FunnelDashboardView.as_view(), name="reach_funnel"),
         path("impact/parcours.csv", funnel_csv, name="reach_funnel_csv"),
+        path("demande/", demand_admin.DemandDashboardView.as_view(), name="reach_demand"),
+        path("demande/demande.csv", demand_admin.demand_csv, name="reach_demand_csv"),
+        path(
+            "demande/<slug:name>/",
+            demand_admin.DemandListView.as_view(),
+            name="reach_demand_list",
+        ),
+        path("demande/<slug:name>.csv", demand_admin.demand_list_csv, name="reach_demand_list_csv"),
     ]
 
 
@@ -156,4 +164,15 @@ def register_reach_menu_item():
         name="reach-funnel",
         icon_name="table",
         order=320,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_demand_menu_item():
+    return demand_admin.LibraryStaffMenuItem(
+        gettext_lazy("Demand"),
+        reverse("reach_demand"),
+        name="demande",
+        icon_name="search",
+        order=315,
     )
