@@ -15,23 +15,27 @@ import csv
 import io
 from datetime import date, datetime
 
+from django import forms
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.formats import number_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.generic import TemplateView
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.generic import FormView, TemplateView
+from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import HeaderButton
 
 from cms.models import Interest
 from community import roles
-from community.reach import demand
+from community.reach import demand, library_use
 
 # The summary's columns: (key, heading, list behind it).
 COLUMNS = [
@@ -358,3 +362,75 @@ def demand_list_csv(request, name: str) -> HttpResponse:
 class LibraryStaffMenuItem(MenuItem):
     def is_shown(self, request):
         return roles.is_library_staff(request.user)
+
+
+# --- Importing loans and new cards (community.reach.library_use) ---------------------------
+
+
+class LibraryUseForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("CSV file"),
+        help_text=gettext_lazy(
+            "Columns: mediatheque (the library system code), periode (2026-11), interet or "
+            "code (optional), prets, nouvelles_cartes. Figures only, no reader."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size == 0:
+            raise forms.ValidationError(_("This file is empty."), code="empty")
+        if upload.size > MAX_USE_BYTES:
+            raise forms.ValidationError(
+                _("This file is too large (%(size)s); the limit is %(limit)s."),
+                code="too_large",
+                params={
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(MAX_USE_BYTES),
+                },
+            )
+        return upload
+
+
+MAX_USE_BYTES = 5 * 1024 * 1024
+
+
+class LibraryUseImportView(WagtailAdminTemplateMixin, FormView):
+    """Librarians import the figures of their médiathèques, network admins of any."""
+
+    template_name = "reach/admin/library_use_import.html"
+    form_class = LibraryUseForm
+    page_title = gettext_lazy("Import loans and new cards")
+    header_icon = "upload"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not roles.is_library_staff(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("import_errors", [])
+        context["stored"] = library_use.stored_periods(self.request.user)
+        context["impact_url"] = (
+            reverse("reach_funnel") if roles.is_network_admin(self.request.user) else ""
+        )
+        return context
+
+    def form_valid(self, form):
+        result = library_use.import_library_use(form.cleaned_data["file"].read(), self.request.user)
+        if result.errors:
+            messages.error(self.request, _("Nothing was imported: correct the lines below."))
+            return self.render_to_response(
+                self.get_context_data(form=form, import_errors=result.errors)
+            )
+        messages.success(
+            self.request,
+            ngettext(
+                "%(lines)s line imported for %(periods)s month of a médiathèque.",
+                "%(lines)s lines imported for %(periods)s months of médiathèques.",
+                len(result.periods),
+            )
+            % {"lines": result.lines, "periods": len(result.periods)},
+        )
+        return redirect("reach_library_use")
