@@ -33,15 +33,24 @@ from community.models import (
 )
 from community.models.posts import Comment, Post, Reaction
 from community.reach.models import FunnelCount, LibraryUse
-from community.reach.report import Filters
+from community.reach.report import Filters, add_months, month_start
 
 METRICS = ("reached", "active", "registrations", "reservations", "loans", "new_cards")
 
 
 def previous_period(start: date, end: date) -> tuple[date, date]:
-    length = end - start
-    previous_end = start - timedelta(days=1)
-    return previous_end - length, previous_end
+    """The period just before: as many whole months earlier when the period starts on the
+    first of a month (so that monthly loans compare month for month: 1 January – 7 December
+    gives 1 January – 7 December of the year before), else as many days."""
+    if start.day != 1:
+        length = end - start
+        return start - timedelta(days=1) - length, start - timedelta(days=1)
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    previous_start = add_months(start, -months)
+    shifted = add_months(month_start(end), -months)
+    last_day = (add_months(shifted, 1) - timedelta(days=1)).day
+    shifted_end = shifted.replace(day=min(end.day, last_day))
+    return previous_start, min(shifted_end, start - timedelta(days=1))
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
