@@ -44,6 +44,7 @@ from community.models import (
 )
 from community.models.posts import ContentStatus
 from community.reach.models import UnmetSearch
+from community.reach.report import parse_day
 
 # A query typed fewer times than this in the period is counted but its text not shown: a
 # search made once may be someone's name.
@@ -88,7 +89,7 @@ class Filters:
             raw = (params.get(name) or "").strip()
             if raw:
                 try:
-                    setattr(filters, name, date.fromisoformat(raw))
+                    setattr(filters, name, parse_day(raw))
                 except ValueError:
                     filters.errors.append(
                         _("“%(value)s” is not a valid date.") % {"value": raw[:30]}

@@ -281,6 +281,28 @@ def test_bad_filters_are_reported_not_fatal(client, world):
     assert "hier" in html and "x" in html
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"end": "9999-12-31"},
+        {"start": "0001-01-01"},
+        {"branch": "9223372036854775808"},
+        {"interest": "9223372036854775808"},
+        {"start": "2026-02-30"},
+    ],
+)
+def test_hostile_filters_never_crash(client, world, network_admin, params):
+    client.raise_request_exception = False
+    client.force_login(network_admin)
+    for url in (
+        reverse("reach_demand"),
+        reverse("reach_demand_csv"),
+        reverse("reach_demand_list", args=["waitlists"]),
+        reverse("reach_funnel"),
+    ):
+        assert client.get(url, params).status_code == 200, url
+
+
 def test_librarian_without_branch_sees_nothing(client, world):
     lonely = make_user(groups=[roles.LIBRARIANS])
     assert demand.summary(filters_for(lonely))["rows"] == []
