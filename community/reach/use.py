@@ -80,37 +80,51 @@ def _active_filter(since: datetime, until: datetime, user_ref: str) -> Q:
     return q
 
 
-def _figures(filters: Filters, start: date, end: date) -> dict:
-    """{(branch_id, interest_id or None): {metric: value}} for one period."""
-    since, until = _bounds(start, end)
-    cells: dict = defaultdict(lambda: dict.fromkeys(METRICS, 0))
+def _figures(filters: Filters, periods: dict[str, tuple[date, date]]) -> dict:
+    """{period name: {(branch_id, interest_id or None): {metric: value}}}, every period
+    counted by the same four queries (conditional aggregates), whatever the data."""
+    cells = {name: defaultdict(lambda: dict.fromkeys(METRICS, 0)) for name in periods}
+    bounds = {name: _bounds(*period) for name, period in periods.items()}
+    first = min(start for start, _end in periods.values())
+    last = max(end for _start, end in periods.values())
 
     followers = FollowedInterest.objects.filter(
-        user__is_active=True, user__home_branch__isnull=False, user__date_joined__lt=until
+        user__is_active=True, user__home_branch__isnull=False
     )
-    members = User.objects.filter(is_active=True, home_branch__isnull=False, date_joined__lt=until)
+    members = User.objects.filter(is_active=True, home_branch__isnull=False)
     if filters.branch is not None:
         followers = followers.filter(user__home_branch=filters.branch)
         members = members.filter(home_branch=filters.branch)
     if filters.interest is not None:
         followers = followers.filter(interest=filters.interest)
-    active_followers = followers.filter(_active_filter(since, until, "user_id"))
-    active_members = members.filter(_active_filter(since, until, "pk"))
-    for metric, qs in (("reached", followers), ("active", active_followers)):
-        for branch_id, interest_id, n in (
-            qs.values_list("user__home_branch", "interest")
-            .annotate(n=Count("user", distinct=True))
-            .order_by()
-        ):
-            cells[(branch_id, interest_id)][metric] = n
+
+    def people(user_ref: str, joined: str) -> dict:
+        aggregates = {}
+        for name, (since, until) in bounds.items():
+            signed_up = Q(**{f"{joined}__lt": until})
+            aggregates[f"reached_{name}"] = Count(user_ref, distinct=True, filter=signed_up)
+            aggregates[f"active_{name}"] = Count(
+                user_ref, distinct=True, filter=signed_up & _active_filter(since, until, user_ref)
+            )
+        return aggregates
+
+    grouped = (
+        followers.values("user__home_branch", "interest")
+        .annotate(**people("user", "user__date_joined"))
+        .order_by()
+    )
+    rows = [((row["user__home_branch"], row["interest"]), row) for row in grouped]
     if filters.interest is None:
-        for metric, qs in (("reached", members), ("active", active_members)):
-            for branch_id, n in qs.values_list("home_branch").annotate(n=Count("pk")).order_by():
-                cells[(branch_id, None)][metric] = n
+        totals = members.values("home_branch").annotate(**people("pk", "date_joined")).order_by()
+        rows += [((row["home_branch"], None), row) for row in totals]
+    for key, row in rows:
+        for name in periods:
+            cells[name][key]["reached"] = row[f"reached_{name}"]
+            cells[name][key]["active"] = row[f"active_{name}"]
 
     steps = {Step.EVENT_REGISTRATION: "registrations", Step.RESERVATION_CLICKED: "reservations"}
     funnel = FunnelCount.objects.filter(
-        day__gte=start, day__lte=end, step__in=list(steps), branch__isnull=False
+        day__gte=first, day__lte=last, step__in=list(steps), branch__isnull=False
     )
     if filters.source:
         funnel = funnel.filter(source=filters.source)
@@ -118,25 +132,31 @@ def _figures(filters: Filters, start: date, end: date) -> dict:
         funnel = funnel.filter(branch=filters.branch)
     if filters.interest is not None:
         funnel = funnel.filter(interest=filters.interest)
-    for branch_id, interest_id, step, n in (
-        funnel.values_list("branch", "interest", "step").annotate(n=Sum("count")).order_by()
-    ):
-        cells[(branch_id, interest_id)][steps[step]] = n
+    sums = {
+        name: Sum("count", filter=Q(day__gte=start, day__lte=end))
+        for name, (start, end) in periods.items()
+    }
+    for row in funnel.values("branch", "interest", "step").annotate(**sums).order_by():
+        for name in periods:
+            cells[name][(row["branch"], row["interest"])][steps[row["step"]]] = row[name] or 0
 
-    use = LibraryUse.objects.filter(month__gte=start, month__lte=end).filter(
+    use = LibraryUse.objects.filter(month__gte=first, month__lte=last).filter(
         Q(interest__isnull=False) | Q(code="")
     )
     if filters.branch is not None:
         use = use.filter(branch=filters.branch)
     if filters.interest is not None:
         use = use.filter(interest=filters.interest)
-    for branch_id, interest_id, loans, new_cards in (
-        use.values_list("branch", "interest")
-        .annotate(loans=Sum("loans"), new_cards=Sum("new_cards"))
-        .order_by()
-    ):
-        cells[(branch_id, interest_id)]["loans"] = loans
-        cells[(branch_id, interest_id)]["new_cards"] = new_cards
+    sums = {}
+    for name, (start, end) in periods.items():
+        in_period = Q(month__gte=start, month__lte=end)
+        sums[f"loans_{name}"] = Sum("loans", filter=in_period)
+        sums[f"new_cards_{name}"] = Sum("new_cards", filter=in_period)
+    for row in use.values("branch", "interest").annotate(**sums).order_by():
+        for name in periods:
+            cell = cells[name][(row["branch"], row["interest"])]
+            cell["loans"] = row[f"loans_{name}"] or 0
+            cell["new_cards"] = row[f"new_cards_{name}"] or 0
     return cells
 
 
@@ -145,8 +165,11 @@ def reach_to_use(filters: Filters) -> dict:
     None for the totals) and, per metric, the period's value, the previous one and the
     change in percent (None when the previous value is 0)."""
     previous_start, previous_end = previous_period(filters.start, filters.end)
-    current = _figures(filters, filters.start, filters.end)
-    before = _figures(filters, previous_start, previous_end)
+    figures = _figures(
+        filters,
+        {"now": (filters.start, filters.end), "before": (previous_start, previous_end)},
+    )
+    current, before = figures["now"], figures["before"]
     keys = {key for key, values in current.items() if any(values.values())}
     keys |= {key for key, values in before.items() if any(values.values())}
     branch_names = dict(
