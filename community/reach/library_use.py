@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.utils.translation import gettext as _
 
 from cms.catalogue.rules import InterestMatcher
@@ -245,10 +245,16 @@ def stored_periods(user, limit: int = 36) -> list[dict]:
         qs = qs.filter(branch_id__in=roles.staffed_branch_ids(user))
     rows = (
         qs.values_list("month", "branch__name")
-        .annotate(loans=Sum("loans"), new_cards=Sum("new_cards"))
+        .annotate(loans=Sum("loans"), new_cards=Sum("new_cards"), imported=Max("imported_at"))
         .order_by("-month", "branch__name")[:limit]
     )
     return [
-        {"month": month, "branch": branch, "loans": loans, "new_cards": new_cards}
-        for month, branch, loans, new_cards in rows
+        {
+            "month": month,
+            "branch": branch,
+            "loans": loans,
+            "new_cards": new_cards,
+            "imported": imported,
+        }
+        for month, branch, loans, new_cards, imported in rows
     ]
