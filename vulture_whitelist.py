@@ -229,3 +229,5 @@ _.status_changed_at
 _.to_url
 _.regex
 _.search_backend_name
+# community/reach/models.py (LibraryUse: read by Max("imported_at") in library_use.py)
+_.imported_at
