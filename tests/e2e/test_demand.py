@@ -41,7 +41,7 @@ def demand_data():
         "Médiathèque Marcel Pagnol", commune="Aubagne", lat=43.29, lon=5.57, code="AUB"
     )
     sf = make_interest("Science-fiction")
-    for n in range(3):
+    for _n in range(3):
         reader = make_user(home_branch=branch, commune_name="Aubagne")
         reader.interests.set([sf])
     item = make_item("Dune")
