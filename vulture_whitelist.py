@@ -236,3 +236,5 @@ _.model_config
 _.toggle_url
 _.corrected_query
 _.ignored
+# community/reach/models.py (LibraryUse: read by Max("imported_at") in library_use.py)
+_.imported_at

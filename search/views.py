@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from cms.models import CatalogueItem, NetworkSettings
 from cms.observability.metrics import SEARCH_LATENCY
 from cms.prefetching import prefetch_catalogue_items
+from community.reach.unmet import FEW_RESULTS, record_search
 
 from .backends import get_backend
 from .backends.base import Results
@@ -29,6 +30,22 @@ def _run(request: HttpRequest, form, entry: str) -> Results:
         return get_backend().search(
             form.query, form.filters(), form.sort, form.page_number, request.user
         )
+
+
+def _count_unmet(request: HttpRequest, form, outcome: Results) -> None:
+    """Count a first page with no or few results for the demand dashboard (no person kept):
+    under the médiathèque and interests searched in, else the member's home branch and
+    followed interests."""
+    if not form.query or outcome.page != 1:
+        return
+    branch_ids, interest_ids = list(outcome.filters.branches), list(outcome.filters.interests)
+    user = request.user
+    if user.is_authenticated and outcome.total <= FEW_RESULTS:
+        if not branch_ids and user.home_branch_id:
+            branch_ids = [user.home_branch_id]
+        if not interest_ids:
+            interest_ids = list(user.interests.values_list("pk", flat=True))
+    record_search(form.query, outcome.total, branch_ids=branch_ids, interest_ids=interest_ids)
 
 
 def _kind_tabs(results: Results | None, request: HttpRequest) -> list[dict]:
@@ -78,6 +95,7 @@ def results(request: HttpRequest) -> HttpResponse:
         context.update(query="", results=None)
         return render(request, "search/results.html", context)
     outcome = _run(request, form, "page")
+    _count_unmet(request, form, outcome)
     opac = NetworkSettings.load(request_or_site=request)
     context.update(
         query=form.query,
@@ -118,6 +136,7 @@ def api(request: HttpRequest) -> JsonResponse:
     if errors:
         return JsonResponse({"errors": errors}, status=400)
     outcome = _run(request, form, "api")
+    _count_unmet(request, form, outcome)
     opac = NetworkSettings.load(request_or_site=request)
     return JsonResponse(
         {

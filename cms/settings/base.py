@@ -499,6 +499,9 @@ CONSENT_CONFIRMATION_DAYS = int(os.environ.get("CONSENT_CONFIRMATION_DAYS", "7")
 # unused for 2 years is proportionate), then deleted after the grace period if still unused.
 ACCOUNT_INACTIVITY_DAYS = int(os.environ.get("ACCOUNT_INACTIVITY_DAYS", str(2 * 365)))
 ACCOUNT_INACTIVITY_GRACE_DAYS = int(os.environ.get("ACCOUNT_INACTIVITY_GRACE_DAYS", "30"))
+# Searches with no or few results are counted per day and folded query, without the person
+# (community.reach.UnmetSearch, the demand dashboard); the counts are deleted after this long.
+UNMET_SEARCH_RETENTION_DAYS = int(os.environ.get("UNMET_SEARCH_RETENTION_DAYS", "395"))
 # Shown on /confidentialite/ as the address for data-protection requests (empty: members
 # are pointed to their médiathèque).
 PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "")

@@ -24,6 +24,9 @@ class PurgeLog(models.Model):
     )
     accounts_deleted = models.PositiveIntegerField(_("inactive accounts deleted"), default=0)
     sessions_deleted = models.PositiveIntegerField(_("expired sessions deleted"), default=0)
+    unmet_searches_deleted = models.PositiveIntegerField(
+        _("unmet search counts deleted"), default=0
+    )
     failures = models.PositiveIntegerField(
         _("failures"), default=0, help_text=_("Steps that raised an error (see the server log).")
     )
@@ -43,6 +46,7 @@ class PurgeLog(models.Model):
             + self.consents_deleted
             + self.accounts_deleted
             + self.sessions_deleted
+            + self.unmet_searches_deleted
         )
 
 

@@ -184,6 +184,29 @@ def processings() -> list[Processing]:
             where="community.reach",
         ),
         Processing(
+            key="demand",
+            name=_("Demand signals and library use"),
+            purpose=_(
+                "Tell librarians what members near their médiathèque look for and do not "
+                "find, and compare reach with the loans and new cards of the library system."
+            ),
+            legal_basis=_("Legitimate interest / public-interest task; no cookie is used."),
+            data_categories=[
+                _(
+                    "counts of searches with no or few results (day, query without accents, "
+                    "médiathèque, interest: no identifier); loans and new cards per "
+                    "médiathèque and month (aggregates from the library system)"
+                )
+            ],
+            people=_("nobody identifiable"),
+            recipients=[staff],
+            retention=_(
+                "Search counts: UNMET_SEARCH_RETENTION_DAYS (13 months by default), a query "
+                "being free text; loans and new cards: kept for statistics."
+            ),
+            where="search, community.reach",
+        ),
+        Processing(
             key="facebook",
             name=_("Publishing on Facebook"),
             purpose=_(

@@ -8,7 +8,10 @@
   ``ACCOUNT_INACTIVITY_GRACE_DAYS`` later (30 by default), they are deleted, their posts
   kept anonymised. Library staff accounts (librarians, network admins, superusers) are
   never purged automatically: network admins manage them;
-- expired sessions are deleted.
+- expired sessions are deleted;
+- the counts of searches with no or few results (``community.reach.UnmetSearch``: no person,
+  but a query typed once may still say something about someone) after
+  ``UNMET_SEARCH_RETENTION_DAYS``.
 
 Each run writes one :class:`~community.privacy.models.PurgeLog` row: counts, never people.
 """
@@ -170,6 +173,14 @@ def delete_expired_sessions(now: datetime) -> int:
     return deleted
 
 
+def delete_old_unmet_searches(now: datetime) -> int:
+    from community.reach.models import UnmetSearch
+
+    cutoff = timezone.localdate(now) - timedelta(days=settings.UNMET_SEARCH_RETENTION_DAYS)
+    deleted, _ = UnmetSearch.objects.filter(day__lt=cutoff).delete()
+    return deleted
+
+
 def last_run() -> PurgeLog | None:
     return PurgeLog.objects.filter(finished_at__isnull=False).order_by("-ran_at").first()
 
@@ -189,6 +200,7 @@ def run_retention(*, now: datetime | None = None, force: bool = False) -> PurgeL
         ("accounts_deleted", lambda: delete_inactive_accounts(now)),
         ("accounts_warned", lambda: warn_inactive_accounts(now)),
         ("sessions_deleted", lambda: delete_expired_sessions(now)),
+        ("unmet_searches_deleted", lambda: delete_old_unmet_searches(now)),
     ]
     for name, step in steps:
         try:

@@ -18,5 +18,6 @@ def purge_expired_data(force: bool = False) -> dict | None:
         "warnings_cancelled": log.warnings_cancelled,
         "accounts_deleted": log.accounts_deleted,
         "sessions_deleted": log.sessions_deleted,
+        "unmet_searches_deleted": log.unmet_searches_deleted,
         "failures": log.failures,
     }

@@ -95,3 +95,103 @@ class DigestDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.week}"
+
+
+class UnmetSearch(models.Model):
+    """How many searches found nothing (``outcome`` "none") or few results ("few") on `day`,
+    for the folded query `query`, at `branch`, for `interest`. No person is stored.
+
+    Written by ``search`` through ``community.reach.demand.record_search`` (search may import
+    community, never the reverse), read by the demand dashboard. Like ``FunnelCount``, one
+    search increments the row with ``interest = NULL`` (the totals) and one row per interest
+    it concerns. Rows older than ``UNMET_SEARCH_RETENTION_DAYS`` are deleted by the daily
+    retention sweep.
+    """
+
+    class Outcome(models.TextChoices):
+        NONE = "none", _("no result")
+        FEW = "few", _("few results")
+
+    day = models.DateField(_("day"))
+    query = models.CharField(_("query (folded)"), max_length=100)
+    outcome = models.CharField(_("outcome"), max_length=4, choices=Outcome)
+    branch = models.ForeignKey(
+        "cms.Branch",
+        verbose_name=_("branch"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    interest = models.ForeignKey(
+        "cms.Interest",
+        verbose_name=_("interest"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    count = models.PositiveIntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("unmet search")
+        verbose_name_plural = _("unmet searches")
+        constraints = [
+            models.UniqueConstraint(
+                "day",
+                "query",
+                "outcome",
+                Coalesce("branch", 0),
+                Coalesce("interest", 0),
+                name="unmetsearch_unique_cell",
+            )
+        ]
+        indexes = [models.Index(fields=["day"], name="unmetsearch_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.query!r} {self.outcome}: {self.count}"
+
+
+class LibraryUse(models.Model):
+    """Loans and new library cards of one branch in one month, from the library system.
+
+    Imported from a CSV in the admin (``community.reach.library_use``): aggregated figures,
+    never a reader. A row with no interest and no code is the branch's total for the month;
+    the others break it down by interest or by the library system's collection/subject code
+    (mapped to an interest by the subject rules when possible) and may overlap. Importing a
+    month of a branch again replaces all of that month's rows for that branch.
+    """
+
+    branch = models.ForeignKey(
+        "cms.Branch", verbose_name=_("branch"), on_delete=models.CASCADE, related_name="+"
+    )
+    month = models.DateField(_("month"), help_text=_("First day of the month."))
+    interest = models.ForeignKey(
+        "cms.Interest",
+        verbose_name=_("interest"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    code = models.CharField(_("collection or subject code"), max_length=60, blank=True)
+    loans = models.PositiveIntegerField(_("loans"), default=0)
+    new_cards = models.PositiveIntegerField(_("new cards"), default=0)
+    imported_at = models.DateTimeField(_("imported"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("library use")
+        verbose_name_plural = _("library use")
+        constraints = [
+            models.UniqueConstraint(
+                "branch",
+                "month",
+                Coalesce("interest", 0),
+                "code",
+                name="libraryuse_unique_cell",
+            )
+        ]
+        indexes = [models.Index(fields=["month", "branch"], name="libraryuse_month_branch")]
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} {self.month:%Y-%m}: {self.loans} / {self.new_cards}"

@@ -31,6 +31,19 @@ def source_label(source: str) -> str:
     return _("Partner: %(slug)s") % {"slug": source}
 
 
+# Dates outside these bounds are refused: a period must leave room for the period before
+# and the day after (year 1 or 9999 would overflow).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def parse_day(raw: str) -> date:
+    """An ISO date between `FIRST_DAY` and `LAST_DAY`, or ValueError."""
+    day = date.fromisoformat(raw)
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(raw)
+    return day
+
+
 def month_start(day: date) -> date:
     return day.replace(day=1)
 
@@ -63,7 +76,7 @@ class Filters:
             raw = params.get(name, "").strip()
             if raw:
                 try:
-                    setattr(filters, name, date.fromisoformat(raw))
+                    setattr(filters, name, parse_day(raw))
                 except ValueError:
                     filters.errors.append(_("“%(value)s” is not a valid date.") % {"value": raw})
         if filters.start > filters.end:

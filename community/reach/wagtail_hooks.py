@@ -24,13 +24,23 @@ from wagtail.admin.widgets.button import HeaderButton
 
 from cms.models import Branch, Interest
 from community import roles
-from community.reach import charts, report
+from community.reach import charts, demand_admin, report, use
 
 GROUP_CHOICES = [
     ("source", gettext_lazy("Source")),
     ("branch", gettext_lazy("Branch")),
     ("interest", gettext_lazy("Interest")),
     ("month", gettext_lazy("Month")),
+]
+
+
+USE_METRICS = [
+    gettext_lazy("Members reached"),
+    gettext_lazy("Active members"),
+    gettext_lazy("Event registrations"),
+    gettext_lazy("“Reserve” clicks"),
+    gettext_lazy("Loans"),
+    gettext_lazy("New cards"),
 ]
 
 
@@ -55,7 +65,12 @@ class FunnelDashboardView(WagtailAdminTemplateMixin, TemplateView):
                 _("Download (CSV)"),
                 url=reverse("reach_funnel_csv") + "?" + urlencode(self.filters.as_query()),
                 icon_name="download",
-            )
+            ),
+            HeaderButton(
+                _("Import loans and new cards"),
+                url=reverse("reach_library_use"),
+                icon_name="upload",
+            ),
         ]
 
     def get_context_data(self, **kwargs):
@@ -106,7 +121,14 @@ class FunnelDashboardView(WagtailAdminTemplateMixin, TemplateView):
             branch_choices=Branch.objects.only("pk", "name"),
             interest_choices=Interest.objects.select_related("parent"),
             csv_url=reverse("reach_funnel_csv") + "?" + urlencode(filters.as_query()),
+            use=use.reach_to_use(filters),
+            use_metrics=USE_METRICS,
+            import_url=reverse("reach_library_use"),
         )
+        context["use_previous"] = {
+            "start": date_format(context["use"]["previous"][0], "j F Y"),
+            "end": date_format(context["use"]["previous"][1], "j F Y"),
+        }
         return context
 
 
@@ -140,6 +162,19 @@ def register_reach_urls():
     return [
         path("impact/", FunnelDashboardView.as_view(), name="reach_funnel"),
         path("impact/parcours.csv", funnel_csv, name="reach_funnel_csv"),
+        path(
+            "impact/prets-et-cartes/",
+            demand_admin.LibraryUseImportView.as_view(),
+            name="reach_library_use",
+        ),
+        path("demande/", demand_admin.DemandDashboardView.as_view(), name="reach_demand"),
+        path("demande/demande.csv", demand_admin.demand_csv, name="reach_demand_csv"),
+        path(
+            "demande/<slug:name>/",
+            demand_admin.DemandListView.as_view(),
+            name="reach_demand_list",
+        ),
+        path("demande/<slug:name>.csv", demand_admin.demand_list_csv, name="reach_demand_list_csv"),
     ]
 
 
@@ -156,4 +191,15 @@ def register_reach_menu_item():
         name="reach-funnel",
         icon_name="table",
         order=320,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_demand_menu_item():
+    return demand_admin.LibraryStaffMenuItem(
+        gettext_lazy("Demand"),
+        reverse("reach_demand"),
+        name="demande",
+        icon_name="search",
+        order=315,
     )

@@ -53,6 +53,7 @@ LIBRARY_WORK = {
     "community-moderation",
     "suggestions-achat",  # purchase suggestions
     "reports/publications",  # the outbox: Facebook and Fediverse rows, "Réessayer", "Annuler"
+    "demande",  # demand signals of their médiathèques
     "reports/fedivers",  # deliveries to the followers' servers
     "images",
     "documents",
@@ -108,6 +109,9 @@ STAFF_PAGES = {
     "moderation queue": (lambda: reverse("community_moderation_queue"), {"admin", "librarian"}),
     "impact": (lambda: reverse("reach_funnel"), {"admin"}),
     "impact export": (lambda: reverse("reach_funnel_csv"), {"admin"}),
+    "demand": (lambda: reverse("reach_demand"), {"admin", "librarian"}),
+    "demand export": (lambda: reverse("reach_demand_csv"), {"admin", "librarian"}),
+    "loans import": (lambda: reverse("reach_library_use"), {"admin", "librarian"}),
 }
 
 

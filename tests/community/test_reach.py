@@ -436,4 +436,5 @@ def test_dashboard_queries_do_not_grow_with_the_data(client, network_admin, taxo
     assert max(small.values()) <= MAX_DASHBOARD_QUERIES, small
 
 
-MAX_DASHBOARD_QUERIES = 20  # measured: 17 (Wagtail admin's own queries included)
+# measured: 17 (Wagtail admin's own queries included), and 6 for "from reach to use"
+MAX_DASHBOARD_QUERIES = 26

@@ -34,5 +34,6 @@ class Command(BaseCommand):
             f"prospects deleted: {log.prospects_deleted} (consents: {log.consents_deleted}), "
             f"accounts warned: {log.accounts_warned}, warnings cancelled: "
             f"{log.warnings_cancelled}, accounts deleted: {log.accounts_deleted}, "
-            f"sessions deleted: {log.sessions_deleted}, failures: {log.failures}"
+            f"sessions deleted: {log.sessions_deleted}, unmet search counts deleted: "
+            f"{log.unmet_searches_deleted}, failures: {log.failures}"
         )
