@@ -16,7 +16,7 @@ csvfile.py), and every `batch_size` records:
    bulk.py's DELETE of the replaced ones; no per-row signal), then, once it has committed,
    sends ``catalogue_items_written`` (cms/catalogue/signals.py) with the written items: the
    site search schedules their indexing (search/receivers.py), open purchase suggestions
-   they match become available (community/signals.py). Wagtail's own search keeps no copy
+   they match become available (community/receivers.py). Wagtail's own search keeps no copy
    of the catalogue (catalogue items declare no search_fields, admin_search.py).
 
 Nothing sends post_save, so per-object signal handlers never run during an import; the
