@@ -694,7 +694,7 @@ def _generate_signals(
                 {
                     "suggestion_id": pk_of[item],
                     "user_id": member,
-                    "created_at": created if n == 0 else moment(created, bought),
+                    "created_at": created if n == 0 else moment(created, min(bought, anchor)),
                 }
             )
         for interest_id in sorted({i for _m, i in supporters}):
