@@ -135,7 +135,7 @@ def test_item_similarity_is_the_shrunk_cosine_worked_out_by_hand():
 
 @pytest.fixture
 def scene(taxonomy, branches):
-    """Four readers took both `seed` and `target`; five others took `popular` alone. A member
+    """Four readers took both `seed` and `target`; six others took `popular` alone. A member
     with no history gets `popular` first; one who signalled `seed` gets `target`."""
     seed = make_item("Dune")
     target = make_item("Hypérion")
@@ -144,7 +144,7 @@ def scene(taxonomy, branches):
         reader = make_user(f"lecteur{n}@example.org")
         interact(reader, seed, days_ago=20 + n)
         interact(reader, target, days_ago=19 + n)
-    for n in range(5):
+    for n in range(6):
         interact(make_user(f"autre{n}@example.org"), popular, days_ago=15 + n)
     community = make_community("Club SF", interests=[taxonomy["sf"]])
     event = make_event("Club de lecture", branch=branches["alcazar"], start=ago(-10))
