@@ -120,7 +120,7 @@ def test_item_similarity_is_the_shrunk_cosine_worked_out_by_hand():
         Signal(3, 300, 1.0, when, "interactions"),
     ]
 
-    model = train_on(rows)
+    model = train_on(rows, min_shared=1)
 
     # 100 and 200: the same two members → cosine 1, shrunk by 2 / (2 + 2) = 0.5.
     # 100 and 300: one shared member of two each → cosine 0.5, shrunk by 1 / 3.
@@ -128,6 +128,11 @@ def test_item_similarity_is_the_shrunk_cosine_worked_out_by_hand():
     # Ties are broken by item id.
     assert [n for n, _s, _c in model.neighbours[300]] == [100, 200]
     assert model.pairs([100]) == [(100, 200, pytest.approx(0.5)), (100, 300, pytest.approx(1 / 6))]
+    # By default, pairs that a single member shares are left out.
+    assert train_on(rows).neighbours == {
+        100: [(200, pytest.approx(0.5), 2)],
+        200: [(100, pytest.approx(0.5), 2)],
+    }
 
 
 # --- each signal changes the ranking -----------------------------------------------------
