@@ -87,13 +87,13 @@ class Command(BaseCommand):
             f"({report['item_neighbours']} voisins)."
         )
         header = (
-            f"{'':<38} {f'precision@{k}':>13} {f'recall@{k}':>10} {'couverture':>11} "
+            f"{'':<46} {f'precision@{k}':>13} {f'recall@{k}':>10} {'couverture':>11} "
             f"{'nouveauté':>10} {'hit rate':>9} {'ms/membre':>10}"
         )
         self.stdout.write(header)
         for row in report["rows"]:
             self.stdout.write(
-                f"{_label(row['name']):<38} {row['precision']:>13.4f} {row['recall']:>10.4f} "
+                f"{_label(row['name']):<46} {row['precision']:>13.4f} {row['recall']:>10.4f} "
                 f"{row['coverage']:>11.4f} {row['novelty']:>10.2f} {row['hit_rate']:>9.4f} "
                 f"{row['ms_per_member']:>10.2f}"
             )
