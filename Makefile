@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 AXE := tests/e2e/vendor/axe.min.js
 
-.PHONY: run serve prod-check backup restore drills soak load load-ci test test-unit e2e lint check bench messages clean-venv
+.PHONY: run serve prod-check backup restore drills soak load load-ci test test-unit e2e lint check bench bench-recommendations messages clean-venv
 
 $(PYTHON):
 	$(PY) -m venv $(VENV)
@@ -191,6 +191,15 @@ bench: $(VENV)/.installed-test
 	$(PYTHON) -m tests.bench.feed_bench $(BENCH_FEED_ARGS)
 	@echo "== Feed page and fan-out, PostgreSQL + Redis"
 	DATABASE_URL=$(BENCH_PG_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PYTHON) -m tests.bench.feed_bench $(BENCH_FEED_ARGS)
+
+## make bench-recommendations: popularity, current and community recommenders side by side
+## (and each signal left out) on the generated dataset already in BENCH_PG_URL
+## (`manage.py generate_dataset` first); table printed, JSON in var/bench/recommendations.json.
+BENCH_REC_SAMPLE ?= 1000
+bench-recommendations: $(VENV)/.installed-test
+	@mkdir -p var/bench
+	DATABASE_URL=$(BENCH_PG_URL) $(PYTHON) manage.py evaluate_recommendations --variants \
+	  --sample $(BENCH_REC_SAMPLE) --output var/bench/recommendations.json
 
 ## make messages: refresh the French catalogue and compile it.
 messages: $(VENV)/.installed

@@ -138,6 +138,9 @@ _.signals
 # feeds/recommendations/evaluation.py
 _.coverage
 _.hit_rate
+_.novelty
+_.precision
+_.recall
 _.ms_per_member
 # feeds/store/__init__.py
 _.__getattr__

@@ -52,7 +52,19 @@ from cms.models import (
     NewsIndexPage,
 )
 from cms.models.library_pages import event_series_key
-from community.models import FollowedInterest, Interaction, User
+from community.models import (
+    CommunityIndexPage,
+    CommunityPage,
+    EventRegistration,
+    FollowedInterest,
+    Interaction,
+    Post,
+    PurchaseSuggestion,
+    SuggestionSupport,
+    User,
+)
+from community.models.posts import ContentStatus
+from community.models.suggestions import title_key
 
 GENERATED_EMAIL_DOMAIN = "generated.invalid"
 SLUG_PREFIX = "gen-"
@@ -96,6 +108,22 @@ KIND_SHARES = [
 CLUSTER_SIZE = 25
 
 
+@dataclass
+class Tastes:
+    """What drives a member's interactions, reused for the community signals: their
+    (interest, cluster) pairs, the items of each interest in popularity order (clusters are
+    slices of CLUSTER_SIZE), and their activity (Pareto weight)."""
+
+    by_member: dict[int, list[tuple[int, int]]]
+    interest_lists: dict[int, list[int]]
+    activity: dict[int, float]
+
+    def cluster(self, interest_id: int, cluster: int) -> list[int]:
+        return self.interest_lists[interest_id][
+            cluster * CLUSTER_SIZE : (cluster + 1) * CLUSTER_SIZE
+        ]
+
+
 class DatasetExists(RuntimeError):
     """Generated data is already in the database."""
 
@@ -108,6 +136,8 @@ class DatasetSize:
     announcements: int = 10_000
     interactions: int = 200_000
     seed: int = 1
+    # Community signals (supports, posts, club registrations), scaled on `interactions`.
+    signals: bool = True
 
 
 def generated_members() -> models.QuerySet:
@@ -126,6 +156,10 @@ def delete_generated() -> dict[str, int]:
     """Remove everything `generate_dataset` made (members, their rows, items, pages)."""
     counts = {}
     with transaction.atomic():
+        counts["purchase_suggestions"] = PurchaseSuggestion.objects.filter(
+            models.Q(item__record_id__startswith="GEN")
+            | models.Q(suggested_by__email__endswith="@" + GENERATED_EMAIL_DOMAIN)
+        ).delete()[0]
         counts["interactions"] = Interaction.objects.filter(
             models.Q(member__email__endswith="@" + GENERATED_EMAIL_DOMAIN)
             | models.Q(item__record_id__startswith="GEN")
@@ -469,9 +503,9 @@ def _generate_interactions(
     by_branch: dict[int, list[int]],
     interests: dict[str, Interest],
     anchor: datetime,
-) -> int:
+) -> tuple[int, Tastes | None]:
     if not count or not members or not items:
-        return 0
+        return 0, None
     # A fixed popularity order of the items, shared by every list below.
     order = items[:]
     rng.shuffle(order)
@@ -533,7 +567,277 @@ def _generate_interactions(
             _insert_rows(Interaction, rows)
             rows = []
     _insert_rows(Interaction, rows)
-    return count
+    return count, Tastes(tastes, interest_lists, dict(zip(members, activity, strict=True)))
+
+
+# --- community signals ------------------------------------------------------------------------
+#
+# The generative story: the (interest, cluster) tastes that drive a member's interactions
+# (above) drive the rest of what they do, with the same activity. They ask the médiathèques
+# to buy titles of their tastes and support others' suggestions (« Moi aussi »), which are
+# bought 1–4 weeks after the first one; they post about items of their tastes in the
+# community of the interest; and they register for club meetings (« club de lecture »,
+# « rencontre ») that feature items of their tastes, announced by a post with the event
+# and the items three weeks before. Times spread over the same 180 days. Nothing ties a
+# signal to a later interaction other than the shared taste: the held-out interactions are
+# not copied from the signals.
+
+SUPPORTS_SHARE = 0.15
+POSTS_SHARE = 0.10
+REGISTRATIONS_SHARE = 0.15
+
+
+def _insert_raw(model: type[models.Model], rows: list[dict]) -> None:
+    """INSERT rows with every column given (auto_now_add dates included, which
+    bulk_create would overwrite with now)."""
+    fields = [f for f in model._meta.local_concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(model._meta.db_table),
+        ", ".join(quote(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH):
+            cursor.executemany(
+                sql,
+                [
+                    [
+                        f.get_db_prep_save(row.get(f.attname, f.get_default()), connection)
+                        for f in fields
+                    ]
+                    for row in rows[start : start + BATCH]
+                ],
+            )
+
+
+def _generate_signals(
+    size: DatasetSize,
+    tastes: Tastes,
+    homes: dict[int, int | None],
+    branches: list[Branch],
+    interests: dict[str, Interest],
+    anchor: datetime,
+    rng: random.Random,
+) -> dict[str, int]:
+    members = [m for m in tastes.by_member if tastes.by_member[m]]
+    if not members:
+        return {}
+    weights = [tastes.activity[m] for m in members]
+    start_of_history = anchor - timedelta(days=HISTORY_DAYS)
+
+    def draws(share: float) -> list[tuple[int, int, int, int]]:
+        """(member, interest, cluster, item) picks, `share` × the interactions."""
+        picked = []
+        for member in rng.choices(members, weights, k=int(size.interactions * share)):
+            interest_id, cluster = rng.choice(tastes.by_member[member])
+            pool = tastes.cluster(interest_id, cluster)
+            picked.append((member, interest_id, cluster, rng.choice(pool)))
+        return picked
+
+    def moment(earliest: datetime, latest: datetime) -> datetime:
+        span = max(1, int((latest - earliest).total_seconds()))
+        return earliest + timedelta(seconds=rng.randrange(span))
+
+    # Purchase suggestions: one per wanted item, its supporters in the weeks before purchase.
+    wanted: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for member, interest_id, _cluster, item in draws(SUPPORTS_SHARE):
+        if member not in {m for m, _i in wanted[item]}:
+            wanted[item].append((member, interest_id))
+    titles, authors = {}, {}
+    for pk, title, names in CatalogueItem.objects.filter(pk__in=list(wanted)).values_list(
+        "pk", "title", "authors"
+    ):
+        titles[pk], authors[pk] = title, names.split(";")[0].strip()[:200]
+    suggestions, timeline = [], {}
+    for item in sorted(wanted):
+        created = moment(start_of_history, anchor)
+        bought = created + timedelta(days=rng.randint(7, 30))
+        timeline[item] = (created, bought)
+        supporters = wanted[item]
+        suggestions.append(
+            {
+                "title": titles[item],
+                "author": authors[item],
+                "isbn": "",
+                "reason": "",
+                "key": title_key(titles[item]),
+                "suggested_by_id": supporters[0][0],
+                "status": (
+                    PurchaseSuggestion.Status.AVAILABLE
+                    if bought < anchor
+                    else PurchaseSuggestion.Status.ORDERED
+                ),
+                "refusal_reason": "",
+                "item_id": item if bought < anchor else None,
+                "merged_into_id": None,
+                "created_at": created,
+                "status_changed_at": min(bought, anchor),
+            }
+        )
+    _insert_raw(PurchaseSuggestion, suggestions)
+    ordered_items = sorted(wanted)
+    position = {(row["suggested_by_id"], row["created_at"]): n for n, row in enumerate(suggestions)}
+    pk_of = {}
+    for pk, by, created in PurchaseSuggestion.objects.filter(
+        suggested_by__email__endswith="@" + GENERATED_EMAIL_DOMAIN
+    ).values_list("pk", "suggested_by_id", "created_at"):
+        if (by, created) in position:
+            pk_of[ordered_items[position[(by, created)]]] = pk
+    supports, suggestion_interests, suggestion_branches = [], [], []
+    for item, supporters in wanted.items():
+        if item not in pk_of:
+            continue
+        created, bought = timeline[item]
+        for n, (member, _interest) in enumerate(supporters):
+            supports.append(
+                {
+                    "suggestion_id": pk_of[item],
+                    "user_id": member,
+                    "created_at": created if n == 0 else moment(created, min(bought, anchor)),
+                }
+            )
+        for interest_id in sorted({i for _m, i in supporters}):
+            suggestion_interests.append(
+                {"purchasesuggestion_id": pk_of[item], "interest_id": interest_id}
+            )
+        for branch_id in sorted({homes.get(m) for m, _i in supporters} - {None}):
+            suggestion_branches.append(
+                {"purchasesuggestion_id": pk_of[item], "branch_id": branch_id}
+            )
+    _insert_raw(SuggestionSupport, supports)
+    _insert_rows(PurchaseSuggestion.interests.through, suggestion_interests)
+    _insert_rows(PurchaseSuggestion.branches.through, suggestion_branches)
+
+    # Communities: one per interest that has items, where the posts go.
+    index = CommunityIndexPage.objects.order_by("path").first()
+    if index is None:
+        raise RuntimeError("No communities index page: run `manage.py migrate` first.")
+    by_pk = {i.pk: i for i in interests.values()}
+    topics = sorted(tastes.interest_lists)
+    community_ids = bulk_add_children(
+        index,
+        CommunityPage,
+        [
+            {
+                "title": f"Communauté {by_pk[t].name.lower()}",
+                "slug": f"{SLUG_PREFIX}communaute-{by_pk[t].slug}",
+                "first_published_at": start_of_history - timedelta(days=30),
+                "description": "",
+                "summary": f"Les membres qui aiment {by_pk[t].name.lower()}.",
+                "premoderated_posts": 0,
+            }
+            for t in topics
+        ],
+        {"interests": [[t] for t in topics]},
+        rng,
+    )
+    community_of = dict(zip(topics, community_ids, strict=True))
+
+    # Club meetings featuring items of one cluster, announced by a post with both cards:
+    # librarians choose them from what members like (the taste of a member drawn by
+    # activity), as they would from the community's posts and suggestions.
+    meetings, featured = [], []
+    for n, organiser in enumerate(rng.choices(members, weights, k=max(20, size.events // 5)), 1):
+        topic, cluster = rng.choice(tastes.by_member[organiser])
+        shelf = tastes.cluster(topic, cluster)
+        items = rng.sample(shelf, min(2, len(shelf)))
+        branch = rng.choice(branches)
+        begins = moment(start_of_history + timedelta(days=21), anchor + timedelta(days=30))
+        title = f"Club de lecture {by_pk[topic].name.lower()} ({n})"
+        meetings.append(
+            {
+                "title": title,
+                "slug": f"{SLUG_PREFIX}club-{n:06d}",
+                "first_published_at": begins - timedelta(days=21),
+                "start": begins,
+                "end": begins + timedelta(minutes=90),
+                "branch_id": branch.pk,
+                "series_key": event_series_key(title, branch.pk),
+                "room": "",
+                "description": f"<p>On parle de {by_pk[topic].name.lower()} à {branch.name}.</p>",
+                "registration_required": True,
+                "capacity": None,
+                "registration_closes": begins - timedelta(hours=2),
+                "publish_on_facebook": False,
+            }
+        )
+        featured.append((topic, cluster, items, organiser))
+    events_index = EventIndexPage.objects.order_by("path").first()
+    if events_index is None:
+        raise RuntimeError("No events index page: run `manage.py migrate` first.")
+    event_ids = bulk_add_children(
+        events_index, EventPage, meetings, {"interests": [[f[0]] for f in featured]}, rng
+    )
+    clubs: dict[tuple[int, int], list[tuple[int, datetime, datetime]]] = defaultdict(list)
+    posts = []
+    for event_id, meeting, (topic, cluster, items, organiser) in zip(
+        event_ids, meetings, featured, strict=True
+    ):
+        announced = meeting["first_published_at"] + timedelta(hours=1)
+        clubs[(topic, cluster)].append((event_id, announced, meeting["start"]))
+        for item in items:
+            posts.append(
+                {
+                    "community_id": community_of[topic],
+                    "author_id": organiser,
+                    "body": f"Au prochain club : {meeting['title']}.",
+                    "catalogue_item_id": item,
+                    "event_id": event_id,
+                    "created_at": announced,
+                    "published_at": announced,
+                }
+            )
+
+    # Posts about items of the author's tastes.
+    for member, interest_id, _cluster, item in draws(POSTS_SHARE):
+        when = moment(start_of_history, anchor)
+        posts.append(
+            {
+                "community_id": community_of[interest_id],
+                "author_id": member,
+                "body": "Un coup de cœur à partager.",
+                "catalogue_item_id": item,
+                "event_id": None,
+                "created_at": when,
+                "published_at": when,
+            }
+        )
+    for post in posts:
+        post |= {"image": "", "image_alt": "", "status": ContentStatus.PUBLISHED, "held_reason": ""}
+    _insert_raw(Post, posts)
+
+    # Registrations to the club meetings of the member's tastes.
+    registrations: dict[tuple[int, int], datetime] = {}
+    for member, interest_id, cluster, _item in draws(REGISTRATIONS_SHARE):
+        options = clubs.get((interest_id, cluster))
+        if not options:
+            continue
+        event_id, announced, begins = rng.choice(options)
+        if announced >= anchor or (event_id, member) in registrations:
+            continue
+        registrations[(event_id, member)] = moment(announced, min(begins, anchor))
+    _insert_raw(
+        EventRegistration,
+        [
+            {
+                "event_id": event_id,
+                "user_id": member,
+                "status": EventRegistration.Status.CONFIRMED,
+                "created_at": when,
+                "updated_at": when,
+            }
+            for (event_id, member), when in sorted(registrations.items())
+        ],
+    )
+    return {
+        "purchase_suggestions": len(suggestions),
+        "suggestion_supports": len(supports),
+        "communities": len(community_ids),
+        "club_events": len(event_ids),
+        "posts": len(posts),
+        "registrations": len(registrations),
+    }
 
 
 # --- entry point ------------------------------------------------------------------------------
@@ -580,7 +884,7 @@ def generate_dataset(
         "announcements",
         lambda: _generate_announcements(size.announcements, rng, branches, interests, anchor),
     )
-    interactions = step(
+    interactions, tastes = step(
         "interactions",
         lambda: _generate_interactions(
             size.interactions,
@@ -595,6 +899,14 @@ def generate_dataset(
             anchor,
         ),
     )
+    signals = {}
+    if tastes is not None and size.signals:
+        signals = step(
+            "community signals",
+            lambda: _generate_signals(
+                size, tastes, homes, branches, interests, anchor, random.Random(size.seed + 1)
+            ),
+        )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # fresh planner statistics after a bulk load
     return {
@@ -605,6 +917,7 @@ def generate_dataset(
             "events": len(events),
             "announcements": len(announcements),
             "interactions": interactions,
+            **signals,
         },
         "seconds": timings,
         "anchor": anchor.isoformat(),

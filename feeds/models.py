@@ -158,5 +158,36 @@ class PushOutbox(models.Model):
         return f"{self.origin} → {len(self.groups)} groups"
 
 
+class ItemNeighbour(models.Model):
+    """One learned item-item similarity (feeds.recommendations.similarity): members who
+    showed an interest in `item` also did in `neighbour`. The whole table is replaced by
+    the daily training task; serving reads the rows of a member's recent items."""
+
+    item = models.ForeignKey(
+        "cms.CatalogueItem",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("catalogue item"),
+    )
+    neighbour = models.ForeignKey(
+        "cms.CatalogueItem",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("similar item"),
+    )
+    score = models.FloatField(_("similarity"))
+    members = models.PositiveIntegerField(_("members who share both"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "neighbour"], name="item_neighbour_unique")
+        ]
+        verbose_name = _("similar item")
+        verbose_name_plural = _("similar items")
+
+    def __str__(self) -> str:
+        return f"{self.item_id} ~ {self.neighbour_id} ({self.score:.3f})"
+
+
 from feeds.fediverse.models import *  # noqa: E402, F403  (ActivityPub actors and followers)
 from feeds.syndication.models import *  # noqa: E402, F403  (Facebook syndication)

@@ -31,3 +31,13 @@ def withdraw(kind: str, pk: int) -> int:
     from feeds.fanout import withdraw_content
 
     return withdraw_content(kind, pk)
+
+
+@task()
+def train_recommendations() -> int:
+    """Learn the item-item similarities from the community's signals and store them."""
+    from feeds.recommendations.similarity import store, train
+
+    written = store(train())
+    logger.info("Recommendations trained: %s item neighbours stored", written)
+    return written

@@ -6,13 +6,16 @@
 
 Catalogue items the member has not interacted with, blending three signals
 (:mod:`feeds.recommendations.engine`): content-based (followed interests and their taxonomy
-family ↔ the items' interests), collaborative (item-item co-occurrence in the members'
-interactions: likes and "ça m'intéresse" on posts about an item, "Réserver" clicks) and
-popularity at the member's home branch. A member without history gets suggestions from
+family ↔ the items' interests), collaborative (item-item similarity learned every day from what the
+community signals about items: likes and "ça m'intéresse" on posts about an item,
+"Réserver" clicks, supports of purchase suggestions, posts about items, registrations to
+events featuring items — :mod:`feeds.recommendations.similarity`) and popularity at the
+member's home branch. A member without history gets suggestions from
 their interests alone; without interests either, what is popular at their branch.
 
-A fixed number of queries whatever the limit (about six, one of them the cached popularity
-snapshot's key).
+A fixed number of queries whatever the limit (about ten: the member's interests and four
+signals, the stored neighbours of their recent items, the long tail of their interests, the
+cached popularity snapshot's key, the items shown).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from cms.french import elide
 from cms.models import Branch, CatalogueItem
 
 from .engine import Because, Scored, member_profile, score_member
+from .similarity import StoredNeighbours
 from .snapshot import current_snapshot
 
 __all__ = ["Suggestion", "recommend_for"]
@@ -64,7 +68,9 @@ def recommend_for(member, limit: int = 10, exclude_ids=()) -> list[Suggestion]:
     if member is None or not getattr(member, "pk", None) or limit <= 0:
         return []
     profile = member_profile(member)
-    scored: list[Scored] = score_member(profile, current_snapshot(), limit + 5, exclude_ids)
+    scored: list[Scored] = score_member(
+        profile, current_snapshot(), limit + 5, exclude_ids, neighbours=StoredNeighbours()
+    )
     seed_ids = {s.because.ref for s in scored if s.because.kind == "item"}
     items = CatalogueItem.objects.filter(
         pk__in={s.item_id for s in scored} | seed_ids

@@ -6,8 +6,12 @@ by interest); the caller hydrates the chosen items in one more query.
 
 - content: items tagged with an interest the member follows, or a parent or child of one
   (taxonomy family), most popular first, then the newest of the long tail;
-- collaborative: item-item co-occurrence (members who interacted with both), from the
-  member's most recent items, cosine-normalised and shrunk for rare pairs;
+- collaborative: item-item similarity from the member's most recent items. Learned in the
+  background from every community signal (:mod:`.similarity`: interactions, supports of
+  purchase suggestions, posts about items, registrations to events featuring items) and
+  read from `feeds.ItemNeighbour`; before the first training (or for items the model has
+  not seen yet), the live co-occurrence of interactions (members who interacted with
+  both), cosine-normalised and shrunk for rare pairs;
 - popularity: the most interacted-with items held at the member's home branch (or in the
   whole network without a home branch), which also serves the cold start without interests.
 """
@@ -25,6 +29,7 @@ from django.db.models import Count, Q
 from cms.models import CatalogueItem, Interest
 from community.models import FollowedInterest, Interaction
 
+from .signals import SIGNALS, signal_rows
 from .snapshot import Snapshot
 
 WEIGHTS = {"collaborative": 0.4, "content": 0.3, "popularity": 0.3}
@@ -37,11 +42,6 @@ READER_ITEMS = 50
 CANDIDATES_PER_LIMIT = 5
 MIN_CANDIDATES = 50
 SHRINK = 2.0
-KIND_WEIGHT = {
-    Interaction.Kind.RESERVATION_CLICK: 1.0,
-    Interaction.Kind.LIKE: 0.9,
-    Interaction.Kind.INTERESTED: 0.7,
-}
 # Interest relation to what the member follows → weight.
 FOLLOWED, CHILD_OF_FOLLOWED, PARENT_OF_FOLLOWED = 1.0, 0.8, 0.4
 
@@ -72,8 +72,11 @@ class MemberProfile:
     seeds: list[tuple[int, float]]  # (item id, weight), most recent first
 
 
-def member_profile(member, before: datetime | None = None) -> MemberProfile:
-    """The member's interest family and interaction history (two or three queries)."""
+def member_profile(
+    member, before: datetime | None = None, signals: tuple[str, ...] = SIGNALS
+) -> MemberProfile:
+    """The member's interest family and what they signalled about items (`signals`, see
+    :mod:`.signals`; one query each), in two more queries."""
     followed = list(
         FollowedInterest.objects.filter(user_id=member.pk).values_list(
             "interest_id", "interest__parent_id", "interest__name"
@@ -97,16 +100,19 @@ def member_profile(member, before: datetime | None = None) -> MemberProfile:
             else:
                 child = min(c for c, p in parent_of.items() if p == pk)
                 interests[pk] = (PARENT_OF_FOLLOWED, names[child])
-    history = Interaction.objects.filter(member_id=member.pk)
-    if before is not None:
-        history = history.filter(created_at__lt=before)
+    # What the member signalled (one query per signal), most recent first.
+    history = sorted(
+        signal_rows(signals, members=[member.pk], before=before),
+        key=lambda row: (row.when, row.weight, row.item_id),
+        reverse=True,
+    )
     seen: set[int] = set()
     seeds: list[tuple[int, float]] = []
-    for item_id, kind in history.order_by("-created_at", "-pk").values_list("item_id", "kind"):
-        if item_id not in seen and len(seeds) < SEED_ITEMS:
+    for row in history:
+        if row.item_id not in seen and len(seeds) < SEED_ITEMS:
             recency = 1.0 / (1.0 + 0.05 * len(seeds))
-            seeds.append((item_id, KIND_WEIGHT.get(kind, 0.5) * recency))
-        seen.add(item_id)
+            seeds.append((row.item_id, row.weight * recency))
+        seen.add(row.item_id)
     return MemberProfile(
         member_id=member.pk,
         home_branch_id=getattr(member, "home_branch_id", None),
@@ -233,6 +239,26 @@ def collaborative_scores(
     return {item_id: (min(1.0, value), best[item_id][1]) for item_id, value in total.items()}
 
 
+def learned_scores(
+    profile: MemberProfile, exclude: set[int], neighbours
+) -> dict[int, tuple[float, int]]:
+    """item id → (0..1 score, seed item that contributed most), from the learned item-item
+    similarities of the member's seeds (`neighbours`: a model with ``pairs(seed_ids)``)."""
+    if not profile.seeds:
+        return {}
+    seed_weight = dict(profile.seeds)
+    total: dict[int, float] = defaultdict(float)
+    best: dict[int, tuple[float, int]] = {}
+    for seed, item_id, similarity in neighbours.pairs(list(seed_weight)):
+        if item_id in exclude or item_id in seed_weight:
+            continue
+        contribution = seed_weight[seed] * similarity
+        total[item_id] += contribution
+        if item_id not in best or best[item_id] < (contribution, -seed):
+            best[item_id] = (contribution, -seed)
+    return {item_id: (min(1.0, value), -best[item_id][1]) for item_id, value in total.items()}
+
+
 def popularity_scores(
     profile: MemberProfile, snapshot: Snapshot, exclude: set[int], per_list: int = MIN_CANDIDATES
 ) -> tuple[dict[int, float], bool]:
@@ -260,13 +286,19 @@ def score_member(
     exclude_ids=(),
     before: datetime | None = None,
     weights: dict[str, float] | None = None,
+    neighbours=None,
 ) -> list[Scored]:
-    """The member's best `limit` item ids with their blended score and main reason."""
+    """The member's best `limit` item ids with their blended score and main reason.
+
+    `neighbours`: the learned item-item model (:mod:`.similarity`); without one, or when it
+    knows none of the member's items, the live co-occurrence of interactions."""
     weights = weights or WEIGHTS
     exclude = profile.seen | set(exclude_ids)
     per_list = max(MIN_CANDIDATES, CANDIDATES_PER_LIMIT * limit)
     content = content_scores(profile, snapshot, exclude, per_list)
-    collaborative = collaborative_scores(profile, exclude, before, snapshot)
+    collaborative = learned_scores(profile, exclude, neighbours) if neighbours else {}
+    if not collaborative:
+        collaborative = collaborative_scores(profile, exclude, before, snapshot)
     popular, by_branch = popularity_scores(profile, snapshot, exclude, per_list)
     results: list[Scored] = []
     for item_id in set(content) | set(collaborative) | set(popular):

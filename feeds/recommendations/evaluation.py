@@ -7,27 +7,47 @@ not interacted with before the cutoff), we ask for 10 suggestions and compare:
 
 - precision@k: hits / k, averaged over members;
 - recall@k: hits / number of the member's new items, averaged over members;
-- coverage: distinct items suggested to all sampled members / active catalogue items.
+- coverage: distinct items suggested to all sampled members / active catalogue items;
+- novelty: mean self-information of the suggested items, −log2((n + 1) / (N + 1)) bits,
+  n the members who interacted with the item before the cutoff, N all members who
+  interacted before it (higher: less obvious suggestions).
 
-The popularity baseline suggests the k most popular items before the cutoff that the member
-had not interacted with yet.
+Rows, all on the same split and members: the popularity baseline (the k most popular items
+before the cutoff that the member had not interacted with yet), the *current* recommender
+(interactions only, live co-occurrence), and the *community* recommender (every signal of
+:mod:`.signals`, item-item similarities learned by :mod:`.similarity` on what happened
+before the cutoff). With `variants`: the community recommender without each signal in turn
+(the signal left out of both the training and the members' profiles), and content or
+collaborative alone.
+
+No leakage: the held-out interactions are after the cutoff; every signal used for training
+or for a member's profile is before it (a support counts once both it and the suggestion's
+match with an item are); the popularity snapshot and the novelty counts are before it.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from datetime import datetime
+
+from django.db.models import Count
 
 from cms.models import CatalogueItem
 from community.models import Interaction, User
 
 from .engine import WEIGHTS, member_profile, score_member
+from .signals import SIGNALS, signal_rows
+from .similarity import train
 from .snapshot import Snapshot, compute_snapshot
 
 GENERATED_SUFFIX = "@generated.invalid"
+# The community recommender's blend (the learned similarities carry more than the live
+# co-occurrence of interactions alone did).
+COMMUNITY_WEIGHTS = WEIGHTS
 
 
 @dataclass
@@ -36,6 +56,7 @@ class Row:
     precision: float
     recall: float
     coverage: float
+    novelty: float
     hit_rate: float
     ms_per_member: float
 
@@ -66,18 +87,44 @@ def held_out(interactions, cutoff: datetime) -> dict[int, set[int]]:
     return {m: items - before[m] for m, items in after.items() if items - before[m]}
 
 
-def _row(name, suggested: dict[int, list[int]], truth, catalogue_size, seconds, k) -> Row:
-    k_hits = [len(set(suggested[m]) & truth[m]) for m in suggested]
+def metrics(
+    suggested: dict[int, list[int]],
+    truth: dict[int, set[int]],
+    catalogue_size: int,
+    k: int,
+    item_members: dict[int, int] | None = None,
+    members_total: int = 0,
+) -> dict[str, float]:
+    """precision@k, recall@k, hit rate, coverage and novelty (unrounded) of `suggested`
+    (member → items, best first) against `truth` (member → held-out items)."""
+    k_hits = [len(set(suggested[m][:k]) & truth[m]) for m in suggested]
     n = max(len(suggested), 1)
-    precision = sum(h / k for h in k_hits) / n
-    recall = sum(h / len(truth[m]) for h, m in zip(k_hits, suggested, strict=True)) / n
-    distinct = {i for items in suggested.values() for i in items}
+    distinct = {i for items in suggested.values() for i in items[:k]}
+    counts = item_members or {}
+    bits = [
+        -math.log2((counts.get(i, 0) + 1) / (members_total + 1))
+        for items in suggested.values()
+        for i in items[:k]
+    ]
+    return {
+        "precision": sum(h / k for h in k_hits) / n,
+        "recall": sum(h / len(truth[m]) for h, m in zip(k_hits, suggested, strict=True)) / n,
+        "hit_rate": sum(1 for h in k_hits if h) / n,
+        "coverage": len(distinct) / max(catalogue_size, 1),
+        "novelty": sum(bits) / len(bits) if bits else 0.0,
+    }
+
+
+def _row(name, suggested, truth, catalogue_size, seconds, k, counts, total) -> Row:
+    m = metrics(suggested, truth, catalogue_size, k, counts, total)
+    n = max(len(suggested), 1)
     return Row(
         name=name,
-        precision=round(precision, 4),
-        recall=round(recall, 4),
-        coverage=round(len(distinct) / max(catalogue_size, 1), 4),
-        hit_rate=round(sum(1 for h in k_hits if h) / n, 4),
+        precision=round(m["precision"], 4),
+        recall=round(m["recall"], 4),
+        coverage=round(m["coverage"], 4),
+        novelty=round(m["novelty"], 2),
+        hit_rate=round(m["hit_rate"], 4),
         ms_per_member=round(1000 * seconds / n, 2),
     )
 
@@ -106,23 +153,53 @@ def evaluate(
     snapshot: Snapshot = compute_snapshot(before=cutoff)
     snapshot_seconds = time.perf_counter() - started
 
-    configurations = {"recommender": WEIGHTS}
+    # Novelty's popularity: members who interacted with each item before the cutoff.
+    past = interactions.filter(created_at__lt=cutoff)
+    counts = dict(
+        past.values("item_id")
+        .annotate(n=Count("member_id", distinct=True))
+        .values_list("item_id", "n")
+    )
+    total = past.values("member_id").distinct().count()
+
+    # name → (signals, learned model or None for the live co-occurrence, blend weights)
+    started = time.perf_counter()
+    full_model = train(before=cutoff)
+    training_seconds = time.perf_counter() - started
+    configurations: dict[str, tuple[tuple[str, ...], object, dict[str, float]]] = {
+        "current": (("interactions",), None, WEIGHTS),
+        "community": (SIGNALS, full_model, COMMUNITY_WEIGHTS),
+    }
     if variants:
-        configurations["content only"] = {"content": 1.0, "collaborative": 0.0, "popularity": 0.0}
-        configurations["collaborative only"] = {
-            "content": 0.0,
-            "collaborative": 1.0,
-            "popularity": 0.0,
-        }
+        for left_out in SIGNALS:
+            kept = tuple(s for s in SIGNALS if s != left_out)
+            configurations[f"community without {left_out}"] = (
+                kept,
+                train(before=cutoff, signals=kept),
+                COMMUNITY_WEIGHTS,
+            )
+        configurations["community content only"] = (
+            SIGNALS,
+            full_model,
+            {"content": 1.0, "collaborative": 0.0, "popularity": 0.0},
+        )
+        configurations["community collaborative only"] = (
+            SIGNALS,
+            full_model,
+            {"content": 0.0, "collaborative": 1.0, "popularity": 0.0},
+        )
     rows = []
-    for name, weights in configurations.items():
+    for name, (signals, model, weights) in configurations.items():
         suggested = {}
         started = time.perf_counter()
         for member_id in ids:
-            profile = member_profile(people[member_id], before=cutoff)
-            scored = score_member(profile, snapshot, k, before=cutoff, weights=weights)
+            profile = member_profile(people[member_id], before=cutoff, signals=signals)
+            scored = score_member(
+                profile, snapshot, k, before=cutoff, weights=weights, neighbours=model
+            )
             suggested[member_id] = [s.item_id for s in scored if s.score > 0]
-        rows.append(_row(name, suggested, truth, catalogue_size, time.perf_counter() - started, k))
+        seconds = time.perf_counter() - started
+        rows.append(_row(name, suggested, truth, catalogue_size, seconds, k, counts, total))
 
     started = time.perf_counter()
     baseline = {}
@@ -133,9 +210,9 @@ def evaluate(
             )
         )
         baseline[member_id] = [i for i in snapshot.ranked if i not in seen][:k]
-    rows.append(
-        _row("popularity", baseline, truth, catalogue_size, time.perf_counter() - started, k)
-    )
+    seconds = time.perf_counter() - started
+    rows.insert(0, _row("popularity", baseline, truth, catalogue_size, seconds, k, counts, total))
+    signals_before = Counter(row.source for row in signal_rows(SIGNALS, before=cutoff))
 
     return {
         "dataset": dataset,
@@ -147,5 +224,8 @@ def evaluate(
         "members_evaluated": len(ids),
         "catalogue_items": catalogue_size,
         "snapshot_seconds": round(snapshot_seconds, 2),
+        "training_seconds": round(training_seconds, 2),
+        "item_neighbours": sum(len(v) for v in full_model.neighbours.values()),
+        "signals_before_cutoff": dict(signals_before),
         "rows": [asdict(row) for row in rows],
     }

@@ -7,7 +7,14 @@ from django.core.management import CommandError, call_command
 from wagtail.models import Page
 
 from cms.models import AnnouncementPage, CatalogueItem, EventPage
-from community.models import FollowedInterest, Interaction
+from community.models import (
+    EventRegistration,
+    FollowedInterest,
+    Interaction,
+    Post,
+    PurchaseSuggestion,
+    SuggestionSupport,
+)
 from feeds.dataset import (
     DatasetExists,
     DatasetSize,
@@ -46,7 +53,8 @@ def first_rows() -> dict:
 
 def test_generation_is_deterministic_marked_and_refuses_to_run_twice():
     summary = generate_dataset(SMALL, anchor=ANCHOR)
-    assert summary["counts"] == {
+    counts = summary["counts"]
+    assert {k: counts[k] for k in list(counts)[:6]} == {
         "members": 60,
         "followed_interests": FollowedInterest.objects.count(),
         "items": 300,
@@ -54,6 +62,9 @@ def test_generation_is_deterministic_marked_and_refuses_to_run_twice():
         "announcements": 15,
         "interactions": 1200,
     }
+    assert counts["suggestion_supports"] == SuggestionSupport.objects.count() > 0
+    assert counts["posts"] == Post.objects.count() > 0
+    assert counts["registrations"] == EventRegistration.objects.count() > 0
     # 3 to 10 interests each, every generated row marked as generated.
     per_member = [m.followed_interests.count() for m in generated_members()]
     assert min(per_member) >= 3 and max(per_member) <= 10
@@ -73,6 +84,7 @@ def test_generation_is_deterministic_marked_and_refuses_to_run_twice():
     delete_generated()
     assert not generated_members().exists() and not EventPage.objects.exists()
     assert not Interaction.objects.exists()
+    assert not PurchaseSuggestion.objects.exists() and not Post.objects.exists()
 
     generate_dataset(SMALL, anchor=ANCHOR)
     assert first_rows() == rows
@@ -98,7 +110,8 @@ def test_generated_pages_form_a_valid_tree_and_render(client):
     assert Page.find_problems() == ([], [], [], [], [])
     event = EventPage.objects.order_by("slug").first()
     announcement = AnnouncementPage.objects.order_by("slug").first()
-    assert event.interests.exists() and event.get_parent().numchild == 12
+    # 12 events and 20 club meetings (community signals)
+    assert event.interests.exists() and event.get_parent().numchild == 32
     for page in (event, announcement):
         response = client.get(page.url)
         assert response.status_code == 200
@@ -114,3 +127,44 @@ def test_command_refuses_clearly_then_replaces_with_delete(capsys):
     call_command("generate_dataset", *args, "--delete")
     assert generated_members().count() == 20
     assert Interaction.objects.count() == 100
+
+
+def test_community_signals_follow_the_members_tastes_and_stay_in_the_past():
+    generate_dataset(SMALL, anchor=ANCHOR)
+    from cms.models import Interest
+
+    parents = dict(Interest.objects.values_list("pk", "parent_id"))
+
+    def family(user_id) -> set[int]:
+        followed = set(
+            FollowedInterest.objects.filter(user_id=user_id).values_list("interest_id", flat=True)
+        )
+        return followed | {pk for pk, parent in parents.items() if parent in followed}
+
+    def interests_of(item_id) -> set[int]:
+        return set(CatalogueItem.objects.get(pk=item_id).interests.values_list("pk", flat=True))
+
+    # Members support and post about items of the interests they follow (or their children).
+    for user_id, item_id in SuggestionSupport.objects.filter(
+        suggestion__item__isnull=False
+    ).values_list("user_id", "suggestion__item_id")[:40]:
+        assert interests_of(item_id) & family(user_id)
+    for user_id, item_id in Post.objects.filter(event__isnull=True).values_list(
+        "author_id", "catalogue_item_id"
+    )[:40]:
+        assert interests_of(item_id) & family(user_id)
+    # They register for club meetings announced with items of their interests, after the
+    # announcement.
+    for registration in EventRegistration.objects.all()[:40]:
+        featured = Post.objects.filter(event_id=registration.event_id)
+        assert featured.exists()
+        assert all(p.created_at <= registration.created_at for p in featured)
+        assert any(
+            interests_of(p.catalogue_item_id) & family(registration.user_id) for p in featured
+        )
+    # Suggestions are bought after they were made; nothing happens after the anchor.
+    for suggestion in PurchaseSuggestion.objects.all():
+        assert suggestion.created_at < suggestion.status_changed_at <= ANCHOR
+        assert (suggestion.item_id is not None) == (suggestion.status == "available")
+    for model in (SuggestionSupport, Post, EventRegistration):
+        assert not model.objects.filter(created_at__gt=ANCHOR).exists()

@@ -1,4 +1,5 @@
-"""evaluate_recommendations on a small generated dataset: both rows, figures in [0, 1]."""
+"""evaluate_recommendations on a small generated dataset: the popularity baseline, the
+current and the community recommenders side by side, figures in range."""
 
 import json
 from datetime import UTC, datetime
@@ -19,29 +20,42 @@ def _fresh_cache():
     cache.clear()
 
 
-def test_evaluation_prints_recommender_and_popularity_and_writes_json(tmp_path, capsys):
-    generate_dataset(
+def test_evaluation_prints_the_three_recommenders_side_by_side_and_writes_json(tmp_path, capsys):
+    summary = generate_dataset(
         DatasetSize(members=80, items=400, events=0, announcements=0, interactions=2500, seed=3),
         anchor=datetime(2026, 11, 1, tzinfo=UTC),
     )
+    assert summary["counts"]["suggestion_supports"] > 0 and summary["counts"]["posts"] > 0
     output = tmp_path / "recommendations.json"
 
-    call_command("evaluate_recommendations", "--sample", "40", "--output", str(output))
+    call_command(
+        "evaluate_recommendations", "--sample", "40", "--variants", "--output", str(output)
+    )
 
     printed = capsys.readouterr().out
-    lines = {line.split()[0]: line for line in printed.splitlines() if line.strip()}
-    assert "recommender" in lines and "popularity" in lines
-    assert "precision@10" in printed and "recall@10" in printed and "couverture" in printed
+    for label in ("popularité (référence)", "recommandeur actuel", "recommandeur communauté"):
+        assert label in printed
+    assert "recommandeur communauté sans soutiens" in printed
+    for column in ("precision@10", "recall@10", "couverture", "nouveauté"):
+        assert column in printed
     report = json.loads(output.read_text())
-    assert [row["name"] for row in report["rows"]] == ["recommender", "popularity"]
+    names = [row["name"] for row in report["rows"]]
+    assert names[:3] == ["popularity", "current", "community"]
+    assert {f"community without {s}" for s in ("supports", "posts", "registrations")} <= set(names)
     assert report["members_evaluated"] == 40
+    assert report["signals_before_cutoff"]["supports"] > 0
+    assert report["item_neighbours"] > 0
     for row in report["rows"]:
         for metric in ("precision", "recall", "coverage", "hit_rate"):
             assert 0 <= row[metric] <= 1
-    recommender, popularity = report["rows"]
-    # Personalised suggestions cover more of the catalogue than one list for everyone.
-    assert recommender["coverage"] > popularity["coverage"]
-    assert recommender["precision"] > 0
+        assert row["novelty"] > 0
+    popularity, current, community = report["rows"][:3]
+    # Personalised suggestions cover more of the catalogue than one list for everyone, and
+    # are less obvious.
+    assert current["coverage"] > popularity["coverage"]
+    assert community["coverage"] > popularity["coverage"]
+    assert community["novelty"] > popularity["novelty"]
+    assert community["precision"] > 0
 
 
 def test_evaluation_without_interactions_is_a_clear_error(tmp_path):

@@ -1,9 +1,10 @@
 """``manage.py evaluate_recommendations [--dataset generated|demo] [--holdout 0.2]
 [--sample 1000] [--variants] [--output var/bench/recommendations.json]``.
 
-Time-based held-out split of the interactions; precision@10, recall@10 and catalogue
-coverage of the recommender beside a popularity baseline (see
-:mod:`feeds.recommendations.evaluation`). Prints a table and writes JSON.
+Time-based held-out split of the interactions; precision@10, recall@10, catalogue coverage
+and novelty of the popularity baseline, the current recommender (interactions only) and
+the community recommender (every signal, learned similarities), side by side, in one run
+(see :mod:`feeds.recommendations.evaluation`). Prints a table and writes JSON.
 """
 
 import json
@@ -13,6 +14,27 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from feeds.recommendations.evaluation import evaluate
+
+LABELS = {
+    "popularity": "popularité (référence)",
+    "current": "recommandeur actuel",
+    "community": "recommandeur communauté",
+    "interactions": "interactions",
+    "supports": "soutiens",
+    "posts": "publications",
+    "registrations": "inscriptions",
+    "content only": "contenu seul",
+    "collaborative only": "collaboratif seul",
+}
+
+
+def _label(name: str) -> str:
+    """« community without supports » → « recommandeur communauté sans soutiens »."""
+    if name.startswith("community without "):
+        return f"{LABELS['community']} sans {LABELS[name.removeprefix('community without ')]}"
+    if name.startswith("community "):
+        return f"{LABELS['community']}, {LABELS[name.removeprefix('community ')]}"
+    return LABELS.get(name, name)
 
 
 class Command(BaseCommand):
@@ -24,7 +46,10 @@ class Command(BaseCommand):
         parser.add_argument("--sample", type=int, default=1000, help="Members evaluated at most.")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument(
-            "--variants", action="store_true", help="Also content-only and collaborative-only."
+            "--variants",
+            action="store_true",
+            help="Also the community recommender without each signal, content-only and "
+            "collaborative-only.",
         )
         parser.add_argument(
             "--output",
@@ -52,13 +77,33 @@ class Command(BaseCommand):
             f"{report['catalogue_items']} documents au catalogue."
         )
         k = report["k"]
-        header = f"{'':<20} {f'precision@{k}':>13} {f'recall@{k}':>10} {'couverture':>11} {'hit rate':>9} {'ms/membre':>10}"
+        self.stdout.write(
+            "Signaux avant la coupure : "
+            + ", ".join(
+                f"{LABELS.get(name, name)} {count}"
+                for name, count in report["signals_before_cutoff"].items()
+            )
+            + f" ; modèle appris en {report['training_seconds']} s "
+            f"({report['item_neighbours']} voisins)."
+        )
+        header = (
+            f"{'':<46} {f'precision@{k}':>13} {f'recall@{k}':>10} {'couverture':>11} "
+            f"{'nouveauté':>10} {'hit rate':>9} {'ms/membre':>10}"
+        )
         self.stdout.write(header)
         for row in report["rows"]:
             self.stdout.write(
-                f"{row['name']:<20} {row['precision']:>13.4f} {row['recall']:>10.4f} "
-                f"{row['coverage']:>11.4f} {row['hit_rate']:>9.4f} {row['ms_per_member']:>10.2f}"
+                f"{_label(row['name']):<46} {row['precision']:>13.4f} {row['recall']:>10.4f} "
+                f"{row['coverage']:>11.4f} {row['novelty']:>10.2f} {row['hit_rate']:>9.4f} "
+                f"{row['ms_per_member']:>10.2f}"
             )
+        baseline = report["rows"][0]["recall"]
+        if baseline:
+            for row in report["rows"][1:]:
+                self.stdout.write(
+                    f"{_label(row['name'])} : rappel × {row['recall'] / baseline:.2f} "
+                    "par rapport à la popularité"
+                )
         path = Path(output)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

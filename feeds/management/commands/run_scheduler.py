@@ -9,7 +9,8 @@ commands: see the README).
 
 Once a day (at the first run, then whenever the date changes): the retention sweep of
 personal data (``purge_expired_data --enqueue``: a background task, itself a no-op if a
-sweep finished in the last 20 hours).
+sweep finished in the last 20 hours), and the training of the recommender's item-item
+similarities (``train_recommendations --enqueue``).
 
 Only one scheduler runs the jobs at a time (``cms.serving.leader``: a PostgreSQL advisory
 lock, or a file lock with SQLite): a second one started by mistake stands by, checks every
@@ -43,6 +44,7 @@ JOBS = [
 DAILY_JOBS = [
     ("requeue_fallback_tasks", []),
     ("purge_expired_data", ["--enqueue"]),
+    ("train_recommendations", ["--enqueue"]),
 ]
 
 
