@@ -233,3 +233,15 @@ def register_purchase_suggestions():
 @hooks.register("register_admin_urls")
 def register_purchase_suggestion_urls():
     return suggestion_admin.admin_urls()
+
+
+@hooks.register("before_serve_page")
+def serve_the_agenda(page, request, serve_args, serve_kwargs):
+    """The event index page is the agenda (community.agenda_views): filters and places left
+    need the registrations, which cms does not know about."""
+    from cms.models import EventIndexPage
+    from community.agenda_views import agenda_page
+
+    if isinstance(page, EventIndexPage) and request.method in ("GET", "HEAD"):
+        return agenda_page(request, page)
+    return None
