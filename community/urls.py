@@ -20,6 +20,18 @@ urlpatterns += [
     path("agenda/<id:page_id>/annulation/", event_views.cancel, name="event_cancel"),
 ]
 
+# --- “Ma médiathèque”: the member's registrations, communities, suggestions, médiathèque ----
+from community import my_library_views  # noqa: E402
+
+urlpatterns += [
+    path("ma-mediatheque/", my_library_views.my_library_page, name="my_library"),
+    path(
+        "ma-mediatheque/desinscription/<id:page_id>/",
+        my_library_views.leave_event,
+        name="my_library_leave",
+    ),
+]
+
 # --- Community life: posts, comments, reactions, reports, moderation, profiles -------------
 from community import moderation_views, post_views, profile_views  # noqa: E402
 
