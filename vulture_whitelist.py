@@ -229,3 +229,18 @@ _.status_changed_at
 _.to_url
 _.regex
 _.search_backend_name
+# community/agenda.py (form fields read through cleaned_data and the query string; a day's
+# flag read by the templates)
+_.vue
+_.du
+_.au
+_.pres
+_.rayon
+_.acces
+_.passes
+_.is_today
+# community/my_library.py (read by templates/community/my_library.html)
+_.reminder_at
+_.today_slots
+_.closed_today
+_.next_events

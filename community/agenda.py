@@ -232,9 +232,7 @@ def period_for(form: AgendaForm, today: date) -> Period:
     if view == WEEK:
         monday = anchor - timedelta(days=anchor.weekday())
         return Period(view, monday, monday + timedelta(days=6), monday)
-    return Period(
-        LIST, form.value("du"), form.value("au"), anchor, past=bool(form.value("passes"))
-    )
+    return Period(LIST, form.value("du"), form.value("au"), anchor, past=bool(form.value("passes")))
 
 
 def _day_start(day: date) -> datetime:
@@ -323,7 +321,9 @@ def calendar_events(form: AgendaForm, now: datetime) -> QuerySet[EventPage]:
     start date (or the last 30 days) to the end date, soonest first."""
     near = None
     if form.place is not None:
-        near = branches_near(form.place, form.value("rayon") or DEFAULT_RADIUS, Branch.objects.all())
+        near = branches_near(
+            form.place, form.value("rayon") or DEFAULT_RADIUS, Branch.objects.all()
+        )
     events = filter_events(agenda_events(), form, near=near)
     first = form.value("du")
     events = events.filter(end__gte=_day_start(first) if first else now - RECENT_PAST)
@@ -413,4 +413,3 @@ def places_left(event: EventPage) -> int | None:
     if not event.registration_required or event.capacity is None:
         return None
     return max(event.capacity - event.confirmed, 0)
-

@@ -38,4 +38,3 @@ def leave_event(request, page_id: int):
     else:
         messages.success(request, _("Your registration for “%(event)s” is cancelled.") % params)
     return redirect("community:my_library")
-

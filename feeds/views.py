@@ -80,9 +80,7 @@ def agenda_calendar(request: HttpRequest) -> HttpResponse:
         user=None,
     )
     if not form.is_valid():
-        reasons = "\n".join(
-            f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()
-        )
+        reasons = "\n".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
         return HttpResponseBadRequest(
             _("These filters are not valid:") + "\n" + reasons,
             content_type="text/plain; charset=utf-8",

@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cms', '0010_site_from_site_url'),
+        ("cms", "0010_site_from_site_url"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='eventpage',
-            name='audience',
-            field=models.CharField(blank=True, choices=[('', 'everyone'), ('jeunesse', 'children'), ('ado', 'teenagers'), ('adulte', 'adults')], default='', help_text='Lets people filter the agenda: children, teenagers, adults or everyone.', max_length=10, verbose_name='intended audience'),
+            model_name="eventpage",
+            name="audience",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "everyone"),
+                    ("jeunesse", "children"),
+                    ("ado", "teenagers"),
+                    ("adulte", "adults"),
+                ],
+                default="",
+                help_text="Lets people filter the agenda: children, teenagers, adults or everyone.",
+                max_length=10,
+                verbose_name="intended audience",
+            ),
         ),
     ]

@@ -247,6 +247,7 @@ class EventPage(FacebookFlagMixin, Page):  # noqa: DJ008 (Page.__str__)
     max_age = models.PositiveSmallIntegerField(
         _("to age"), null=True, blank=True, help_text=_("At least the minimum age.")
     )
+
     class Audience(models.TextChoices):
         """Who an event is for, as the agenda filters it (an event for everyone matches all)."""
 

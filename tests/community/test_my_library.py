@@ -55,7 +55,9 @@ def test_shows_the_members_own_registrations_and_waitlist_position(client, branc
         registration_required=True,
     )
     register_for_event(member, soon)
-    secret = make_event("Soirée jeux d’un autre", branch=branches["arles"], registration_required=True)
+    secret = make_event(
+        "Soirée jeux d’un autre", branch=branches["arles"], registration_required=True
+    )
     register_for_event(other, secret)
     finished = make_event(
         "Atelier passé",
@@ -115,7 +117,8 @@ def test_communities_and_suggestions_are_the_members_own(client, taxonomy):
     Membership.objects.create(user=member, community=mine)
     Membership.objects.create(user=other, community=theirs)
     PurchaseSuggestion.objects.create(
-        title="Le Problème à trois corps", key=title_key("Le Problème à trois corps"),
+        title="Le Problème à trois corps",
+        key=title_key("Le Problème à trois corps"),
         suggested_by=member,
     )
     PurchaseSuggestion.objects.create(

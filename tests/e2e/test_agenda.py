@@ -46,9 +46,7 @@ def saturday_plan(db):
         postcode="13200",
         insee="13004",
     )
-    make_branch_page(
-        aubagne, hours=[(day, "09:30", "18:00") for day in range(1, 7)]
-    )
+    make_branch_page(aubagne, hours=[(day, "09:30", "18:00") for day in range(1, 7)])
     saturday = next_saturday()
     events = {
         "tale": make_event(
