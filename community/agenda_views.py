@@ -19,6 +19,9 @@ from cms.models import Branch, EventIndexPage, Interest
 from community import agenda
 
 PER_PAGE = 20
+# The list reads at most this many sessions (a year of a busy network); narrower filters or
+# the month view reach the rest.
+LIST_LIMIT = 1500
 
 
 def _branches() -> list[Branch]:
@@ -85,7 +88,7 @@ def agenda_page(request: HttpRequest, index: EventIndexPage) -> HttpResponse:
         or bool(form.data.get("pres")),
     }
     if period.view == agenda.LIST:
-        entries = agenda.group_series(events, near)
+        entries = agenda.group_series(events[:LIST_LIMIT], near)
         page_obj = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
         context.update(page_obj=page_obj, days=agenda.entries_by_day(list(page_obj.object_list)))
     else:
