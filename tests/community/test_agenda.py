@@ -127,6 +127,7 @@ def test_near_my_commune_uses_the_member_commune(client, programme):
     assert set(CARD_TITLE.findall(page_text(response))) == named(programme, "BD")
     text = page_text(response)
     assert "Près de ma commune (Aubagne)" in text
+    assert "à moins de 5 km d’Aubagne." in text  # elided before a vowel
     assert re.search(r"à 0[,.]0 km", text)  # the distance is on the cards
     # the subscription link names the commune: a calendar application is not logged in
     link = re.search(r'href="(webcal://[^"]+)" id="agenda-subscribe"', text).group(1)
