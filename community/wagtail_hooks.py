@@ -6,6 +6,8 @@
   in the page listing and from the header of its edit view. Attendee lists hold names and
   email addresses: only the librarians of the event's branch and network admins see them
   (``roles.can_see_attendees``).
+- The agenda: the event index page is served by ``community.agenda_views`` (its filters and
+  places left read the registrations, which cms cannot import).
 """
 
 import csv
