@@ -241,3 +241,18 @@ _.corrected_query
 _.ignored
 # community/reach/models.py (LibraryUse: read by Max("imported_at") in library_use.py)
 _.imported_at
+# community/agenda.py (form fields read through cleaned_data and the query string; a day's
+# flag read by the templates)
+_.vue
+_.du
+_.au
+_.pres
+_.rayon
+_.acces
+_.passes
+_.is_today
+# community/my_library.py (read by templates/community/my_library.html)
+_.reminder_at
+_.today_slots
+_.closed_today
+_.next_events

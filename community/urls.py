@@ -5,6 +5,7 @@ from community.views import (
     interactions,
     members,
     moderation,
+    my_library,
     posts,
     profiles,
     suggestions,
@@ -25,6 +26,17 @@ urlpatterns += [
     path("agenda/<id:page_id>/inscription/", events.register, name="event_register"),
     path("agenda/<id:page_id>/liste-attente/", events.register, name="event_waitlist"),
     path("agenda/<id:page_id>/annulation/", events.cancel, name="event_cancel"),
+]
+
+# --- “Ma médiathèque”: the member's registrations, communities, suggestions, médiathèque ----
+
+urlpatterns += [
+    path("ma-mediatheque/", my_library.my_library_page, name="my_library"),
+    path(
+        "ma-mediatheque/desinscription/<id:page_id>/",
+        my_library.leave_event,
+        name="my_library_leave",
+    ),
 ]
 
 # --- Community life: posts, comments, reactions, reports, moderation, profiles -------------

@@ -6,6 +6,8 @@
   in the page listing and from the header of its edit view. Attendee lists hold names and
   email addresses: only the librarians of the event's branch and network admins see them
   (``roles.can_see_attendees``).
+- The agenda: the event index page is served by ``community.views.agenda`` (its filters and
+  places left read the registrations, which cms cannot import).
 """
 
 import csv
@@ -233,3 +235,15 @@ def register_purchase_suggestions():
 @hooks.register("register_admin_urls")
 def register_purchase_suggestion_urls():
     return suggestion_admin.admin_urls()
+
+
+@hooks.register("before_serve_page")
+def serve_the_agenda(page, request, serve_args, serve_kwargs):
+    """The event index page is the agenda (community.views.agenda): filters and places left
+    need the registrations, which cms does not know about."""
+    from cms.models import EventIndexPage
+    from community.views.agenda import agenda_page
+
+    if isinstance(page, EventIndexPage) and request.method in ("GET", "HEAD"):
+        return agenda_page(request, page)
+    return None

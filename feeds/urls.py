@@ -17,6 +17,7 @@ urlpatterns = [
     path("fil/pas-interesse/annuler/", feed_views.undo_not_interested, name="undo_not_interested"),
     path("fil/decouvrir/", feed_views.discover, name="discover"),
     path("fil/ouvrir/", feed_views.open_entry, name="open_entry"),
+    path("agenda.ics", views.agenda_calendar, name="agenda_calendar"),
     path("agenda/evenement/<id:page_id>.ics", views.event_calendar, name="event_calendar"),
     path(
         "mediatheques/<slug:branch_slug>/agenda.ics",

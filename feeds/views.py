@@ -1,7 +1,8 @@
 """Calendar feeds (iCal): one event, a branch's programme, a community's programme."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -10,7 +11,8 @@ from django.views.decorators.http import require_GET
 from icalendar import Calendar
 
 from cms.french import elide
-from cms.models import Branch
+from cms.models import Branch, Interest
+from community.agenda import AgendaForm, calendar_events
 from community.models import CommunityPage
 from feeds import calendars
 
@@ -62,3 +64,32 @@ def community_calendar(request: HttpRequest, page_id: int) -> HttpResponse:
         subscription=True,
     )
     return _ics_response(calendar, f"agenda-{slugify(community.slug) or community.pk}.ics")
+
+
+@require_GET
+@cache_control(max_age=900)
+def agenda_calendar(request: HttpRequest) -> HttpResponse:
+    """The agenda as filtered on its page (same query string): a subscribable calendar.
+
+    Invalid filters answer 400 with the reasons, rather than a calendar of other events."""
+    branches = Branch.objects.order_by("name").only("pk", "name", "latitude", "longitude")
+    form = AgendaForm(
+        request.GET,
+        branches=list(branches),
+        interests=Interest.objects.only("pk", "name", "parent_id"),
+        user=None,
+    )
+    if not form.is_valid():
+        reasons = "\n".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+        return HttpResponseBadRequest(
+            _("These filters are not valid:") + "\n" + reasons,
+            content_type="text/plain; charset=utf-8",
+        )
+    calendar = calendars.build_calendar(
+        calendar_events(form, timezone.now()),
+        request=request,
+        name=_("Agenda of the médiathèques"),
+        description=_("The médiathèques' events matching the filters chosen on the agenda."),
+        subscription=True,
+    )
+    return _ics_response(calendar, "agenda.ics")

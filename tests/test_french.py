@@ -163,6 +163,8 @@ def test_public_and_member_pages_contain_no_english_source_string(world, branche
         (visitor, "/"),
         (visitor, "/?commune=Aix-en-Provence"),
         (visitor, "/agenda/"),
+        (visitor, "/agenda/?vue=mois"),
+        (visitor, "/agenda/?vue=semaine&public=ado&places=1"),
         (visitor, "/communautes/"),
         (visitor, "/mediatheques/"),
         (visitor, "/recherche/?q=roman"),
@@ -175,6 +177,7 @@ def test_public_and_member_pages_contain_no_english_source_string(world, branche
         (member, "/profil/public/"),
         (member, world["event"].url),
         (member, "/notifications/"),
+        (member, "/ma-mediatheque/"),
     ]
     found = {}
     for client, url in pages:

@@ -259,6 +259,23 @@ class EventPage(PublishAlsoMixin, Page):  # noqa: DJ008 (Page.__str__)
     max_age = models.PositiveSmallIntegerField(
         _("to age"), null=True, blank=True, help_text=_("At least the minimum age.")
     )
+
+    class Audience(models.TextChoices):
+        """Who an event is for, as the agenda filters it (an event for everyone matches all)."""
+
+        EVERYONE = "", _("everyone")
+        CHILDREN = "jeunesse", _("children")
+        TEENS = "ado", _("teenagers")
+        ADULTS = "adulte", _("adults")
+
+    audience = models.CharField(
+        _("intended audience"),
+        max_length=10,
+        choices=Audience,
+        default=Audience.EVERYONE,
+        blank=True,
+        help_text=_("Lets people filter the agenda: children, teenagers, adults or everyone."),
+    )
     interests = ParentalManyToManyField(
         "cms.Interest", verbose_name=_("interests"), related_name="events", blank=True
     )
@@ -286,7 +303,10 @@ class EventPage(PublishAlsoMixin, Page):  # noqa: DJ008 (Page.__str__)
         *Page.content_panels,
         FieldRowPanel([FieldPanel("start"), FieldPanel("end")], heading=_("When")),
         FieldRowPanel([FieldPanel("branch"), FieldPanel("room")], heading=_("Where")),
-        FieldRowPanel([FieldPanel("min_age"), FieldPanel("max_age")], heading=_("Audience")),
+        FieldRowPanel(
+            [FieldPanel("audience"), FieldPanel("min_age"), FieldPanel("max_age")],
+            heading=_("Audience"),
+        ),
         FieldPanel("interests", widget=InterestChooser),
         FieldPanel("image"),
         FieldPanel("description"),
@@ -306,6 +326,7 @@ class EventPage(PublishAlsoMixin, Page):  # noqa: DJ008 (Page.__str__)
         index.SearchField("description"),
         index.FilterField("start"),
         index.FilterField("branch_id"),
+        index.FilterField("audience"),
         index.RelatedFields("interests", [index.SearchField("name")]),
     ]
     parent_page_types = ["cms.EventIndexPage"]
@@ -382,6 +403,8 @@ class EventPage(PublishAlsoMixin, Page):  # noqa: DJ008 (Page.__str__)
             return _("from %(min)s years old") % {"min": self.min_age}
         if self.max_age is not None:
             return _("up to %(max)s years old") % {"max": self.max_age}
+        if self.audience:
+            return self.get_audience_display()
         return _("everyone")
 
 
