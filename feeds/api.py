@@ -25,7 +25,10 @@ from cms.api.problems import ApiProblem
 from community.api.auth import member, read_token, write_token
 from community.models import Notification
 from community.notifications import mark_all_read, mark_read
-from feeds import feed as feeds
+from feeds.feed.cursor import Cursor as FeedCursor
+from feeds.feed.cursor import InvalidCursor
+from feeds.feed.freshness import ensure_fresh
+from feeds.feed.reading import read_feed
 
 router = Router(tags=["membre"])
 
@@ -73,16 +76,16 @@ def read_my_feed(request: HttpRequest, cursor: str | None = Cursor):
         raw = load_cursor(request, cursor)
         try:
             if len(raw) != 1 or not isinstance(raw[0], str):
-                raise feeds.InvalidCursor("shape")
-            position = feeds.Cursor.decode(raw[0])
-        except feeds.InvalidCursor:
+                raise InvalidCursor("shape")
+            position = FeedCursor.decode(raw[0])
+        except InvalidCursor:
             raise ApiProblem(
                 400,
                 "curseur-invalide",
                 _("This cursor is not valid for this list: start again from the first page."),
             ) from None
-    feeds.ensure_fresh(user)
-    page = feeds.read_feed(user, cursor=position, size=settings.FEED_PAGE_SIZE, request=request)
+    ensure_fresh(user)
+    page = read_feed(user, cursor=position, size=settings.FEED_PAGE_SIZE, request=request)
     next_link = None
     if page.next_cursor:
         next_link = next_url(request, encode_cursor(request, [page.next_cursor]))

@@ -252,6 +252,28 @@ def _remove_files(files: list[tuple]) -> None:
             logger.warning("Could not delete file %s of a deleted account", name, exc_info=True)
 
 
+def _forget_unmet_searches(identity: Identity) -> int:
+    """The demand dashboard's counts of searches that found little keep no trace of who
+    searched, but a query may be the departing member's own name, handle or address (typed
+    to find their posts): counts whose query holds one of those, or a word of their names
+    (three letters or more), as whole words go. A few anonymous counts of other searches
+    may go with them: the dashboard loses a little, nobody's name stays."""
+    from community.models.suggestions import fold
+    from community.reach.models import UnmetSearch
+
+    terms = {fold(term).strip() for term in identity.terms(names=True)}
+    # a surname or first name typed alone: every word of their names, but the shortest
+    terms |= {fold(word) for name in identity.names for word in name.split() if len(word) >= 3}
+    terms -= {""}
+    if not terms:
+        return 0
+    wanted = Q()
+    for term in terms:
+        wanted |= Q(query__iregex=r"(^|[^a-z0-9])" + re.escape(term) + r"([^a-z0-9]|$)")
+    deleted, _ = UnmetSearch.objects.filter(wanted).delete()
+    return deleted
+
+
 def delete_account(user, *, keep_posts: bool) -> DeletionSummary:
     """Delete ``user`` now. ``keep_posts``: their posts and comments stay, anonymised."""
     User = user_model()
@@ -311,6 +333,10 @@ def delete_account(user, *, keep_posts: bool) -> DeletionSummary:
             summary.texts_redacted += _redact_rows(
                 label, fields, identity, names=False, touched=touched
             )
+
+        forgotten = _forget_unmet_searches(identity)
+        if forgotten:
+            summary.rows_deleted["reach.UnmetSearch"] = forgotten
 
         sessions = member_sessions(user)
         for session in sessions:
