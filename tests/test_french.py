@@ -38,6 +38,8 @@ PROJECT_APPS = {"cms", "community", "outreach", "privacy", "reach", "feeds"}
 NOT_SHOWN = {"search", "feeds.Syndication", "feeds.FacebookConnection", "feeds.AdCampaign"}
 # Words that are the same in both languages.
 SAME_IN_FRENCH = {
+    "publication",
+    "Facebook",
     "latitude",
     "longitude",
     "signature",

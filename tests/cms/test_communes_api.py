@@ -10,7 +10,7 @@ def test_returns_at_most_ten_communes_with_nearest_branch(client, branches):
     assert 1 <= len(data) <= 10
     first = data[0]
     assert set(first) == {"insee", "name", "postcodes", "lat", "lon", "nearest_branch"}
-    assert set(first["nearest_branch"]) == {"name", "distance_km"}
+    assert set(first["nearest_branch"]) == {"name", "slug", "distance_km"}
 
 
 def test_postcode_query(client, branches):

@@ -333,7 +333,7 @@ def test_retry_and_cancel_are_refused_to_who_may_not_edit_the_page(client, membe
 def test_the_migration_gives_earlier_deliveries_their_publication_rows(alcazar):
     from importlib import import_module
 
-    migration = import_module("feeds.migrations.0014_fediverse_publications_history")
+    migration = import_module("feeds.migrations.0016_fediverse_publications_history")
     actor = actor_for_branch(alcazar)
     page = announce("Ancienne", alcazar)
     base = f"https://site.example/ap/{actor.username}/objets/{page.pk}"
