@@ -151,7 +151,7 @@ def test_event_pages_are_accessible(page, live_server, library):
     page.get_by_role("link", name="Club de lecture science-fiction").wait_for()
     assert_accessible(page, "agenda")
     page.locator("#agenda-branch").select_option(label="Bibliothèque de l'Alcazar")
-    page.locator(".filter-form button[type=submit]").click()
+    page.locator(".agenda-filters button[type=submit]").click()
     page.wait_for_url(re.compile(r"mediatheque=\d+"))
     assert page.get_by_role("link", name="Club de lecture science-fiction").count() == 0
 
