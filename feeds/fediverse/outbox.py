@@ -136,16 +136,7 @@ def record_removal(page, *, user=None) -> Syndication | None:
         )
         if not lineage_open(page.pk):
             return None
-        row = _rows().filter(page_pk=page.pk, status=S.PENDING, action=A.DELETE).first()
-        if row is None:
-            row = Syndication.objects.create(
-                destination=D.FEDIVERSE,
-                page=page,
-                page_pk=page.pk,
-                page_title=page.title[:255],
-                action=A.DELETE,
-                requested_by=user,
-            )
+        row = Syndication.objects.removal_for(D.FEDIVERSE, page, user)
         _fan_out_on_commit(row.pk)
     return row
 

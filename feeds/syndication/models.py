@@ -197,6 +197,26 @@ class SyndicationQuerySet(models.QuerySet):
     def fediverse(self) -> SyndicationQuerySet:
         return self.filter(destination=Destination.FEDIVERSE)
 
+    def removal_for(self, destination: str, page, user=None) -> Syndication:
+        """The pending removal of `page` from `destination`, or a new one (both outboxes
+        call this inside their locked withdrawal)."""
+        row = self.filter(
+            destination=destination,
+            page_pk=page.pk,
+            status=Syndication.Status.PENDING,
+            action=Syndication.Action.DELETE,
+        ).first()
+        if row is None:
+            row = self.create(
+                destination=destination,
+                page=page,
+                page_pk=page.pk,
+                page_title=page.title[:255],
+                action=Syndication.Action.DELETE,
+                requested_by=user,
+            )
+        return row
+
 
 class Syndication(models.Model):
     """One outbox row: mirror one publication, update or removal of a page to one

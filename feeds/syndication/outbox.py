@@ -184,20 +184,7 @@ def record_removal(page, *, user=None) -> Syndication | None:
         )
         if not lineage_open(page.pk):
             return None
-        row = (
-            Syndication.objects.facebook()
-            .filter(page_pk=page.pk, status=S.PENDING, action=A.DELETE)
-            .first()
-        )
-        if row is None:
-            row = Syndication.objects.create(
-                destination=D.FACEBOOK,
-                page=page,
-                page_pk=page.pk,
-                page_title=page.title[:255],
-                action=A.DELETE,
-                requested_by=user,
-            )
+        row = Syndication.objects.removal_for(D.FACEBOOK, page, user)
         _send_on_commit(row.pk)
     return row
 
