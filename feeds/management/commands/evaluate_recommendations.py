@@ -17,6 +17,7 @@ from feeds.recommendations.evaluation import evaluate
 
 LABELS = {
     "popularity": "popularité (référence)",
+    "interest popularity": "popularité dans les centres d'intérêt",
     "current": "recommandeur actuel",
     "community": "recommandeur communauté",
     "interactions": "interactions",
