@@ -880,6 +880,8 @@ def _generate_signals(
     ):
         announced = meeting["first_published_at"] + timedelta(hours=1)
         clubs[(topic, cluster)].append((event_id, announced, meeting["start"]))
+        if announced >= anchor:
+            continue  # announced after the dataset's last day: no post yet
         for item in items:
             posts.append(
                 {
