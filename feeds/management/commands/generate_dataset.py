@@ -64,8 +64,8 @@ class Command(BaseCommand):
         if shares:
             self.stdout.write(
                 f"  goûts « {summary['taste']} » : les 20 % de documents les plus utilisés "
-                f"font {shares['items']:.0%} des interactions, les 20 % de membres les plus "
-                f"actifs {shares['members']:.0%}"
+                f"font {shares['items'] * 100:.0f} % des interactions, les 20 % de membres "
+                f"les plus actifs {shares['members'] * 100:.0f} %"
             )
         total = sum(summary["seconds"].values())
         self.stdout.write(self.style.SUCCESS(f"Jeu de données généré en {total:.1f} s."))
