@@ -14,7 +14,9 @@ Interactions are skewed like real ones: a few members are very active (Pareto), 
 have a popularity rank, members mostly pick items of the interests they follow, with a
 taste for a few "clusters" of related items within each (what co-occurrence can learn),
 sometimes what is popular at their branch, sometimes what is popular everywhere;
-timestamps spread over the 180 days before the anchor.
+timestamps spread over the 180 days before the anchor. How concentrated those tastes are is
+the ``taste`` model (:class:`TasteModel`: ``shared``, calibrated on the 80/20 rule of
+library circulation, or ``classic``, the earlier parameters).
 
 Fast path: rows go in with ``bulk_create`` in batches; pages are built as Wagtail tree
 nodes directly (materialised path computed from the parent's last child, base ``Page`` rows
