@@ -147,3 +147,17 @@ def opening_status(page, moment: datetime) -> OpeningStatus | None:
         if start > instant:
             return OpeningStatus(False, opens_at=start.astimezone(zone), now=local)
     return OpeningStatus(False, now=local)
+
+
+def branch_opening(branch, moment: datetime) -> OpeningStatus | None:
+    """The status of a Branch through its live public page (loaded with it:
+    ``select_related("page")``); None when it has no live page or no hours."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    try:
+        page = branch.page
+    except ObjectDoesNotExist:
+        return None
+    if page is None or not page.live:
+        return None
+    return opening_status(page, moment)
