@@ -24,7 +24,7 @@ from cms.dates import format_date
 
 NBSP = "\u00a0"
 # How far ahead the next opening is looked for (a long closure can hide every slot).
-HORIZON_DAYS = 21
+HORIZON_DAYS = 62
 
 
 @dataclass(frozen=True)

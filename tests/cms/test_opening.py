@@ -137,7 +137,9 @@ def test_spring_forward_night_slot_is_one_hour_shorter():
     status = opening_status(p, paris(2027, 3, 28, 3, 30))
     assert status.is_open
     assert status.closes_at == paris(2027, 3, 28, 4, 0)
-    assert (status.closes_at - paris(2027, 3, 27, 22, 0)).total_seconds() == 5 * 3600
+    utc = ZoneInfo("UTC")
+    opened = paris(2027, 3, 27, 22, 0).astimezone(utc)
+    assert (status.closes_at.astimezone(utc) - opened).total_seconds() == 5 * 3600
 
 
 def test_autumn_dst_morning_uses_local_hours():
