@@ -65,7 +65,9 @@ def events_this_week(near: Near | None, now: datetime) -> tuple[list, dict[int, 
     if near is not None:
         distances = {
             bd.branch.pk: round(bd.distance_km, 1)
-            for bd in nearest_branches(near.lat, near.lon, Branch.objects.only("pk", "latitude", "longitude", "name"))
+            for bd in nearest_branches(
+                near.lat, near.lon, Branch.objects.only("pk", "latitude", "longitude", "name")
+            )
             if bd.distance_km <= DEFAULT_RADIUS
         }
         events = events.filter(branch_id__in=list(distances))

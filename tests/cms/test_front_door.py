@@ -46,7 +46,9 @@ def week(branches):
         "aubagne": make_event(
             "Club manga", branch=branches["aubagne"], start=now + timedelta(days=2)
         ),
-        "arles": make_event("Heure du conte", branch=branches["arles"], start=now + timedelta(days=3)),
+        "arles": make_event(
+            "Heure du conte", branch=branches["arles"], start=now + timedelta(days=3)
+        ),
         "later": make_event(
             "Lecture dans trois semaines",
             branch=branches["aubagne"],
@@ -93,9 +95,7 @@ def test_liveliest_communities_with_counts_over_30_days(client, branches):
     author, other = make_user(), make_user()
     post = Post.objects.create(community=busy, author=author, body="Un nouveau tome !")
     Post.objects.create(community=busy, author=author, body="Et un autre")
-    Post.objects.create(
-        community=busy, author=author, body="Masqué", status=ContentStatus.REMOVED
-    )
+    Post.objects.create(community=busy, author=author, body="Masqué", status=ContentStatus.REMOVED)
     Comment.objects.create(post=post, author=other, body="Génial")
     Membership.objects.create(user=other, community=busy)
     Membership.objects.create(user=author, community=quiet)
@@ -130,7 +130,11 @@ def test_home_queries_stay_bounded(client, branches, django_assert_max_num_queri
     for branch in branches.values():
         make_branch_page(branch, hours=ALWAYS)
     for n in range(6):
-        make_event(f"Atelier {n}", branch=branches["aubagne"], start=timezone.now() + timedelta(days=1, hours=n))
+        make_event(
+            f"Atelier {n}",
+            branch=branches["aubagne"],
+            start=timezone.now() + timedelta(days=1, hours=n),
+        )
         make_community(f"Communauté {n}")
         make_recommendation(f"Sélection {n}", items=[(make_item(f"Livre {n}"), "")])
     client.get("/", {"commune": "Aubagne"})  # warm caches (site root paths, settings)
@@ -179,11 +183,11 @@ def test_map_is_offline_by_default(client, branches):
 
 
 def test_tile_map_covers_every_branch_with_tiles(branches):
-    data = tile_map(
-        list(branches.values()), template="https://tiles.example.org/{z}/{x}/{y}.png"
-    )
+    data = tile_map(list(branches.values()), template="https://tiles.example.org/{z}/{x}/{y}.png")
     assert data["tiles"]
-    assert all(t["url"].startswith(f"https://tiles.example.org/{data['zoom']}/") for t in data["tiles"])
+    assert all(
+        t["url"].startswith(f"https://tiles.example.org/{data['zoom']}/") for t in data["tiles"]
+    )
     for dot in data["dots"]:
         assert 0 < dot["x"] < data["width"] and 0 < dot["y"] < data["height"]
         # every dot lies on a tile
@@ -222,7 +226,9 @@ def test_tiled_map_on_the_list_and_the_branch_page(client, branches):
 # --- Search finds branches ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("query", ["Méjanes", "mejanes", "MÉJANES", "aix en provence", "8-10 rue des allumettes"])
+@pytest.mark.parametrize(
+    "query", ["Méjanes", "mejanes", "MÉJANES", "aix en provence", "8-10 rue des allumettes"]
+)
 def test_search_shows_the_branch_a_query_names(client, query):
     from tests.conftest import make_branch
 

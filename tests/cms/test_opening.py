@@ -38,9 +38,11 @@ def page(hours=(), closures=()) -> BranchPage:
 
 
 # Tuesday to Saturday 10 h – 12 h 30 and 14 h – 18 h; Saturday 10 h – 17 h.
-WEEK = [(day, "10:00", "12:30") for day in range(2, 6)] + [
-    (day, "14:00", "18:00") for day in range(2, 6)
-] + [(6, "10:00", "17:00")]
+WEEK = (
+    [(day, "10:00", "12:30") for day in range(2, 6)]
+    + [(day, "14:00", "18:00") for day in range(2, 6)]
+    + [(6, "10:00", "17:00")]
+)
 
 
 @pytest.fixture(autouse=True)
