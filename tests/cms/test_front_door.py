@@ -139,7 +139,7 @@ def test_home_queries_stay_bounded(client, branches, django_assert_max_num_queri
         make_recommendation(f"Sélection {n}", items=[(make_item(f"Livre {n}"), "")])
     client.get("/", {"commune": "Aubagne"})  # warm caches (site root paths, settings)
     cache.delete(LIVELY_CACHE_KEY)
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(16):
         response = client.get("/", {"commune": "Aubagne"})
     assert response.status_code == 200
 
@@ -167,7 +167,7 @@ def test_branch_list_queries_stay_bounded(client, branches, django_assert_max_nu
         make_branch_page(branch, hours=ALWAYS)
     url = BranchIndexPage.objects.get().url
     client.get(url)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(7):
         assert client.get(url).status_code == 200
 
 
