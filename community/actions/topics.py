@@ -58,9 +58,7 @@ def categories_of(community: CommunityPage) -> list[TopicCategory]:
 def check_category(community: CommunityPage, category: TopicCategory | None) -> None:
     """A topic's category must be one of its own community's."""
     if category is not None and category.community_id != community.pk:
-        raise Refused(
-            _("This category belongs to another community."), code="category", status=400
-        )
+        raise Refused(_("This category belongs to another community."), code="category", status=400)
 
 
 # --- The list ----------------------------------------------------------------------------------
@@ -75,18 +73,16 @@ def with_activity(topics: QuerySet[Post], viewer) -> QuerySet[Post]:
     member, `read_upto` (the last reply they saw, None if never opened) and `unread_count`."""
     last_reply = _published_replies().values("post").annotate(at=Max("created_at")).values("at")
     topics = topics.annotate(
-        last_activity=Coalesce(
-            Subquery(last_reply, output_field=DateTimeField()), F("created_at")
-        )
+        last_activity=Coalesce(Subquery(last_reply, output_field=DateTimeField()), F("created_at"))
     )
     if not viewer.is_authenticated:
         return topics.annotate(
             read_upto=Value(None, output_field=IntegerField()),
             unread_count=Value(0, output_field=IntegerField()),
         )
-    read = TopicRead.objects.filter(user=viewer, post=OuterRef("pk")).values(
-        "last_seen_reply_id"
-    )[:1]
+    read = TopicRead.objects.filter(user=viewer, post=OuterRef("pk")).values("last_seen_reply_id")[
+        :1
+    ]
     topics = topics.annotate(read_upto=Subquery(read, output_field=IntegerField()))
     unread = (
         _published_replies()
@@ -96,9 +92,7 @@ def with_activity(topics: QuerySet[Post], viewer) -> QuerySet[Post]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return topics.annotate(
-        unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), 0)
-    )
+    return topics.annotate(unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), 0))
 
 
 def topic_list(
@@ -117,9 +111,7 @@ def topic_list(
     if query:
         topics = search(topics, query)
     topics = with_activity(topics, viewer)
-    return topics.order_by(
-        F("pinned_at").desc(nulls_last=True), F("last_activity").desc(), "-pk"
-    )
+    return topics.order_by(F("pinned_at").desc(nulls_last=True), F("last_activity").desc(), "-pk")
 
 
 def mark_new(topics, viewer) -> None:
@@ -158,9 +150,7 @@ def search(topics: QuerySet[Post], query: str) -> QuerySet[Post]:
     replies = Comment.objects.filter(
         post=OuterRef("pk"), status=ContentStatus.PUBLISHED, body__icontains=query
     )
-    return topics.filter(
-        Q(title__icontains=query) | Q(body__icontains=query) | Exists(replies)
-    )
+    return topics.filter(Q(title__icontains=query) | Q(body__icontains=query) | Exists(replies))
 
 
 # --- Reading and following ---------------------------------------------------------------------

@@ -94,9 +94,7 @@ class TopicFollow(models.Model):
     created_at = models.DateTimeField(_("since"), auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "post"], name="topic_follow_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "post"], name="topic_follow_unique")]
         indexes = [models.Index(fields=["post", "following"])]
         verbose_name = _("topic follow")
         verbose_name_plural = _("topic follows")

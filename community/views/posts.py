@@ -28,7 +28,6 @@ from community.models import Comment, CommunityPage, ContentStatus, Post
 from community.post_forms import CommentEditForm, CommentForm, PostForm, ReportForm
 from community.templatetags.community_life import mark_reactions, posting_state
 
-
 REPLIES_PER_PAGE = 30
 
 
@@ -151,7 +150,11 @@ def post_detail(request, page_id: int, post_id: int):
     number = request.GET.get("page")
     if number is None and has_read:
         first_new = next(
-            (i for i, c in enumerate(comments) if c.is_new or any(r.is_new for r in c.replies_list)),
+            (
+                i
+                for i, c in enumerate(comments)
+                if c.is_new or any(r.is_new for r in c.replies_list)
+            ),
             None,
         )
         if first_new is not None:
