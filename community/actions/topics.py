@@ -84,10 +84,13 @@ def with_activity(topics: QuerySet[Post], viewer) -> QuerySet[Post]:
         :1
     ]
     topics = topics.annotate(read_upto=Subquery(read, output_field=IntegerField()))
+    from community.actions.social import blocked_ids
+
     unread = (
         _published_replies()
         .filter(pk__gt=Coalesce(OuterRef("read_upto"), 0))
         .exclude(author=viewer)
+        .exclude(author_id__in=blocked_ids(viewer))
         .values("post")
         .annotate(n=Count("pk"))
         .values("n")
