@@ -121,13 +121,13 @@ def test_a_post_without_a_title_is_listed_by_its_first_words(client, club, peopl
     assert "Un premier message sans titre." in html_of(client.get(club.url))
 
 
-def test_categories_are_edited_inline_on_the_community_page_in_wagtail(club):
-    from wagtail.admin.panels import InlinePanel
-
-    from community.models import CommunityPage
-
-    panels = [p for p in CommunityPage.content_panels if isinstance(p, InlinePanel)]
-    assert [p.relation_name for p in panels] == ["topic_categories"]
+def test_librarians_edit_categories_inline_on_the_community_page(client, club, librarian):
+    make_category(club, "Club de lecture", "club-de-lecture")
+    client.force_login(librarian)
+    response = client.get(reverse("wagtailadmin_pages:edit", args=[club.pk]))
+    assert response.status_code == 200
+    html = html_of(response)
+    assert 'name="topic_categories-TOTAL_FORMS"' in html and "Club de lecture" in html
 
 
 # --- 2. The topic list ------------------------------------------------------------------------------
