@@ -91,7 +91,7 @@ def assert_inert(page, dialogs, where: str) -> None:
 def publish(page, body: str) -> None:
     composer = page.locator("details.topic-composer")
     if composer.get_attribute("open") is None:
-        composer.locator("summary").click()  # "Nouveau sujet"
+        page.locator("details.topic-composer > summary").click()  # "Nouveau sujet"
     page.locator("form.composer textarea[name=body]").fill(body)
     page.locator("form.composer button[type=submit]").click()
     page.wait_for_load_state("networkidle")
