@@ -484,3 +484,25 @@ def test_erasure_and_export_cover_reads_and_follows(club, people):
     member.delete()
     assert not TopicRead.objects.exists()
     assert not TopicFollow.objects.filter(post=post).exclude(user=people["author"]).exists()
+
+
+# --- Rate limits and replies to hidden topics -----------------------------------------------------
+
+
+def test_topics_share_the_posts_rate_limit(client, club, people):
+    client.force_login(people["member"])
+    url = reverse("community:post_create", args=[club.pk])
+    for n in range(6):
+        assert client.post(url, {"title": f"Sujet {n}", "body": "Texte"}).status_code == 302
+    assert client.post(url, {"title": "Un de trop", "body": "Texte"}).status_code == 429
+    assert Post.objects.count() == 6
+
+
+def test_nobody_replies_to_a_hidden_topic(client, club, people):
+    post = make_post(people["author"], club, "Texte", title="Sujet")
+    moderation.moderate_content(people["moderator"], post, moderation.Action.HIDE, "Hors sujet")
+    client.force_login(people["member"])
+    url = reverse("community:comment_create", args=[club.pk, post.pk])
+    assert client.post(url, {"body": "Coucou"}).status_code == 409
+    assert not post.comments.exists()
+    assert not TopicFollow.objects.filter(user=people["member"]).exists()
