@@ -7,86 +7,175 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('community', '0017_access_token_digest_label'),
+        ("community", "0017_access_token_digest_label"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='post',
-            name='title',
-            field=models.CharField(blank=True, max_length=120, verbose_name='title'),
+            model_name="post",
+            name="title",
+            field=models.CharField(blank=True, max_length=120, verbose_name="title"),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('waitlist_promoted', 'waitlist promotion'), ('event_reminder', 'event reminder'), ('reply', 'reply'), ('mention', 'mention'), ('topic_reply', 'new reply in a followed topic'), ('community_announcement', 'new announcement in a community'), ('moderation', 'moderation'), ('suggestion', 'purchase suggestion')], max_length=30, verbose_name='kind'),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("waitlist_promoted", "waitlist promotion"),
+                    ("event_reminder", "event reminder"),
+                    ("reply", "reply"),
+                    ("mention", "mention"),
+                    ("topic_reply", "new reply in a followed topic"),
+                    ("community_announcement", "new announcement in a community"),
+                    ("moderation", "moderation"),
+                    ("suggestion", "purchase suggestion"),
+                ],
+                max_length=30,
+                verbose_name="kind",
+            ),
         ),
         migrations.CreateModel(
-            name='TopicCategory',
+            name="TopicCategory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sort_order', models.IntegerField(blank=True, editable=False, null=True)),
-                ('name', models.CharField(max_length=60, verbose_name='name')),
-                ('slug', models.SlugField(help_text='Used in the address of the filtered list (letters, digits, “-”).', max_length=60, verbose_name='address')),
-                ('description', models.CharField(blank=True, max_length=200, verbose_name='description')),
-                ('community', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='topic_categories', to='community.communitypage', verbose_name='community')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sort_order", models.IntegerField(blank=True, editable=False, null=True)),
+                ("name", models.CharField(max_length=60, verbose_name="name")),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Used in the address of the filtered list (letters, digits, “-”).",
+                        max_length=60,
+                        verbose_name="address",
+                    ),
+                ),
+                (
+                    "description",
+                    models.CharField(blank=True, max_length=200, verbose_name="description"),
+                ),
+                (
+                    "community",
+                    modelcluster.fields.ParentalKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="topic_categories",
+                        to="community.communitypage",
+                        verbose_name="community",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'topic category',
-                'verbose_name_plural': 'topic categories',
-                'ordering': ['sort_order'],
-                'abstract': False,
+                "verbose_name": "topic category",
+                "verbose_name_plural": "topic categories",
+                "ordering": ["sort_order"],
+                "abstract": False,
             },
         ),
         migrations.AddField(
-            model_name='post',
-            name='category',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='posts', to='community.topiccategory', verbose_name='category'),
+            model_name="post",
+            name="category",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="posts",
+                to="community.topiccategory",
+                verbose_name="category",
+            ),
         ),
         migrations.CreateModel(
-            name='TopicFollow',
+            name="TopicFollow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('following', models.BooleanField(default=True, verbose_name='following')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='since')),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='follows', to='community.post', verbose_name='topic')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='topic_follows', to=settings.AUTH_USER_MODEL, verbose_name='member')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("following", models.BooleanField(default=True, verbose_name="following")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="since")),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="follows",
+                        to="community.post",
+                        verbose_name="topic",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="topic_follows",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="member",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'topic follow',
-                'verbose_name_plural': 'topic follows',
+                "verbose_name": "topic follow",
+                "verbose_name_plural": "topic follows",
             },
         ),
         migrations.CreateModel(
-            name='TopicRead',
+            name="TopicRead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('last_seen_reply_id', models.BigIntegerField(default=0, verbose_name='last reply seen')),
-                ('last_read_at', models.DateTimeField(verbose_name='last read')),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reads', to='community.post', verbose_name='topic')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='topic_reads', to=settings.AUTH_USER_MODEL, verbose_name='member')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "last_seen_reply_id",
+                    models.BigIntegerField(default=0, verbose_name="last reply seen"),
+                ),
+                ("last_read_at", models.DateTimeField(verbose_name="last read")),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reads",
+                        to="community.post",
+                        verbose_name="topic",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="topic_reads",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="member",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'topic read',
-                'verbose_name_plural': 'topics read',
+                "verbose_name": "topic read",
+                "verbose_name_plural": "topics read",
             },
         ),
         migrations.AddConstraint(
-            model_name='topiccategory',
-            constraint=models.UniqueConstraint(fields=('community', 'slug'), name='topic_category_slug'),
+            model_name="topiccategory",
+            constraint=models.UniqueConstraint(
+                fields=("community", "slug"), name="topic_category_slug"
+            ),
         ),
         migrations.AddIndex(
-            model_name='topicfollow',
-            index=models.Index(fields=['post', 'following'], name='community_t_post_id_0ca176_idx'),
+            model_name="topicfollow",
+            index=models.Index(fields=["post", "following"], name="community_t_post_id_0ca176_idx"),
         ),
         migrations.AddConstraint(
-            model_name='topicfollow',
-            constraint=models.UniqueConstraint(fields=('user', 'post'), name='topic_follow_unique'),
+            model_name="topicfollow",
+            constraint=models.UniqueConstraint(fields=("user", "post"), name="topic_follow_unique"),
         ),
         migrations.AddConstraint(
-            model_name='topicread',
-            constraint=models.UniqueConstraint(fields=('user', 'post'), name='topic_read_unique'),
+            model_name="topicread",
+            constraint=models.UniqueConstraint(fields=("user", "post"), name="topic_read_unique"),
         ),
     ]
