@@ -8,6 +8,7 @@ from .posts import Comment, ContentStatus, Post, Reaction
 from .social import Block, Follow
 from .suggestions import PurchaseSuggestion, SuggestionSupport
 from .tokens import AccessToken
+from .topics import TopicCategory, TopicFollow, TopicRead
 
 __all__ = [
     "CommunityIndexPage",
@@ -32,6 +33,10 @@ __all__ = [
     # purchase suggestions
     "PurchaseSuggestion",
     "SuggestionSupport",
+    # topics: categories, read positions, follows
+    "TopicCategory",
+    "TopicFollow",
+    "TopicRead",
     # the API's personal access tokens
     "AccessToken",
 ]
