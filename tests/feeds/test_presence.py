@@ -74,9 +74,7 @@ async def test_the_member_stays_present_while_another_page_of_theirs_is_open(rec
 
 
 @pytest.mark.asyncio
-async def test_after_the_last_page_closes_the_member_lapses_and_is_no_more_refreshed(
-    record, clock
-):
+async def test_after_the_last_page_closes_the_member_lapses_and_is_no_more_refreshed(record, clock):
     tracker = presence.Tracker(REDIS_URL, record[1])
     await tracker.join(5)
     await tracker.join(8)
