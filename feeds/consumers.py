@@ -4,9 +4,8 @@ Only authenticated members connect (the ASGI router already validates the Origin
 against ALLOWED_HOSTS). Each connection joins the member's group; anything published to
 that group with type "member.event" is forwarded to the browser as JSON. With Redis, the
 connection also counts its member as present (`feeds.presence`), which pushes ask before
-sending. With the in-memory
-channel layer, the first connection starts the relay that brings the pushes made by other
-processes, such as the task worker (`feeds.relay`).
+sending. With the in-memory channel layer, the first connection starts the relay that brings
+the pushes made by other processes, such as the task worker (`feeds.relay`).
 """
 
 import asyncio
