@@ -437,6 +437,8 @@ AFFINITES_NEAR_BRANCH_KM = 30  # beyond this, a member is told no branch is near
 FEED_STORE = os.environ.get("FEED_STORE", "")  # "" = redis when REDIS_URL is set, else database
 FEED_MAX_ENTRIES = int(os.environ.get("FEED_MAX_ENTRIES", "800"))  # per member (Mastodon: 800)
 FEED_REDIS_PREFIX = os.environ.get("FEED_REDIS_PREFIX", "affinites:feed")
+# With Redis, the members with a page open (feeds.presence), shared by every web process
+PRESENCE_REDIS_KEY = os.environ.get("PRESENCE_REDIS_KEY", "affinites:presence")
 FEED_PAGE_SIZE = 20
 FEED_INACTIVE_DAYS = 30  # not seen for this long: no fan-out, feed rebuilt on the next visit
 FEED_AUDIENCE_KM = 60  # branch-bound content reaches members up to this distance
