@@ -34,7 +34,15 @@ from pymarc import Record
 
 from cms.models import Audience, DocumentType, HoldingStatus
 
-from .marc import Fields, most_common, pick_cover_url, pick_isbn, strip_brackets, strip_isbd, subfield
+from .marc import (
+    Fields,
+    most_common,
+    pick_cover_url,
+    pick_isbn,
+    strip_brackets,
+    strip_isbd,
+    subfield,
+)
 from .records import CatalogueRecord, HoldingRecord, parse_year_loose
 from .vocab import (
     audience_from_word,

@@ -31,9 +31,7 @@ def _image_field():
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text=_(
-            "The image needs a description (its alternative text) in the image library."
-        ),
+        help_text=_("The image needs a description (its alternative text) in the image library."),
     )
 
 

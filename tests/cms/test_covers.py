@@ -41,7 +41,10 @@ def test_unimarc_856_cover_address_is_kept():
     marc = unimarc_book(
         extra=(
             field("856", ("u", "https://koha.example.org/notice/1001"), ("2", "Notice")),
-            field("856", ("u", "https://koha.example.org/cgi-bin/koha/opac-image.pl?biblionumber=1001")),
+            field(
+                "856",
+                ("u", "https://koha.example.org/cgi-bin/koha/opac-image.pl?biblionumber=1001"),
+            ),
         )
     )
     (entry,) = read_unimarc(io.BytesIO(iso2709(marc)))
@@ -71,7 +74,9 @@ def test_import_keeps_the_address_and_fetches_the_cover_once(
 ):
     branches["alcazar"].code = "ALC"
     branches["alcazar"].save()
-    marc = unimarc_book("1001", extra=(field("856", ("u", server.url("/ok.jpg")), ("q", "image/jpeg")),))
+    marc = unimarc_book(
+        "1001", extra=(field("856", ("u", server.url("/ok.jpg")), ("q", "image/jpeg")),)
+    )
     path = tmp_path / "export.mrc"
     path.write_bytes(iso2709(marc))
 

@@ -5,9 +5,9 @@ each."""
 import re
 
 import pytest
+from django import forms
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django import forms
 from wagtail.images import get_image_model
 
 from cms.admin_forms import ImageAltTextMixin
@@ -74,9 +74,7 @@ def test_curated_list_has_a_picture_and_covers_add_no_query(client, branches):
         make_item(f"Roman {n}", holdings=[(branches["arles"], HoldingStatus.AVAILABLE)])
         for n in range(4)
     ]
-    page = make_recommendation(
-        "Nos romans", items=[(item, "Bien.") for item in items], image=image
-    )
+    page = make_recommendation("Nos romans", items=[(item, "Bien.") for item in items], image=image)
     items[0].cover = make_image("Couverture", size=(240, 360))
     items[0].save()
 
