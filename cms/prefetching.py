@@ -32,11 +32,11 @@ def cover_filter_specs() -> list[str]:
     return expand(COVER_SPECS)
 
 
-def images_with_renditions(specs: str):
-    """Images with the renditions of `specs` (an expanding spec) prefetched."""
+def images_with_renditions(*specs: str):
+    """Images with the renditions of `specs` (expanding specs) prefetched."""
     from wagtail.images import get_image_model
 
-    return get_image_model().objects.prefetch_renditions(*expand(specs))
+    return get_image_model().objects.prefetch_renditions(*[f for s in specs for f in expand(s)])
 
 
 def holdings_prefetch() -> Prefetch:
