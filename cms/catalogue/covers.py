@@ -22,15 +22,23 @@ file). Due items are *claimed* (outcome "pending") before they are handed to the
 second run does not fetch them twice; a claim left by a worker that died expires after an
 hour. Requests are spaced by ``COVERS_REQUEST_INTERVAL`` seconds (setting, 0.5 by default)
 so that a catch-up does not hammer the provider.
+
+An address (the record's, the service's, or any redirect, followed by hand up to
+``MAX_REDIRECTS``) whose host resolves to a private, loopback, link-local or reserved
+address is refused, unless the host is in ``COVERS_ALLOWED_HOSTS`` (an intranet Koha): a
+record or an admin field cannot make the site probe its own network.
 """
 
 from __future__ import annotations
 
 import io
+import ipaddress
 import logging
+import socket
 import time
 import warnings
 from datetime import timedelta
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.conf import settings
@@ -128,19 +136,43 @@ def claim_due(limit: int, pks=None) -> list[int]:
 # --- Downloading and checking ---------------------------------------------------------------
 
 
+def check_host(url: str) -> None:
+    """CoverError unless `url` is http(s) to a public address or an allowed host."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or not host:
+        raise CoverError(Outcome.REFUSED, "not an http(s) address")
+    if host in getattr(settings, "COVERS_ALLOWED_HOSTS", ()):
+        return
+    try:
+        infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError) as exc:
+        raise CoverError(Outcome.FAILED, f"cannot resolve {host}") from exc
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global or address.is_multicast:
+            raise CoverError(Outcome.REFUSED, f"{host} is on a private network")
+
+
 def download(url: str) -> bytes:
     """The body at `url` if it is an accepted picture type within MAX_BYTES; CoverError."""
-    session = requests.Session()
-    session.max_redirects = MAX_REDIRECTS
     started = time.monotonic()
+    headers = {"User-Agent": USER_AGENT, "Accept": ", ".join(sorted(ACCEPTED_TYPES))}
     try:
-        with session.get(
-            url,
-            timeout=TIMEOUT,
-            stream=True,
-            allow_redirects=True,
-            headers={"User-Agent": USER_AGENT, "Accept": ", ".join(sorted(ACCEPTED_TYPES))},
-        ) as response:
+        for _hop in range(MAX_REDIRECTS + 1):
+            check_host(url)
+            response = requests.get(
+                url, timeout=TIMEOUT, stream=True, allow_redirects=False, headers=headers
+            )
+            if response.is_redirect and response.headers.get("Location"):
+                url = urljoin(url, response.headers["Location"])
+                response.close()
+                continue
+            break
+        else:
+            response.close()
+            raise CoverError(Outcome.NOT_FOUND, "too many redirects")
+        with response:
             if response.status_code in (404, 410):
                 raise CoverError(Outcome.NOT_FOUND, f"HTTP {response.status_code}")
             if response.status_code == 429 or response.status_code >= 500:

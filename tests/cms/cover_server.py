@@ -4,7 +4,8 @@ Paths: /ok.jpg (a JPEG cover), /ok.png, /isbn/<isbn>.jpg (a JPEG for any ISBN), 
 (404), /page.html (text/html), /fake.jpg (image/jpeg that is not a picture), /huge.jpg (an
 image/jpeg body over 5 MB, no Content-Length), /huge-declared.jpg (Content-Length over 5 MB),
 /bomb.png (a PNG whose header declares 100,000 × 100,000 pixels), /tiny.gif (a 1×1 GIF, the
-"no cover" pixel of some services), /busy (503), /slow.jpg (answers after `slow_seconds`).
+"no cover" pixel of some services), /busy (503), /slow.jpg (answers after `slow_seconds`), /moved (a redirect to /ok.jpg),
+/inside (a redirect to a private address), /loop (redirects to itself).
 `requests` lists the paths asked for, in order.
 """
 
@@ -85,6 +86,17 @@ class CoverServer:
                     return self.send(200, bomb_png(), "image/png")
                 if path == "/tiny.gif":
                     return self.send(200, picture("GIF", (1, 1)), "image/gif")
+                if path in ("/moved", "/inside", "/loop"):
+                    self.send_response(302)
+                    target = {
+                        "/moved": "/ok.jpg",
+                        "/inside": "http://10.1.2.3/cover.jpg",
+                        "/loop": "/loop",
+                    }[path]
+                    self.send_header("Location", target)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return None
                 if path == "/busy":
                     return self.send(503, b"busy", "text/plain")
                 if path == "/slow.jpg":

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def server(settings):
     settings.COVERS_REQUEST_INTERVAL = 0
+    settings.COVERS_ALLOWED_HOSTS = ["127.0.0.1"]  # the local cover server
     with CoverServer() as running:
         yield running
 
@@ -145,8 +146,36 @@ def test_a_slow_server_is_given_up(server, monkeypatch):
 
 def test_an_unreachable_host_is_a_failure(settings):
     settings.COVERS_REQUEST_INTERVAL = 0
+    settings.COVERS_ALLOWED_HOSTS = ["127.0.0.1"]
     item = make_item("Dune", cover_source_url="http://127.0.0.1:9/cover.jpg")
     assert fetch_cover(item.pk) == Outcome.FAILED
+
+
+def test_redirects_are_followed_a_few_times_and_checked(server):
+    moved = make_item("A", cover_source_url=server.url("/moved"))
+    assert fetch_cover(moved.pk) == Outcome.STORED
+    loop = make_item("B", cover_source_url=server.url("/loop"))
+    assert fetch_cover(loop.pk) == Outcome.NOT_FOUND
+    assert server.requests.count("/loop") == covers.MAX_REDIRECTS + 1
+    inside = make_item("C", cover_source_url=server.url("/inside"))
+    assert fetch_cover(inside.pk) == Outcome.REFUSED  # 10.1.2.3 never asked
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:{port}/ok.jpg",
+        "http://localhost:{port}/ok.jpg",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]:{port}/ok.jpg",
+    ],
+)
+def test_private_addresses_are_refused_unless_allowed(server, settings, url):
+    settings.COVERS_ALLOWED_HOSTS = []
+    port = server.httpd.server_address[1]
+    item = make_item("Dune", cover_source_url=url.format(port=port))
+    assert fetch_cover(item.pk) == Outcome.REFUSED
+    assert server.requests == []
 
 
 def test_the_cover_service_is_asked_by_isbn_when_the_record_has_none(server):

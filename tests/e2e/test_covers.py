@@ -25,7 +25,10 @@ LOADED = "img => img.complete && img.naturalWidth > 0"
 @pytest.fixture
 def covered(db):
     arles = make_branch("Médiathèque d'Arles", commune="Arles", lat=43.6766, lon=4.6278)
-    with CoverServer() as server, override_settings(COVERS_REQUEST_INTERVAL=0):
+    with (
+        CoverServer() as server,
+        override_settings(COVERS_REQUEST_INTERVAL=0, COVERS_ALLOWED_HOSTS=["127.0.0.1"]),
+    ):
         dune = make_item(
             "Dune", "Herbert, Frank", holdings=[(arles, HoldingStatus.AVAILABLE)], year=1965
         )
