@@ -94,3 +94,29 @@ def test_curated_list_has_a_picture_and_covers_add_no_query(client, branches):
     assert len(covers) == 4
     assert all('loading="lazy"' in cover for cover in covers)
     assert four == one
+
+
+def test_community_index_pictures_add_no_query_per_community(client):
+    from tests.conftest import make_community
+
+    def community(n: int):
+        image = make_image(f"Club {n}", size=(640, 360), description=f"Le club numéro {n}")
+        return make_community(f"Club {n}", image=image)
+
+    community(0)
+
+    def count():
+        client.get("/communautes/")  # renditions made, caches warm
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get("/communautes/").content.decode()
+        return len(queries), html
+
+    one, _html = count()
+    for n in range(1, 4):
+        community(n)
+    four, html = count()
+    found = re.findall(r"<picture>.*?</picture>", html, re.S)
+    assert len(found) == 4
+    assert 'loading="lazy"' not in found[0]
+    assert all('loading="lazy"' in picture for picture in found[1:])
+    assert four == one
