@@ -4,6 +4,8 @@
   "Imaginaire › Science-fiction"; without it, one query per interest).
 - `REQUIRED_NOTE` says at the top of the form that fields marked * are required.
 - Destinations of "Publier aussi sur" that are not configured are left out of the form.
+- A page's picture must carry its alternative text: the image's "description" in the image
+  library (Wagtail reads it as the default alt text); a picture without one is refused.
 - A new page is filled in with the librarian's médiathèque (their home branch): the event's
   "branch", the audience's "branches". An existing page is never changed.
 """
@@ -52,10 +54,36 @@ class PublishAlsoFieldsMixin:
         remove_unavailable_destinations(self)
 
 
+class ImageAltTextMixin:
+    """The page's `image`, when one is chosen, must have a description (its alt text)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        image = cleaned.get("image") if "image" in self.fields else None
+        if image is not None and not (image.description or "").strip():
+            self.add_error(
+                "image",
+                _(
+                    "This picture has no description (alternative text, read aloud to blind "
+                    "visitors): add one in Images › %(title)s, then save again."
+                )
+                % {"title": image.title},
+            )
+        return cleaned
+
+
 class LibraryPageForm(
-    PublishAlsoFieldsMixin, LibrarianDefaultsMixin, InterestFieldsMixin, WagtailAdminPageForm
+    ImageAltTextMixin,
+    PublishAlsoFieldsMixin,
+    LibrarianDefaultsMixin,
+    InterestFieldsMixin,
+    WagtailAdminPageForm,
 ):
     """Events, announcements, curated lists, communities."""
+
+
+class BranchPageForm(ImageAltTextMixin, WagtailAdminPageForm):
+    """Branch pages: their picture needs its alternative text too."""
 
 
 class InterestModelForm(InterestFieldsMixin, WagtailAdminModelForm):

@@ -24,3 +24,8 @@ class CmsConfig(AppConfig):
         from cms.serving import checks  # noqa: F401  (registers the connection budget check)
 
         post_migrate.connect(_site_from_site_url, sender=self, dispatch_uid="cms.site_url")
+
+        from cms.catalogue.cover_tasks import covers_after_import
+        from cms.catalogue.signals import catalogue_items_written
+
+        catalogue_items_written.connect(covers_after_import, dispatch_uid="cms.covers_after_import")

@@ -17,6 +17,20 @@ from .backends.base import Facet, Hit, Results
 from .documents import author_display
 
 
+def present_page_hits(hits: list[Hit], request, opac: NetworkSettings | None) -> list[dict]:
+    """The hits for the results page: present_hit, plus the cover image itself (rendered
+    with the site's renditions, templates/includes/item_cover.html); the first cover of the
+    page is not lazy-loaded."""
+    presented, eager = [], True
+    for hit in hits:
+        data = present_hit(hit, request, opac)
+        if hit.kind == "catalogue" and data.get("cover"):
+            data.update(cover_image=hit.obj.cover, cover_eager=eager)
+            eager = False
+        presented.append(data)
+    return presented
+
+
 def present_hit(hit: Hit, request, opac: NetworkSettings | None) -> dict[str, Any]:
     obj = hit.obj
     data: dict[str, Any] = {

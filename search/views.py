@@ -19,7 +19,7 @@ from .backends.base import Results
 from .branches import matching_branches
 from .documents import KINDS
 from .forms import MAX_QUERY_LENGTH, bind
-from .presenters import present_facets, present_hit
+from .presenters import present_facets, present_hit, present_page_hits
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def results(request: HttpRequest) -> HttpResponse:
         query=form.query,
         search_query=form.query,
         results=outcome,
-        hits=[present_hit(hit, request, opac) for hit in outcome.hits],
+        hits=present_page_hits(outcome.hits, request, opac),
         facets=[
             f for f in present_facets(outcome, request.GET, form.slugs()) if f["name"] != "kind"
         ],

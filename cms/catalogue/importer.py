@@ -91,6 +91,7 @@ UPDATE_FIELDS = [
     "summary",
     "subjects",
     "audience",
+    "cover_source_url",
     "withdrawn",
     "source_hash",
     "updated_at",
@@ -513,4 +514,5 @@ def record_item_fields(r) -> dict:
         "summary": r.summary,
         "subjects": r.subjects,
         "audience": r.audience,
+        "cover_source_url": getattr(r, "cover_url", ""),
     }

@@ -147,6 +147,29 @@ def pick_isbn(record: CatalogueRecord, isbns: list[str], issns: list[str] = ()) 
         record.warnings.append(gettext("%(problem)s (ignored)") % {"problem": errors[0]})
 
 
+_COVER_WORDS = re.compile(r"couverture|cover|vignette|jaquette|imagette|thumbnail", re.I)
+_IMAGE_PATH = re.compile(r"\.(jpe?g|png|gif|webp)$|opac-image\.pl|/covers?/", re.I)
+
+
+def pick_cover_url(fields: "Fields") -> str:
+    """The first 856 $u that is the picture of the cover: its $q says image/…, its label
+    ($3, $y, $z, UNIMARC $2) says cover/couverture/vignette, or the address is an image file
+    or Koha's local cover (opac-image.pl). Only http(s) addresses."""
+    for field in fields.all("856"):
+        url = subfield(field, "u")
+        if not url.lower().startswith(("http://", "https://")):
+            continue
+        label = " ".join(subfield(field, code) for code in "23yz")
+        if (
+            subfield(field, "q").lower().startswith("image/")
+            or _COVER_WORDS.search(label)
+            or _IMAGE_PATH.search(url.split("?", 1)[0])
+            or "opac-image.pl" in url
+        ):
+            return url
+    return ""
+
+
 def most_common(values: list[str]) -> str:
     values = [v for v in values if v]
     return max(set(values), key=lambda v: (values.count(v), v)) if values else ""

@@ -34,7 +34,15 @@ from pymarc import Record
 
 from cms.models import Audience, DocumentType, HoldingStatus
 
-from .marc import Fields, most_common, pick_isbn, strip_brackets, strip_isbd, subfield
+from .marc import (
+    Fields,
+    most_common,
+    pick_cover_url,
+    pick_isbn,
+    strip_brackets,
+    strip_isbd,
+    subfield,
+)
 from .records import CatalogueRecord, HoldingRecord, parse_year_loose
 from .vocab import (
     audience_from_word,
@@ -139,6 +147,7 @@ def map_marc21(marc: Record) -> CatalogueRecord:
     item.summary = "\n\n".join(fields.subs("520", "a"))
     item.subjects = [strip_isbd(subfield(f, "a")) for f in fields.all(*SUBJECT_TAGS)]
     item.dewey = fields.sub("082", "a").replace("/", "").replace("'", "")
+    item.cover_url = pick_cover_url(fields)
     item.holdings = [h for h in (_holding(f) for f in fields.all("952")) if h is not None]
     item.doc_type = _doc_type(fields, str(marc.leader), fixed, item)
     item.audience = (

@@ -55,6 +55,7 @@ class CatalogueRecord:
     subjects: list[str] = field(default_factory=list)
     audience: str = Audience.ADULTS
     dewey: str = ""
+    cover_url: str = ""  # http(s) address of the cover picture the record names (856 $u)
     holdings: list[HoldingRecord] = field(default_factory=list)
     interest_slugs: list[str] = field(default_factory=list)  # explicit (CSV), added to rules
     warnings: list[str] = field(default_factory=list)  # non-fatal problems, French
@@ -77,6 +78,7 @@ RECORD_ID_MAX = _max_length(CatalogueItem, "record_id")
 TITLE_MAX = _max_length(CatalogueItem, "title")
 AUTHORS_MAX = _max_length(CatalogueItem, "authors")
 PUBLISHER_MAX = _max_length(CatalogueItem, "publisher")
+COVER_URL_MAX = _max_length(CatalogueItem, "cover_source_url")
 CALL_NUMBER_MAX = _max_length(Holding, "call_number")
 BRANCH_CODE_MAX = 20
 _LANGUAGE = re.compile(r"^[a-z]{3}$")
@@ -144,6 +146,13 @@ def finalise(record: CatalogueRecord) -> CatalogueRecord:
     record.summary = clean_paragraphs(record.summary)
     record.subjects = _dedupe(record.subjects)
     record.dewey = clean_text(record.dewey)
+    record.cover_url = clean_text(record.cover_url)
+    if record.cover_url and (
+        len(record.cover_url) > COVER_URL_MAX
+        or not record.cover_url.lower().startswith(("http://", "https://"))
+    ):
+        record.warnings.append(gettext("unusable cover address ignored"))
+        record.cover_url = ""
     if record.doc_type not in DOC_TYPES:
         record.doc_type = DocumentType.BOOK
     if record.audience not in AUDIENCES:

@@ -15,6 +15,8 @@ language       101$a
 summary        330$a (several: paragraphs)
 subjects       606, 600, 601, 602, 604, 605, 607, 608, 610 $a (600 as "$a, $b")
 Dewey          676$a
+cover          the first 856$u that is a picture of the cover (marc.pick_cover_url: $q image/…,
+               a label saying couverture/vignette, an image file, Koha's opac-image.pl)
 holdings       995: branch $b (owner), else $c; call number $k; status:
                $o "en commande"/"commande"/-1 → en_commande, "réparation"/"reparation" →
                en_reparation, "emprunté"/"en prêt" → emprunte; otherwise a date due in $n →
@@ -49,7 +51,15 @@ from pymarc import Record
 
 from cms.models import Audience, DocumentType, HoldingStatus
 
-from .marc import Fields, most_common, pick_isbn, strip_brackets, strip_isbd, subfield
+from .marc import (
+    Fields,
+    most_common,
+    pick_cover_url,
+    pick_isbn,
+    strip_brackets,
+    strip_isbd,
+    subfield,
+)
 from .records import CatalogueRecord, HoldingRecord, parse_year_loose
 from .vocab import (
     audience_from_word,
@@ -178,6 +188,7 @@ def map_unimarc(marc: Record) -> CatalogueRecord:
     item.summary = "\n\n".join(fields.subs("330", "a"))
     item.subjects = _subjects(fields)
     item.dewey = fields.sub("676", "a")
+    item.cover_url = pick_cover_url(fields)
     item.holdings = [_holding(f) for f in fields.all("995")]
     item.doc_type = _doc_type(fields, str(marc.leader), item)
     item.audience = _audience(fields)

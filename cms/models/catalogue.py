@@ -86,6 +86,21 @@ class CatalogueItem(index.Indexed, ClusterableModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    cover_source_url = models.URLField(
+        _("cover address in the library system"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Picture of the cover named by the record (MARC 856, Koha local cover), fetched "
+            "and stored by the site."
+        ),
+    )
+    cover_checked_at = models.DateTimeField(
+        _("cover last looked for"), null=True, blank=True, editable=False
+    )
+    cover_outcome = models.CharField(
+        _("outcome of the last cover search"), max_length=20, blank=True, editable=False
+    )
     withdrawn = models.BooleanField(
         _("withdrawn"), default=False, help_text=_("No longer in the library system's export.")
     )
@@ -117,6 +132,7 @@ class CatalogueItem(index.Indexed, ClusterableModel):
         FieldPanel("subjects"),
         FieldPanel("interests", widget=InterestChooser),
         FieldPanel("cover"),
+        FieldPanel("cover_source_url"),
         InlinePanel("holdings", label=_("Holdings")),
         FieldPanel("withdrawn"),
     ]
@@ -128,7 +144,10 @@ class CatalogueItem(index.Indexed, ClusterableModel):
         ordering = ["title"]
         verbose_name = _("catalogue item")
         verbose_name_plural = _("catalogue items")
-        indexes = [models.Index(fields=["doc_type", "year"])]
+        indexes = [
+            models.Index(fields=["doc_type", "year"]),
+            models.Index(fields=["cover_checked_at"], name="cms_item_cover_checked"),
+        ]
 
     def __str__(self) -> str:
         return self.title

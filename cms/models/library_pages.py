@@ -13,7 +13,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from cms.admin_forms import REQUIRED_NOTE, LibraryPageForm
+from cms.admin_forms import REQUIRED_NOTE, BranchPageForm, LibraryPageForm
 from cms.blocks import BodyBlock, ClosureBlock, OpeningHoursBlock, RecommendedItemBlock
 from cms.event_series import OVERFETCH, one_per_series
 from cms.panels import PublishAlsoPanel
@@ -31,6 +31,7 @@ def _image_field():
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        help_text=_("The image needs a description (its alternative text) in the image library."),
     )
 
 
@@ -415,6 +416,7 @@ class RecommendationPage(PublishAlsoMixin, Page):  # noqa: DJ008 (Page.__str__)
     """Curated recommendations (“coups de cœur”): an ordered list of items with a note each."""
 
     intro = models.TextField(_("introduction"), max_length=500)
+    image = _image_field()
     items = StreamField([("item", RecommendedItemBlock())], verbose_name=_("items"), min_num=1)
     interests = ParentalManyToManyField(
         "cms.Interest",
@@ -436,6 +438,7 @@ class RecommendationPage(PublishAlsoMixin, Page):  # noqa: DJ008 (Page.__str__)
         REQUIRED_NOTE,
         *Page.content_panels,
         FieldPanel("intro"),
+        FieldPanel("image"),
         FieldPanel("items"),
         FieldPanel("interests", widget=InterestChooser),
         FieldPanel("branch"),
@@ -508,6 +511,7 @@ class BranchPage(Page):
         help_text=_("Documents needed, prices, conditions."),
     )
 
+    base_form_class = BranchPageForm
     content_panels = Page.content_panels + [
         FieldPanel("branch"),
         FieldPanel("intro"),

@@ -10,6 +10,11 @@ def validate_opac_template(value: str) -> None:
         raise ValidationError(_("The address must contain {record_id}."))
 
 
+def validate_cover_template(value: str) -> None:
+    if value and "{isbn}" not in value:
+        raise ValidationError(_("The address must contain {isbn}."))
+
+
 @register_setting(icon="site")
 class NetworkSettings(BaseGenericSetting):
     """Network-wide settings, edited by network admins (Settings › Network)."""
@@ -25,6 +30,18 @@ class NetworkSettings(BaseGenericSetting):
             "https://catalogue.example.org/cgi-bin/koha/opac-detail.pl?biblionumber={record_id}"
         ),
     )
+    cover_url_template = models.URLField(
+        _("cover service address"),
+        max_length=500,
+        blank=True,
+        validators=[validate_cover_template],
+        help_text=_(
+            "Optional. Address of a cover picture by ISBN, used when the library system's record "
+            "carries none; {isbn} is replaced by the 13-digit ISBN, e.g. "
+            "https://covers.openlibrary.org/b/isbn/{isbn}-L.jpg?default=false . Pictures are "
+            "downloaded once and served by the site. Check the service's terms of use first."
+        ),
+    )
     editorial_workflow = models.BooleanField(
         _("publishing needs a network admin's approval"),
         default=True,
@@ -34,13 +51,25 @@ class NetworkSettings(BaseGenericSetting):
         ),
     )
 
-    panels = [FieldPanel("opac_record_url"), FieldPanel("editorial_workflow")]
+    panels = [
+        FieldPanel("opac_record_url"),
+        FieldPanel("cover_url_template"),
+        FieldPanel("editorial_workflow"),
+    ]
 
     class Meta:
         verbose_name = _("network settings")
 
     def __str__(self) -> str:
         return str(_("Network settings"))
+
+    def cover_url(self, isbn: str) -> str:
+        """The cover service's address for this ISBN, or "" (no service, no ISBN)."""
+        from urllib.parse import quote
+
+        if not self.cover_url_template or not isbn:
+            return ""
+        return self.cover_url_template.replace("{isbn}", quote(isbn, safe=""))
 
     def opac_url(self, record_id: str) -> str:
         from urllib.parse import quote

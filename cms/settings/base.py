@@ -355,6 +355,15 @@ WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
+# Covers (cms/catalogue/covers.py): seconds between two requests to a provider, and the hosts
+# on a private network the site may fetch covers from (an intranet Koha), comma-separated;
+# other private, loopback and link-local addresses are refused.
+COVERS_REQUEST_INTERVAL = float(os.environ.get("COVERS_REQUEST_INTERVAL", "0.5"))
+COVERS_ALLOWED_HOSTS = [
+    host.strip().lower()
+    for host in os.environ.get("COVERS_ALLOWED_HOSTS", "").split(",")
+    if host.strip()
+]
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 # No Gravatar: it sends a hash of each person's email to a third party. Avatars in the
 # admin are the member's own picture or their initials (community/avatar_hooks.py).

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from cms.dates import format_date, format_datetime, format_range, format_time, to_local
 from cms.french import elide
 from cms.models import Branch, CatalogueItem, HoldingStatus, NetworkSettings
-from cms.prefetching import COVER_SPEC, holdings_prefetch
+from cms.prefetching import COVER_SPECS, holdings_prefetch, images_with_renditions
 
 register = template.Library()
 
@@ -175,8 +175,6 @@ def opac_url(context, item) -> str:
 def recommendation_previews(lists, count: int = 4) -> list[tuple]:
     """[(recommendation page, [its first `count` catalogue items]), …] in three queries,
     whatever the number of lists (items, holdings are not needed, covers with renditions)."""
-    from wagtail.images import get_image_model
-
     lists = list(lists)
     wanted: dict = {}
     for page in lists:
@@ -192,7 +190,7 @@ def recommendation_previews(lists, count: int = 4) -> list[tuple]:
     items = CatalogueItem.objects.in_bulk(all_ids) if all_ids else {}
     prefetch_related_objects(
         list(items.values()),
-        Prefetch("cover", queryset=get_image_model().objects.prefetch_renditions(COVER_SPEC)),
+        Prefetch("cover", queryset=images_with_renditions(COVER_SPECS)),
     )
     return [(page, [items[i] for i in wanted[page.pk] if i in items]) for page in lists]
 
@@ -222,11 +220,10 @@ def paginate(
 ) -> PaginatorPage:
     """{% paginate announcements 12 as page_obj %}: the requested page (invalid → nearest).
 
-    With image_spec="fill-480x270", the pages' `image` and that rendition are loaded in two
-    queries for the whole page of results.
+    With image_spec="fill-{320x180,640x360}|format-{webp,jpeg}" (a spec as the picture tag
+    takes it), the pages' `image` and those renditions are loaded in two queries for the
+    whole page of results.
     """
-    from wagtail.images import get_image_model
-
     request = context.get("request")
     number = request.GET.get(param) if request is not None else None
     page = Paginator(object_list, per_page).get_page(number)
@@ -234,7 +231,7 @@ def paginate(
     if image_spec and page.object_list:
         prefetch_related_objects(
             page.object_list,
-            Prefetch("image", queryset=get_image_model().objects.prefetch_renditions(image_spec)),
+            Prefetch("image", queryset=images_with_renditions(image_spec)),
         )
     return page
 

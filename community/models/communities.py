@@ -1,7 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, InlinePanel
@@ -27,14 +27,19 @@ class CommunityIndexPage(Page):
         verbose_name = _("community index")
 
     def get_context(self, request, *args, **kwargs):
+        from cms.prefetching import CARD_IMAGE_SPECS, images_with_renditions
+
         context = super().get_context(request, *args, **kwargs)
         communities = (
             CommunityPage.objects.child_of(self)
             .live()
             .public()
             .annotate(num_members=Count("memberships", distinct=True))
-            .prefetch_related("interests__parent", "branches")
-            .select_related("image")
+            .prefetch_related(
+                "interests__parent",
+                "branches",
+                Prefetch("image", queryset=images_with_renditions(CARD_IMAGE_SPECS)),
+            )
         )
         user = request.user
         joined: set[int] = set()

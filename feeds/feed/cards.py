@@ -43,6 +43,10 @@ class FeedCard:
     # an event's next sessions (same title, same médiathèque): (when, url), and how many more
     other_sessions: tuple[tuple[datetime, str], ...] = ()
     more_sessions: int = 0
+    # the page's picture or the item's cover as rendered <picture> markup (the site's own
+    # renditions), "" without one; `picture_kind` is "page" or "cover" (how it is laid out)
+    picture: str = ""
+    picture_kind: str = ""
 
     @property
     def kind(self) -> str:
@@ -104,21 +108,32 @@ def _page_cards(
     found: dict[str, tuple] = {}
     if announcements:
         for page in pages(AnnouncementPage, announcements).only(
-            "title", "url_path", "first_published_at", "intro"
+            "title", "url_path", "first_published_at", "intro", "image_id"
         ):
             extra = {"summary": page.intro, "when": page.first_published_at}
+            extra["image_id"] = page.image_id
             found[f"{FeedKind.ANNOUNCEMENT}:{page.pk}"] = (page, extra)
     if events:
         for page in (
             pages(EventPage, events)
             .filter(end__gte=now)  # an event only until it is over
             .select_related("branch")
-            .only("title", "url_path", "description", "start", "end", "room", "branch__name")
+            .only(
+                "title",
+                "url_path",
+                "description",
+                "start",
+                "end",
+                "room",
+                "image_id",
+                "branch__name",
+            )
         ):
             extra = {
                 "summary": _excerpt(page.description),
                 "when": page.start,
                 "where": page.branch.name + (f" ({page.room})" if page.room else ""),
+                "image_id": page.image_id,
                 **sessions.card_fields(page.pk),
             }
             found[f"{FeedKind.EVENT}:{page.pk}"] = (page, extra)
@@ -126,9 +141,13 @@ def _page_cards(
         for page in (
             pages(RecommendationPage, recommendations)
             .select_related("branch")
-            .only("title", "url_path", "intro", "branch__name")
+            .only("title", "url_path", "intro", "image_id", "branch__name")
         ):
-            extra = {"summary": page.intro, "where": page.branch.name if page.branch else ""}
+            extra = {
+                "summary": page.intro,
+                "where": page.branch.name if page.branch else "",
+                "image_id": page.image_id,
+            }
             found[f"{FeedKind.RECOMMENDATION}:{page.pk}"] = (page, extra)
     return {key: (page.title, page.get_url(request), extra) for key, (page, extra) in found.items()}
 
@@ -160,7 +179,7 @@ def hydrate(
         for item in (
             CatalogueItem.objects.active()
             .filter(pk__in=ids[FeedKind.ITEM])
-            .only("record_id", "title", "authors", "doc_type", "year", "summary")
+            .only("record_id", "title", "authors", "doc_type", "year", "summary", "cover_id")
         ):
             byline = " · ".join(
                 str(x) for x in (item.main_author, item.get_doc_type_display(), item.year) if x
@@ -168,7 +187,11 @@ def hydrate(
             found[f"{FeedKind.ITEM}:{item.pk}"] = (
                 item.title,
                 reverse("search:item", args=[item.record_id]),
-                {"summary": Truncator(item.summary).words(30), "byline": byline},
+                {
+                    "summary": Truncator(item.summary).words(30),
+                    "byline": byline,
+                    "cover_id": item.cover_id,
+                },
             )
     if ids.get(FeedKind.POST):
         for post in (
@@ -199,5 +222,52 @@ def hydrate(
         values = found.get(entry.key)
         if values is not None:
             title, url, extra = values
-            cards[entry.key] = FeedCard(entry, title, url, **extra)
+            fields = {k: v for k, v in extra.items() if k not in ("image_id", "cover_id")}
+            cards[entry.key] = FeedCard(entry, title, url, **fields)
+    _add_pictures(cards.values(), found)
     return cards
+
+
+def _add_pictures(cards, found: dict) -> None:
+    """The pictures of the cards that have one: one query for the images and one for their
+    renditions, whatever the number of cards (none without pictures). The first picture is
+    loaded at once, the others lazily."""
+    from django.utils.safestring import mark_safe
+    from wagtail.images.models import Picture
+
+    from cms.prefetching import CARD_IMAGE_SPECS, COVER_SPECS, expand, images_with_renditions
+
+    wanted = []
+    for card in cards:
+        extra = found[card.key][2]
+        if extra.get("image_id"):
+            wanted.append((card, extra["image_id"], "page"))
+        elif extra.get("cover_id"):
+            wanted.append((card, extra["cover_id"], "cover"))
+    if not wanted:
+        return
+    images = images_with_renditions(CARD_IMAGE_SPECS, COVER_SPECS).in_bulk(
+        {pk for _c, pk, _k in wanted}
+    )
+    eager = True
+    for card, pk, kind in wanted:
+        image = images.get(pk)
+        if image is None:
+            continue
+        specs = expand(CARD_IMAGE_SPECS if kind == "page" else COVER_SPECS)
+        attrs = {
+            "alt": image.default_alt_text if kind == "page" else "",
+            "sizes": "(max-width: 40rem) 100vw, 40rem" if kind == "page" else "4.5rem",
+            "class": "feed-card-image" if kind == "page" else "feed-card-cover",
+        }
+        if eager:
+            attrs["fetchpriority"] = "high"
+            eager = False
+        else:
+            attrs.update(loading="lazy", decoding="async")
+        try:
+            renditions = image.get_renditions(*specs)
+        except Exception:  # a missing file: the card without its picture, not an error page
+            continue
+        card.picture = mark_safe(Picture(renditions, attrs).__html__())  # noqa: S308 (Wagtail escapes)
+        card.picture_kind = kind

@@ -2,8 +2,9 @@
 
 Every minute: the tasks kept in the database during a Redis outage moved back to RQ,
 Wagtail's scheduled publishing (go-live / expiry dates), Facebook rows left
-behind by a crashed worker or a missed signal, event reminders that are due, and (once a
-week, when its day and hour have come) the weekly digest. `make run`
+behind by a crashed worker or a missed signal, event reminders that are due, (once a
+week, when its day and hour have come) the weekly digest, and the covers of a small batch of
+catalogue items still without one (``fetch_covers --enqueue --limit 20``). `make run`
 starts it beside the task worker; in production, run it once (or use cron with the same
 commands: see the README).
 
@@ -39,6 +40,7 @@ JOBS = [
     ("fediverse_resume", []),
     ("send_event_reminders", []),
     ("send_digests", ["--if-due"]),
+    ("fetch_covers", ["--enqueue", "--limit", "20"]),
 ]
 
 DAILY_JOBS = [
