@@ -28,7 +28,7 @@ def present_hit(hit: Hit, request, opac: NetworkSettings | None) -> dict[str, An
         "score": round(hit.score, 4),
     }
     if hit.kind == "catalogue":
-        rows = availability(obj)
+        rows = availability(obj, getattr(request, "user", None))
         cover = None
         if obj.cover_id and obj.cover is not None:
             try:
@@ -56,6 +56,8 @@ def present_hit(hit: Hit, request, opac: NetworkSettings | None) -> dict[str, An
                     "status": str(row["status"]),
                     "available": row["available"],
                     "text": str(row["text"]),
+                    "due_date": row["due_date"].isoformat() if row["due_date"] else None,
+                    "is_home": row["is_home"],
                 }
                 for row in rows
             ],
