@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cms', '0012_event_audience'),
+        ("cms", "0012_event_audience"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='holding',
-            name='due_date',
-            field=models.DateField(blank=True, help_text="When a copy on loan is due back, if the library system's export says.", null=True, verbose_name='due back'),
+            model_name="holding",
+            name="due_date",
+            field=models.DateField(
+                blank=True,
+                help_text="When a copy on loan is due back, if the library system's export says.",
+                null=True,
+                verbose_name="due back",
+            ),
         ),
     ]

@@ -173,9 +173,13 @@ def availability(item, member=None) -> list[dict]:
         rank = _STATUS_RANK.get(holding.status, 1)
         due = holding.due_date if holding.status == HoldingStatus.ON_LOAN else None
         current = best.get(holding.branch_id)
-        if current is None or rank < current[0]:
-            best[holding.branch_id] = (rank, holding.status, holding.branch, due)
-        elif rank == current[0] and due is not None and (current[3] is None or due < current[3]):
+        if (
+            current is None
+            or rank < current[0]
+            or rank == current[0]
+            and due is not None
+            and (current[3] is None or due < current[3])
+        ):
             best[holding.branch_id] = (rank, holding.status, holding.branch, due)
     rows = []
     for _rank, status, branch, due in best.values():

@@ -71,9 +71,7 @@ def default_list(user: User) -> ReadingList:
         return found
     try:
         with transaction.atomic():
-            return ReadingList.objects.create(
-                owner=user, name=default_list_name(), is_default=True
-            )
+            return ReadingList.objects.create(owner=user, name=default_list_name(), is_default=True)
     except IntegrityError:  # created concurrently, or a list already has that name
         found = ReadingList.objects.filter(owner=user, is_default=True).first()
         if found is not None:

@@ -7,59 +7,121 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cms', '0013_holding_due_date'),
-        ('community', '0017_access_token_digest_label'),
+        ("cms", "0013_holding_due_date"),
+        ("community", "0017_access_token_digest_label"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReadingList',
+            name="ReadingList",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, verbose_name='name')),
-                ('public', models.BooleanField(default=False, help_text='Anyone with the address can see a public list.', verbose_name='public')),
-                ('is_default', models.BooleanField(default=False, verbose_name='default list (“To read”)')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='updated')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reading_lists', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, verbose_name="name")),
+                (
+                    "public",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Anyone with the address can see a public list.",
+                        verbose_name="public",
+                    ),
+                ),
+                (
+                    "is_default",
+                    models.BooleanField(default=False, verbose_name="default list (“To read”)"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="updated"),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reading_lists",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "member's list",
-                'verbose_name_plural': "members' lists",
-                'ordering': ['-is_default', 'name', 'pk'],
+                "verbose_name": "member's list",
+                "verbose_name_plural": "members' lists",
+                "ordering": ["-is_default", "name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ReadingListEntry',
+            name="ReadingListEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('note', models.CharField(blank=True, max_length=280, verbose_name='note')),
-                ('added_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='added')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reading_list_entries', to='cms.catalogueitem', verbose_name='catalogue item')),
-                ('reading_list', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='community.readinglist', verbose_name='list')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=280, verbose_name="note")),
+                (
+                    "added_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="added"),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reading_list_entries",
+                        to="cms.catalogueitem",
+                        verbose_name="catalogue item",
+                    ),
+                ),
+                (
+                    "reading_list",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entries",
+                        to="community.readinglist",
+                        verbose_name="list",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'list entry',
-                'verbose_name_plural': 'list entries',
-                'ordering': ['-added_at', '-pk'],
+                "verbose_name": "list entry",
+                "verbose_name_plural": "list entries",
+                "ordering": ["-added_at", "-pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='readinglist',
-            index=models.Index(fields=['public', '-updated_at'], name='community_r_public_0ef0e3_idx'),
+            model_name="readinglist",
+            index=models.Index(
+                fields=["public", "-updated_at"], name="community_r_public_0ef0e3_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='readinglist',
-            constraint=models.UniqueConstraint(fields=('owner', 'name'), name='reading_list_unique_name'),
+            model_name="readinglist",
+            constraint=models.UniqueConstraint(
+                fields=("owner", "name"), name="reading_list_unique_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='readinglist',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('owner',), name='reading_list_one_default'),
+            model_name="readinglist",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_default", True)),
+                fields=("owner",),
+                name="reading_list_one_default",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='readinglistentry',
-            constraint=models.UniqueConstraint(fields=('reading_list', 'item'), name='reading_list_entry_unique_item'),
+            model_name="readinglistentry",
+            constraint=models.UniqueConstraint(
+                fields=("reading_list", "item"), name="reading_list_entry_unique_item"
+            ),
         ),
     ]

@@ -144,12 +144,13 @@ def item_interest(request, item_id: int):
         return refused(request, error)
     if interested:
         messages.success(
-            request, _("Noted: “%(title)s” interests you. It helps us suggest others.") % {
-                "title": item.title
-            }
+            request,
+            _("Noted: “%(title)s” interests you. It helps us suggest others.")
+            % {"title": item.title},
         )
     else:
-        messages.info(request, _("“%(title)s” is no longer marked as interesting you.") % {
-            "title": item.title
-        })
+        messages.info(
+            request,
+            _("“%(title)s” is no longer marked as interesting you.") % {"title": item.title},
+        )
     return redirect_next(request, reverse("search:item", args=[item.record_id]))

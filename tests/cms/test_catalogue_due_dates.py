@@ -40,9 +40,7 @@ def coded_branches(branches):
     return branches
 
 
-def test_unimarc_import_stores_the_due_date_and_reimport_changes_nothing(
-    tmp_path, coded_branches
-):
+def test_unimarc_import_stores_the_due_date_and_reimport_changes_nothing(tmp_path, coded_branches):
     books = [
         unimarc_book(
             "2001",
@@ -61,8 +59,8 @@ def test_unimarc_import_stores_the_due_date_and_reimport_changes_nothing(
 
 def test_csv_due_date_only_for_copies_on_loan():
     data = (
-        "record_id,title,holdings\n"
-        "C1,Titre,ALC|X|emprunte|2026-12-20 ; AUB|Y|disponible|2026-12-21 ; ARL|Z|emprunte\n"
-    ).encode()
+        b"record_id,title,holdings\n"
+        b"C1,Titre,ALC|X|emprunte|2026-12-20 ; AUB|Y|disponible|2026-12-21 ; ARL|Z|emprunte\n"
+    )
     (entry,) = list(read_csv(io.BytesIO(data)))
     assert [h.due_date for h in entry.record.holdings] == [date(2026, 12, 20), None, None]

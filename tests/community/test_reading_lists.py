@@ -198,11 +198,15 @@ def test_my_lists_page_create_and_list_page(signed_in, member, items):
     )
     created = ReadingList.objects.get(owner=member, name="Science-fiction")
     assert response["Location"] == created.get_absolute_url() and created.public
-    signed_in.post(reverse("community:item_add_to_list", args=[items["dune"].pk]), {"list": created.pk})
+    signed_in.post(
+        reverse("community:item_add_to_list", args=[items["dune"].pk]), {"list": created.pk}
+    )
     shown = text(signed_in.get(created.get_absolute_url()))
-    assert "Dune" in shown and "Paramètres de la liste" in shown
+    assert "Dune" in shown and "Réglages de la liste" in shown
     # a form refusal comes back as a message, not an error page
-    response = signed_in.post(reverse("community:list_create"), {"name": "science-fiction"}, follow=True)
+    response = signed_in.post(
+        reverse("community:list_create"), {"name": "science-fiction"}, follow=True
+    )
     assert response.status_code == 200 and "déjà une liste" in text(response)
     assert "Science-fiction" in text(signed_in.get(reverse("community:my_library")))
 
@@ -213,7 +217,7 @@ def test_public_list_is_readable_by_anyone_private_by_no_one_else(client, member
     actions.add_item(member, public.pk, items["dune"].pk)
     actions.add_item(member, private.pk, items["peste"].pk)
     shown = text(client.get(public.get_absolute_url()))
-    assert "Dune" in shown and "Paramètres de la liste" not in shown
+    assert "Dune" in shown and "Réglages de la liste" not in shown
     assert client.get(private.get_absolute_url()).status_code == 404
     client.force_login(make_user())
     assert client.get(private.get_absolute_url()).status_code == 404
@@ -252,9 +256,7 @@ def test_csrf_is_enforced(member, items):
 def test_next_to_another_site_is_ignored(signed_in, items):
     item = items["dune"]
     for bad in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
-        response = signed_in.post(
-            reverse("community:item_interest", args=[item.pk]), {"next": bad}
-        )
+        response = signed_in.post(reverse("community:item_interest", args=[item.pk]), {"next": bad})
         assert response["Location"] == reverse("search:item", args=[item.record_id])
 
 
@@ -280,3 +282,25 @@ def test_lists_are_exported_and_erased_with_the_account(member, items):
     delete_account(member, keep_posts=True)
     assert not ReadingList.objects.exists() and not ReadingListEntry.objects.exists()
     assert not Interaction.objects.exists()
+
+
+def test_list_page_queries_do_not_grow_with_items(
+    client, member, branches, django_assert_max_num_queries
+):
+    public = actions.create_list(member, "Beaucoup", public=True)
+    for n in range(12):
+        item = make_item(
+            f"Titre {n}",
+            holdings=[
+                (branches["aubagne"], HoldingStatus.AVAILABLE),
+                (branches["arles"], HoldingStatus.ON_LOAN),
+            ],
+        )
+        actions.add_item(member, public.pk, item.pk)
+    client.force_login(member)
+    client.get(public.get_absolute_url())  # the site settings are created on first use
+    with django_assert_max_num_queries(14):
+        response = client.get(public.get_absolute_url())
+    assert text(response).count("En rayon à") + text(response).count("Disponible à") == 12
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("community:my_lists")).status_code == 200
