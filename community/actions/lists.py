@@ -203,3 +203,52 @@ def toggle_interest(user: User, item_id) -> tuple[CatalogueItem, bool]:
         raise Refused(_("This item is no longer in the collections."), code="withdrawn", status=410)
     Interaction.objects.create(member=user, item=item, kind=Interaction.Kind.INTERESTED)
     return item, True
+
+
+# --- Librarians: a curated list from a member's public list ----------------------------
+
+SELECTION_MAX_ITEMS = 50
+
+
+def selection_from_list(librarian, list_id):
+    """A draft RecommendationPage (« coups de cœur ») holding the items of a member's public
+    list, in the order they were added, for the librarian to edit and publish. Refused 403
+    without the right to add curated lists, 404 for a list that is not public, 400 when it
+    has no item still in the collections."""
+    from django.utils.text import slugify
+
+    from cms.models import RecommendationIndexPage, RecommendationPage
+
+    parent = RecommendationIndexPage.objects.first()
+    if parent is None or not parent.permissions_for_user(librarian).can_add_subpage():
+        raise Refused(_("You may not add curated lists."), code="forbidden", status=403)
+    found = (
+        ReadingList.objects.public().filter(pk=list_id).first() if str(list_id).isdigit() else None
+    )
+    if found is None:
+        raise Refused(_("No such list."), code="not_found", status=404)
+    item_ids = list(
+        ReadingListEntry.objects.filter(reading_list=found, item__withdrawn=False)
+        .order_by("added_at", "pk")
+        .values_list("item_id", flat=True)[:SELECTION_MAX_ITEMS]
+    )
+    if not item_ids:
+        raise Refused(_("This list has no item in the collections."), code="empty", status=400)
+    base = slugify(found.name)[:200] or "selection"
+    taken = set(parent.get_children().filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    page = RecommendationPage(
+        title=found.name,
+        slug=slug,
+        intro=_("A selection built from the list “%(name)s” of a member of the network.")
+        % {"name": found.name},
+        items=[{"type": "item", "value": {"item": pk, "note": ""}} for pk in item_ids],
+        live=False,
+        owner=librarian,
+    )
+    parent.add_child(instance=page)
+    page.save_revision(user=librarian, log_action=True)
+    return page

@@ -304,3 +304,44 @@ def test_list_page_queries_do_not_grow_with_items(
     assert text(response).count("En rayon à") + text(response).count("Disponible à") == 12
     with django_assert_max_num_queries(12):
         assert client.get(reverse("community:my_lists")).status_code == 200
+
+
+# --- librarians: a curated list from a member's public list -----------------------------
+
+
+def test_librarian_builds_a_draft_selection_from_a_public_list(client, member, librarian, items):
+    from cms.models import RecommendationPage
+
+    public = actions.create_list(member, "Polars marseillais", public=True)
+    private = actions.create_list(member, "Secret")
+    actions.add_item(member, public.pk, items["dune"].pk)
+    actions.add_item(member, public.pk, items["peste"].pk)
+    actions.add_item(member, private.pk, items["peste"].pk)
+    client.force_login(librarian)
+    listing = text(client.get(reverse("members_public_lists")))
+    assert "Polars marseillais" in listing and "Secret" not in listing
+    response = client.post(reverse("members_public_list_selection", args=[public.pk]))
+    page = RecommendationPage.objects.get()
+    assert response["Location"] == reverse("wagtailadmin_pages:edit", args=[page.pk])
+    assert not page.live and page.title == "Polars marseillais"
+    assert [block.value["item"] for block in page.items] == [items["dune"], items["peste"]]
+    assert client.get(response["Location"]).status_code == 200
+    # a second selection from the same list gets its own address
+    client.post(reverse("members_public_list_selection", args=[public.pk]))
+    assert RecommendationPage.objects.filter(slug="polars-marseillais-2").exists()
+    # private lists and bad ids do not exist here
+    assert (
+        client.post(reverse("members_public_list_selection", args=[private.pk])).status_code == 404
+    )
+    assert client.post(reverse("members_public_list_selection", args=[999999])).status_code == 404
+    assert client.get(reverse("members_public_list_selection", args=[public.pk])).status_code == 405
+
+
+def test_members_cannot_build_selections(client, member):
+    public = actions.create_list(member, "À moi", public=True)
+    client.force_login(member)
+    response = client.post(reverse("members_public_list_selection", args=[public.pk]))
+    assert response.status_code in (302, 403)
+    from cms.models import RecommendationPage
+
+    assert not RecommendationPage.objects.exists()
