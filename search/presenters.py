@@ -17,7 +17,9 @@ from .backends.base import Facet, Hit, Results
 from .documents import author_display
 
 
-def present_hit(hit: Hit, request, opac: NetworkSettings | None) -> dict[str, Any]:
+def present_hit(hit: Hit, request, opac: NetworkSettings | None, member=None) -> dict[str, Any]:
+    """`member`: availability at their médiathèque first (the site's pages); None for the open
+    API, which is never personalised."""
     obj = hit.obj
     data: dict[str, Any] = {
         "kind": hit.kind,
@@ -28,7 +30,7 @@ def present_hit(hit: Hit, request, opac: NetworkSettings | None) -> dict[str, An
         "score": round(hit.score, 4),
     }
     if hit.kind == "catalogue":
-        rows = availability(obj, getattr(request, "user", None))
+        rows = availability(obj, member)
         cover = None
         if obj.cover_id and obj.cover is not None:
             try:

@@ -99,7 +99,7 @@ def results(request: HttpRequest) -> HttpResponse:
     outcome = _run(request, form, "page")
     _count_unmet(request, form, outcome)
     opac = NetworkSettings.load(request_or_site=request)
-    hits = [present_hit(hit, request, opac) for hit in outcome.hits]
+    hits = [present_hit(hit, request, opac, request.user) for hit in outcome.hits]
     shelf = shelf_state(request.user, [h["id"] for h in hits if h["kind"] == "catalogue"])
     for hit in hits:
         if hit["kind"] == "catalogue":
@@ -157,7 +157,7 @@ def api(request: HttpRequest) -> JsonResponse:
             "relaxed": outcome.relaxed,
             "approximate": outcome.approximate,
             "personalised": outcome.personalised,
-            "results": [present_hit(hit, request, opac) for hit in outcome.hits],
+            "results": [present_hit(hit, request, opac, request.user) for hit in outcome.hits],
             "facets": present_facets(outcome, request.GET, form.slugs()),
         },
         json_dumps_params={"ensure_ascii": False},
