@@ -177,14 +177,6 @@ def remove_item(user: User, list_id, item_id) -> bool:
 # --- « Ça m'intéresse » on a catalogue item ---------------------------------------------
 
 
-def is_interested(user, item) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
-    return Interaction.objects.filter(
-        member=user, item=item, kind=Interaction.Kind.INTERESTED, post=None
-    ).exists()
-
-
 @transaction.atomic
 def toggle_interest(user: User, item_id) -> tuple[CatalogueItem, bool]:
     """« Ça m'intéresse » on an item, or its withdrawal: an INTERESTED interaction without a

@@ -47,9 +47,7 @@ def opac():
 
 @pytest.fixture
 def shelf(db, opac):
-    alcazar = make_branch(
-        "Bibliothèque de l'Alcazar", commune="Marseille", lat=43.2993, lon=5.3784
-    )
+    alcazar = make_branch("Bibliothèque de l'Alcazar", commune="Marseille", lat=43.2993, lon=5.3784)
     pagnol = make_branch(
         "Médiathèque Marcel Pagnol", commune="Aubagne", lat=43.2925, lon=5.5693, postcode="13400"
     )
