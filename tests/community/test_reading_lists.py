@@ -345,3 +345,16 @@ def test_members_cannot_build_selections(client, member):
     from cms.models import RecommendationPage
 
     assert not RecommendationPage.objects.exists()
+
+
+def test_new_list_from_the_item_page_holds_the_item(signed_in, member, items):
+    item = items["dune"]
+    page = reverse("search:item", args=[item.record_id])
+    assert "Dans une nouvelle liste" in text(signed_in.get(page))
+    response = signed_in.post(
+        reverse("community:list_create"), {"name": "Été", "item": item.pk, "next": page}
+    )
+    assert response["Location"] == page
+    created = ReadingList.objects.get(owner=member, name="Été")
+    assert [entry.item for entry in created.entries.all()] == [item]
+    assert "Ajouté à votre nouvelle liste « Été »" in text(signed_in.get(page))
