@@ -90,15 +90,16 @@ class IdModelChoiceField(forms.ModelChoiceField):
 class IdModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     """A ModelMultipleChoiceField keyed by id that refuses non-ids before querying."""
 
-    def _check_values(self, value):
-        for pk in value:
+    def clean(self, value):
+        # Django's own checks answer a value that is not a list ("invalid_list")
+        for pk in value if isinstance(value, list | tuple) else ():
             if not isinstance(pk, self.queryset.model) and parse_id(pk) is None:
                 raise forms.ValidationError(
                     self.error_messages["invalid_pk_value"],
                     code="invalid_pk_value",
                     params={"pk": str(pk)[:30]},
                 )
-        return super()._check_values(value)
+        return super().clean(value)
 
 
 # --- next ----------------------------------------------------------------------------------

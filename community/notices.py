@@ -143,6 +143,22 @@ def replied(comment, recipient) -> None:
     notify(recipient, Kind.REPLY, title, plain_excerpt(comment.body), comment.get_absolute_url())
 
 
+def topic_replied(comment, followers) -> None:
+    """A new reply in a topic its followers follow (one insert for all of them)."""
+    post = comment.post
+    with _french():
+        title = _("%(name)s replied in “%(topic)s”") % {
+            "name": comment.author.public_name,
+            "topic": post.topic_title,
+        }
+    notify_many(
+        [(follower, title) for follower in followers],
+        Kind.TOPIC_REPLY,
+        plain_excerpt(comment.body),
+        comment.get_absolute_url(),
+    )
+
+
 # --- Moderation -----------------------------------------------------------------------------------
 
 

@@ -14,8 +14,8 @@ from cms.params import IdModelChoiceField
 from community import avatars
 from community.actions.profiles import validate_handle
 from community.forms import PublicNameField
-from community.models import ModerationAction, Post, Report, User
-from community.models.posts import BODY_MAX_LENGTH, COMMENT_MAX_LENGTH
+from community.models import ModerationAction, Post, Report, TopicCategory, User
+from community.models.posts import BODY_MAX_LENGTH, COMMENT_MAX_LENGTH, TITLE_MAX_LENGTH
 
 
 def _check_image(upload):
@@ -65,7 +65,24 @@ class EventChoiceField(IdModelChoiceField):
         return f"{obj.title} — {start:%d/%m/%Y} ({obj.branch.name})"
 
 
+class CategoryChoiceField(IdModelChoiceField):
+    def label_from_instance(self, obj: TopicCategory) -> str:
+        return obj.name
+
+
 class PostForm(forms.Form):
+    title = forms.CharField(
+        label=_("Title of the topic"),
+        max_length=TITLE_MAX_LENGTH,
+        required=False,
+        help_text=_("A few words that say what it is about, so that others find it."),
+    )
+    category = CategoryChoiceField(
+        label=_("Category"),
+        queryset=TopicCategory.objects.none(),
+        required=False,
+        empty_label=_("— none —"),
+    )
     body = forms.CharField(
         label=_("Your post"),
         max_length=BODY_MAX_LENGTH,
@@ -104,9 +121,19 @@ class PostForm(forms.Form):
         empty_label=_("— none —"),
     )
 
-    def __init__(self, *args, post: Post | None = None, **kwargs):
+    def __init__(self, *args, post: Post | None = None, community=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.post = post
+        community = community or (post.community if post is not None else None)
+        categories = (
+            TopicCategory.objects.filter(community=community).order_by("sort_order", "pk")
+            if community is not None
+            else TopicCategory.objects.none()
+        )
+        if community is not None and categories.exists():
+            self.fields["category"].queryset = categories
+        else:
+            del self.fields["category"]
         events = EventPage.objects.live().public().filter(end__gte=timezone.now())
         if post is not None and post.event_id:
             events = EventPage.objects.filter(pk=post.event_id) | events
@@ -137,6 +164,8 @@ class PostForm(forms.Form):
     def initial_for(cls, post: Post) -> dict:
         item = post.catalogue_item
         return {
+            "title": post.title,
+            "category": post.category_id,
             "body": post.body,
             "image_alt": post.image_alt,
             "item": (item.isbn or item.record_id) if item else "",
@@ -152,6 +181,13 @@ class CommentForm(forms.Form):
         error_messages={"required": _("Write something before sending.")},
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class TopicSearchForm(forms.Form):
+    """The community page's query string: a search, a category, a page."""
+
+    q = forms.CharField(label=_("Search this community"), max_length=100, required=False)
+    categorie = forms.SlugField(max_length=60, required=False)
 
 
 class CommentEditForm(forms.Form):

@@ -250,3 +250,12 @@ def serve_the_agenda(page, request, serve_args, serve_kwargs):
     if isinstance(page, EventIndexPage) and request.method in ("GET", "HEAD"):
         return agenda_page(request, page)
     return None
+
+
+@hooks.register("affinites_home_page_sections")
+def home_page_sections(request, context):
+    """This week near a commune and the liveliest communities on the home page
+    (cms.models.pages.HOME_PAGE_SECTIONS_HOOK; community.front_door)."""
+    from community.front_door import home_sections
+
+    home_sections(request, context)

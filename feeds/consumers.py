@@ -2,9 +2,10 @@
 
 Only authenticated members connect (the ASGI router already validates the Origin header
 against ALLOWED_HOSTS). Each connection joins the member's group; anything published to
-that group with type "member.event" is forwarded to the browser as JSON. With the in-memory
-channel layer, the first connection starts the relay that brings the pushes made by other
-processes, such as the task worker (`feeds.relay`).
+that group with type "member.event" is forwarded to the browser as JSON. With Redis, the
+connection also counts its member as present (`feeds.presence`), which pushes ask before
+sending. With the in-memory channel layer, the first connection starts the relay that brings
+the pushes made by other processes, such as the task worker (`feeds.relay`).
 """
 
 import asyncio
@@ -13,7 +14,9 @@ import weakref
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from cms.observability.metrics import WEBSOCKETS
-from feeds.relay import start_relay
+from feeds import presence
+from feeds.presence import member_group
+from feeds.relay import needs_relay, start_relay
 
 # Group joins and leaves in flight at once, per event loop. channels_redis takes a pooled
 # Redis connection for each, and redis-py's asyncio pool refuses a 101st connection
@@ -35,10 +38,6 @@ def layer_gate() -> asyncio.Semaphore:
     return gate
 
 
-def member_group(user_id: int) -> str:
-    return f"member.{user_id}"
-
-
 class MemberConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -48,6 +47,9 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
         self.group_name = member_group(user.pk)
         async with layer_gate():
             await self.channel_layer.group_add(self.group_name, self.channel_name)
+        if not needs_relay(self.channel_layer):  # pushes from other processes ask who is here
+            self.present = user.pk
+            await presence.joined(user.pk)
         await self.accept()
         self.counted = True
         WEBSOCKETS.inc()
@@ -60,6 +62,9 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
         if hasattr(self, "group_name"):
             async with layer_gate():
                 await self.channel_layer.group_discard(self.group_name, self.channel_name)
+        if getattr(self, "present", None) is not None:
+            member_id, self.present = self.present, None
+            await presence.left(member_id)
 
     async def receive_json(self, content, **kwargs) -> None:
         # The channel is server → browser only; a ping keeps proxies from closing it.

@@ -7,6 +7,11 @@ walks N channels N times over, and each page's receive walks them again. With 1,
 pages that is about half a second before the first page hears anything. Messages expire
 after a minute and group memberships after a day, so sweeping once a second changes
 nothing a page can see; with Redis (REDIS_URL) this layer is not used.
+
+It overrides Channels' private ``_clean_expired``, the one place the sweep can be spaced out:
+a layer on ``BaseChannelLayer`` alone would have to re-implement the channels' queues
+(``asyncio.Queue`` has no public way to look at its oldest message, which the sweep needs).
+tests/feeds/test_layers.py fails if Channels renames or drops the method.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Websocket pushes that reach the ASGI server from another process.
 
 With Redis (``REDIS_URL``) the channel layer already crosses processes: pushes are sent
-with ``group_send`` and nothing else happens here. The embedded default uses
+with ``group_send`` to the members that have a page open (``feeds.presence``, one round trip
+for the batch) and nothing else happens here. The embedded default uses
 ``InMemoryChannelLayer``, which lives inside one process, while tasks run in
 ``manage.py db_worker``: a push sent from there would reach nobody. So, with the in-memory
 layer, every push is also written to ``PushOutbox`` and the ASGI server relays it:
@@ -35,7 +36,9 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from feeds import presence
 from feeds.models import PushOutbox
+from feeds.presence import member_group
 
 logger = logging.getLogger(__name__)
 
@@ -60,28 +63,25 @@ def needs_relay(layer) -> bool:
 def send_to_members(member_ids: Iterable[int], payload: dict) -> int:
     """Push `payload` to the members' open pages ("member.event"); returns how many members
     it was sent to (0 without a channel layer). Errors are raised: callers log them."""
-    from feeds.consumers import member_group  # the consumer module starts the relay
-
     layer = get_channel_layer()
-    groups = [member_group(member_id) for member_id in member_ids]
-    if layer is None or not groups:
+    member_ids = list(member_ids)
+    if layer is None or not member_ids:
         return 0
     message = {"type": "member.event", "payload": payload}
     if needs_relay(layer):
+        groups = [member_group(member_id) for member_id in member_ids]
         _write_outbox(
             (groups[start : start + GROUPS_PER_ROW], message)
             for start in range(0, len(groups), GROUPS_PER_ROW)
         )
-    async_to_sync(_group_send_all)(layer, groups, message)
-    return len(groups)
+    async_to_sync(_send_each)(layer, dict.fromkeys(_listened_groups(layer, member_ids), message))
+    return len(member_ids)
 
 
 def send_each(payloads: dict[int, dict]) -> int:
     """Push to each member's open pages a payload of their own ({member id: payload}): one
-    check of the listened groups for all of them, then the sends (see send_to_members).
+    check of who has a page open for all of them, then the sends (see send_to_members).
     Returns how many members it was sent to."""
-    from feeds.consumers import member_group
-
     layer = get_channel_layer()
     if layer is None or not payloads:
         return 0
@@ -91,8 +91,20 @@ def send_each(payloads: dict[int, dict]) -> int:
     }
     if needs_relay(layer):
         _write_outbox(([group], message) for group, message in messages.items())
-    async_to_sync(_send_each)(layer, messages)
+    listened = _listened_groups(layer, list(payloads))
+    async_to_sync(_send_each)(layer, {group: messages[group] for group in listened})
     return len(messages)
+
+
+def _listened_groups(layer, member_ids: list[int]) -> list[str]:
+    """The groups of the members with a page open. A fan-out reaches thousands of members
+    and only a few have a page open, while every ``group_send`` of a Redis layer costs round
+    trips even for a group nobody is in: the websocket consumers' presence record answers
+    for the whole batch in one round trip (``feeds.presence``). The in-memory layer skips
+    empty groups itself: every group."""
+    if not needs_relay(layer):
+        member_ids = presence.present(member_ids)
+    return [member_group(member_id) for member_id in member_ids]
 
 
 def _write_outbox(rows: Iterable[tuple[list[str], dict]]) -> None:
@@ -107,8 +119,8 @@ def _write_outbox(rows: Iterable[tuple[list[str], dict]]) -> None:
 
 
 async def _send_each(layer, messages: dict[str, dict]) -> None:
-    """{group: message}, to the groups someone listens to, SEND_BATCH at a time."""
-    groups = await listened_groups(layer, list(messages))
+    """{group: message}, SEND_BATCH at a time."""
+    groups = list(messages)
     for start in range(0, len(groups), SEND_BATCH):
         chunk = groups[start : start + SEND_BATCH]
         await asyncio.gather(*(layer.group_send(group, messages[group]) for group in chunk))
@@ -116,67 +128,6 @@ async def _send_each(layer, messages: dict[str, dict]) -> None:
 
 async def _group_send_all(layer, groups: list[str], message: dict) -> None:
     await _send_each(layer, dict.fromkeys(groups, message))
-
-
-async def listened_groups(layer, groups: list[str]) -> list[str]:
-    """The groups someone listens to. A fan-out reaches thousands of members and only a few
-    have a page open, while every ``group_send`` costs round trips to Redis even for a
-    group nobody is in (channels_redis's list layer: two each, 1.8 s for 10,000 groups
-    here). With a Redis layer, one command per Redis host keeps only the listened groups
-    (``PUBSUB NUMSUB`` for the pub/sub layer, pipelined ``EXISTS`` for the list layer);
-    other layers get the list unchanged. A failed check sends to every group."""
-    try:
-        if _is_pubsub_layer(layer):
-            return await _subscribed_groups(layer, groups)
-        if hasattr(layer, "_group_key") and hasattr(layer, "consistent_hash"):
-            return await _existing_groups(layer, groups)
-    except Exception:  # the sends themselves will report a Redis outage
-        logger.warning("Push: could not check which groups are listened to", exc_info=True)
-    return groups
-
-
-def _is_pubsub_layer(layer) -> bool:
-    from channels_redis.pubsub import RedisPubSubChannelLayer
-
-    return isinstance(layer, RedisPubSubChannelLayer)
-
-
-async def _subscribed_groups(layer, groups: list[str]) -> list[str]:
-    loop_layer = layer._get_layer()
-    by_shard: dict[int, list[tuple[str, str]]] = {}
-    for group in groups:
-        name = loop_layer._get_group_channel_name(group)
-        shard = loop_layer._shards.index(loop_layer._get_shard(name))
-        by_shard.setdefault(shard, []).append((group, name))
-    kept: list[str] = []
-    for index, pairs in by_shard.items():
-        shard = loop_layer._shards[index]
-        shard._ensure_redis()
-        for start in range(0, len(pairs), 1000):
-            chunk = pairs[start : start + 1000]
-            counts = await shard._redis.pubsub_numsub(*(name for _, name in chunk))
-            listened = {_text(name) for name, count in counts if count}
-            kept.extend(group for group, name in chunk if name in listened)
-    return kept
-
-
-def _text(value) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
-async def _existing_groups(layer, groups: list[str]) -> list[str]:
-    by_host: dict[int, list[str]] = {}
-    for group in groups:
-        by_host.setdefault(layer.consistent_hash(group), []).append(group)
-    kept: list[str] = []
-    for index, host_groups in by_host.items():
-        connection = layer.connection(index)
-        async with connection.pipeline(transaction=False) as pipe:
-            for group in host_groups:
-                pipe.exists(layer._group_key(group))
-            found = await pipe.execute()
-        kept.extend(group for group, exists in zip(host_groups, found, strict=True) if exists)
-    return kept
 
 
 def start_relay(layer) -> asyncio.Task | None:

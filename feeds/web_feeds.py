@@ -43,7 +43,7 @@ from cms.models import (
     Interest,
     RecommendationPage,
 )
-from community.markup import plain_excerpt, render_markup
+from community.markup import render_markup
 from community.models import CommunityPage, ContentStatus, Post
 
 MAX_ITEMS = 50
@@ -194,8 +194,7 @@ def _recommendation(
 def _post(post: Post, request: HttpRequest, categories: list[str]) -> Entry:
     author = post.author.public_name
     return Entry(
-        title=_("%(author)s: %(excerpt)s")
-        % {"author": author, "excerpt": plain_excerpt(post.body, 80)},
+        title=_("%(author)s: %(excerpt)s") % {"author": author, "excerpt": post.topic_title},
         link=_absolute(request, post.get_absolute_url()),
         description=str(render_markup(post.body)),  # sanitised (nh3)
         pubdate=post.published_at or post.created_at,

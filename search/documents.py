@@ -558,7 +558,7 @@ def _register_posts() -> None:
                 Document(
                     kind=FeedKind.POST,
                     object_id=post.pk,
-                    title=body[:120] or str(post),
+                    title=(getattr(post, "title", "") or body[:120]) or str(post),
                     keywords=community.title,
                     body=body,
                     date=getattr(post, "published_at", None) or getattr(post, "created_at", None),

@@ -17,6 +17,7 @@ from community.reach.unmet import FEW_RESULTS, record_search
 
 from .backends import get_backend
 from .backends.base import Results
+from .branches import matching_branches
 from .documents import KINDS
 from .forms import MAX_QUERY_LENGTH, bind
 from .item_page import around_item
@@ -116,6 +117,7 @@ def results(request: HttpRequest) -> HttpResponse:
         sort=form.cleaned_data.get("tri") or "pertinence",
         pages=_pages(outcome, request),
         first_number=(outcome.page - 1) * outcome.page_size + 1,
+        branch_hits=matching_branches(form.query) if outcome.page == 1 else [],
     )
     return render(request, "search/results.html", context)
 

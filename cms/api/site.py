@@ -17,6 +17,7 @@ from ninja import NinjaAPI, Schema, Swagger
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from ninja.throttling import BaseThrottle
 
+from . import validation
 from .problems import MEDIA_TYPE, ApiProblem, from_exception, problem_response
 from .throttling import QuotaThrottle
 
@@ -93,7 +94,7 @@ def _plain_errors(errors: list[dict]) -> list[dict]:
         plain.append(
             {
                 "loc": [str(part) for part in error.get("loc", ())],
-                "msg": str(error.get("msg", "")),
+                "msg": validation.message(error),
                 "type": str(error.get("type", "")),
             }
         )

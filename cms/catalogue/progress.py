@@ -11,6 +11,24 @@ import time
 from typing import TextIO
 
 
+class RawOutput:
+    """A management command's ``self.stderr`` written as is: the bar redraws its line with
+    "\r", so no line ending and no error colour may be added (``OutputWrapper.write``'s
+    ``ending`` and ``style_func``)."""
+
+    def __init__(self, output) -> None:
+        self.output = output
+
+    def write(self, text: str) -> None:
+        self.output.write(text, style_func=str, ending="")
+
+    def flush(self) -> None:
+        self.output.flush()
+
+    def isatty(self) -> bool:
+        return self.output.isatty()
+
+
 def _thousands(value: float) -> str:
     return f"{value:,.0f}".replace(",", "\u202f")
 

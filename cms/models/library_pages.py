@@ -160,6 +160,7 @@ class BranchIndexPage(Page):
     def get_context(self, request, *args, **kwargs):
         from cms.branches import nearest_branches
         from cms.models.branches import Branch
+        from cms.opening import branch_opening
         from cms.places import find_place
 
         context = super().get_context(request, *args, **kwargs)
@@ -174,8 +175,10 @@ class BranchIndexPage(Page):
             ]
         else:
             rows = [(branch, None) for branch in branches]
+        now = timezone.now()
         context.update(
-            rows=rows,
+            rows=[(branch, distance, branch_opening(branch, now)) for branch, distance in rows],
+            map_branches=[branch for branch, _distance in rows],
             place_query=place,
             place=commune,
             place_match=found,

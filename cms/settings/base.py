@@ -155,11 +155,31 @@ CSP_EMBED_ORIGINS = [
     if o.strip()
 ]
 CSP_REPORT_PATH = "/csp-rapport/"
+
+# --- Map tiles (cms/maps.py, README "Carte des médiathèques"): off by default, the maps are
+# then drawn offline. MAP_TILE_URL is a template with {z}, {x}, {y}, e.g.
+# https://tile.openstreetmap.org/{z}/{x}/{y}.png; its origin (and no other) is allowed in
+# img-src. MAP_TILE_ATTRIBUTION is shown under every tiled map (the tile provider's terms).
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "").strip()
+MAP_TILE_ATTRIBUTION = os.environ.get(
+    "MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors" if MAP_TILE_URL else ""
+).strip()
+
+
+def _tile_origin(template: str) -> list[str]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(template)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return []
+    return [f"{parts.scheme}://{parts.netloc}"]
+
+
 SITE_CSP_DIRECTIVES = {
     "default-src": [SELF],
     "script-src": [SELF, NONCE],
     "style-src": [SELF],
-    "img-src": [SELF, "data:"],
+    "img-src": [SELF, "data:", *_tile_origin(MAP_TILE_URL)],
     "font-src": [SELF],
     "connect-src": [SELF],  # the member websocket (/ws/fil/) is same-origin
     "media-src": [SELF],
@@ -417,6 +437,8 @@ AFFINITES_NEAR_BRANCH_KM = 30  # beyond this, a member is told no branch is near
 FEED_STORE = os.environ.get("FEED_STORE", "")  # "" = redis when REDIS_URL is set, else database
 FEED_MAX_ENTRIES = int(os.environ.get("FEED_MAX_ENTRIES", "800"))  # per member (Mastodon: 800)
 FEED_REDIS_PREFIX = os.environ.get("FEED_REDIS_PREFIX", "affinites:feed")
+# With Redis, the members with a page open (feeds.presence), shared by every web process
+PRESENCE_REDIS_KEY = os.environ.get("PRESENCE_REDIS_KEY", "affinites:presence")
 FEED_PAGE_SIZE = 20
 FEED_INACTIVE_DAYS = 30  # not seen for this long: no fan-out, feed rebuilt on the next visit
 FEED_AUDIENCE_KM = 60  # branch-bound content reaches members up to this distance

@@ -364,3 +364,11 @@ def situation_map(branches, current, width: int = 320, height: int = 240, paddin
         "current": here,
         "label": label,
     }
+
+
+@register.simple_tag
+def tile_map(branches, current=None):
+    """{% tile_map branches current as map %}: the map of cms.maps (tiles when configured)."""
+    from cms.maps import tile_map as compute
+
+    return compute(branches, current)

@@ -25,6 +25,7 @@ from community.actions import ratelimits
 from community.actions.errors import Refused
 from community.actions.moderation import ensure_can_participate, held_reason_for
 from community.actions.social import blocked_ids
+from community.actions.topics import check_category, follow_automatically, followers_to_notify
 from community.markup import extract_mentions
 from community.models import (
     Block,
@@ -33,6 +34,7 @@ from community.models import (
     ContentStatus,
     Membership,
     Post,
+    TopicCategory,
     User,
 )
 from community.post_signals import post_published, post_withdrawn
@@ -195,7 +197,11 @@ def announce_comment(comment: Comment, *, notify: bool = True) -> None:
     recipient = comment.parent.author if comment.parent_id else comment.post.author
     if recipient.pk != author.pk and recipient.pk not in blocked and recipient.pk not in told:
         on_commit(notices.replied, comment, recipient)
+        told.add(recipient.pk)
     _notify_mentions(author, mentioned, post=comment.post, comment=comment)
+    followers = followers_to_notify(comment, exclude=told)
+    if followers:
+        on_commit(notices.topic_replied, comment, followers)
 
 
 # --- Writing posts -----------------------------------------------------------------------------
@@ -219,19 +225,26 @@ def create_post(
     image_alt: str = "",
     catalogue_item: CatalogueItem | None = None,
     event: EventPage | None = None,
+    title: str = "",
+    category: TopicCategory | None = None,
 ) -> Post:
-    """Publish (or hold for review) a post. Raises `Refused` or `RateLimited`."""
+    """Publish (or hold for review) a post, or a topic when it has a title. Raises
+    `Refused` or `RateLimited`. Its author follows it from then on."""
     ensure_can_post(author, community)
+    check_category(community, category)
     _check_attachments(image, image_alt)
     processed = avatars.post_image(image) if image else None  # may raise ImageRejected
     ratelimits.hit(author, "post")
     stored_image = avatars.store(processed, "posts") if processed else ""
-    held = held_reason_for(author, community, body, is_post=True)
+    title = " ".join((title or "").split())
+    held = held_reason_for(author, community, _checked_text(title, body), is_post=True)
     now = timezone.now()
     with transaction.atomic():
         post = Post.objects.create(
             community=community,
             author=author,
+            title=title,
+            category=category,
             body=body.strip(),
             image=stored_image,
             image_alt=(image_alt or "").strip() if stored_image else "",
@@ -242,9 +255,15 @@ def create_post(
             published_at=None if held else now,
         )
         post.mentions.set(resolve_mentions(author, body))
+        follow_automatically(author, post)
         if not held:
             announce_post(post)
     return post
+
+
+def _checked_text(title: str, body: str) -> str:
+    """What the word list reads: the title too."""
+    return f"{title}\n{body}" if title else body
 
 
 def _ensure_author(user, obj) -> None:
@@ -264,10 +283,14 @@ def edit_post(
     remove_image: bool = False,
     catalogue_item: CatalogueItem | None = None,
     event: EventPage | None = None,
+    title: str | None = None,
+    category: TopicCategory | None = None,
 ) -> Post:
-    """The author edits their post: marked "edited"; new mentions are notified."""
+    """The author edits their post: marked "edited"; new mentions are notified. A `title`
+    of None keeps the title and the category as they are."""
     _ensure_author(user, post)
     ensure_can_participate(user, post.community)
+    check_category(post.community, category)
     old_image = post.image.name if post.image else ""
     new_image = old_image
     if image:
@@ -288,9 +311,15 @@ def edit_post(
         post.event = event
         post.edited_at = timezone.now()
         fields = ["body", "image", "image_alt", "catalogue_item", "event", "edited_at"]
+        if title is not None:
+            post.title = " ".join(title.split())
+            post.category = category
+            fields += ["title", "category"]
         held = ""
         if post.status == ContentStatus.PUBLISHED:
-            held = held_reason_for(user, post.community, post.body, is_post=False)
+            held = held_reason_for(
+                user, post.community, _checked_text(post.title, post.body), is_post=False
+            )
             if held:
                 post.status = ContentStatus.PENDING
                 post.held_reason = held
@@ -314,11 +343,12 @@ def delete_post(user: User, post: Post) -> None:
     was_public = post.status == ContentStatus.PUBLISHED
     image = post.image.name if post.image else ""
     post.status = ContentStatus.DELETED
+    post.title = ""
     post.body = ""
     post.image = ""
     post.image_alt = ""
     post.pinned_at = None
-    post.save(update_fields=["status", "body", "image", "image_alt", "pinned_at"])
+    post.save(update_fields=["status", "title", "body", "image", "image_alt", "pinned_at"])
     post.mentions.clear()
     if was_public:
         on_commit_send(post_withdrawn, Post, post=post)
@@ -358,6 +388,7 @@ def create_comment(
             held_reason=held,
         )
         comment.mentions.set(resolve_mentions(author, body))
+        follow_automatically(author, post)
         if not held:
             announce_comment(comment)
     return comment

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
@@ -246,13 +247,8 @@ def _interest(slug: str) -> Interest:
 )
 def follow(request: HttpRequest, slug: str):
     """Idempotent : suivre un centre d’intérêt déjà suivi ne change rien."""
-    user = member(request)
-    interest = _interest(slug)
-    follow_interest(user, interest)
-    row = FollowedInterest.objects.select_related("interest__parent").get(
-        user=user, interest=interest
-    )
-    return _followed_out(row)
+    rows = FollowedInterest.objects.select_related("interest__parent")
+    return _put(request, follow_interest, _interest(slug), rows, "interest", _followed_out)
 
 
 @router.delete(
@@ -262,9 +258,9 @@ def follow(request: HttpRequest, slug: str):
     summary="Ne plus suivre un centre d’intérêt",
 )
 def unfollow(request: HttpRequest, slug: str):
-    if not unfollow_interest(member(request), _interest(slug)):
-        raise ApiProblem(404, "introuvable", _("You do not follow this interest."))
-    return Answer(204, None)
+    return _delete(
+        request, unfollow_interest, _interest(slug), _("You do not follow this interest.")
+    )
 
 
 # --- communities ----------------------------------------------------------------------------
@@ -298,11 +294,9 @@ def list_memberships(request: HttpRequest, limit: int = Limit, cursor: str | Non
     summary="Rejoindre une communauté",
 )
 def join(request: HttpRequest, community_id: int):
-    user = member(request)
+    rows = Membership.objects.select_related("community")
     community = live_community(community_id)
-    join_community(user, community)
-    row = Membership.objects.select_related("community").get(user=user, community=community)
-    return _membership_out(row)
+    return _put(request, join_community, community, rows, "community", _membership_out)
 
 
 @router.delete(
@@ -312,6 +306,26 @@ def join(request: HttpRequest, community_id: int):
     summary="Quitter une communauté",
 )
 def leave(request: HttpRequest, community_id: int):
-    if not leave_community(member(request), live_community(community_id)):
-        raise ApiProblem(404, "introuvable", _("You are not a member of this community."))
+    community = live_community(community_id)
+    return _delete(
+        request, leave_community, community, _("You are not a member of this community.")
+    )
+
+
+# --- following and joining: PUT adds (idempotent), DELETE removes --------------------------
+
+
+def _put(request: HttpRequest, action, target, rows: QuerySet, field: str, out) -> dict:
+    """The member does `action` on `target` (an idempotent action), answered with their row
+    of `rows` for it (`field`: the row's foreign key to the target)."""
+    user = member(request)
+    action(user, target)
+    return out(rows.get(user=user, **{field: target}))
+
+
+def _delete(request: HttpRequest, action, target, not_there: str) -> Answer:
+    """The member undoes `action` on `target`: 204, or 404 when there was nothing to undo
+    (the action answers False)."""
+    if not action(member(request), target):
+        raise ApiProblem(404, "introuvable", not_there)
     return Answer(204, None)

@@ -9,6 +9,7 @@ from .posts import Comment, ContentStatus, Post, Reaction
 from .social import Block, Follow
 from .suggestions import PurchaseSuggestion, SuggestionSupport
 from .tokens import AccessToken
+from .topics import TopicCategory, TopicFollow, TopicRead
 
 __all__ = [
     "CommunityIndexPage",
@@ -36,6 +37,10 @@ __all__ = [
     # members' reading lists
     "ReadingList",
     "ReadingListEntry",
+    # topics: categories, read positions, follows
+    "TopicCategory",
+    "TopicFollow",
+    "TopicRead",
     # the API's personal access tokens
     "AccessToken",
 ]

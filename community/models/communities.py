@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
@@ -105,6 +105,7 @@ class CommunityPage(Page):
         FieldPanel("interests", widget=InterestChooser),
         FieldPanel("branches", widget=forms.CheckboxSelectMultiple),
         FieldPanel("premoderated_posts"),
+        InlinePanel("topic_categories", heading=_("Topic categories"), label=_("Category")),
     ]
     search_fields = Page.search_fields + [
         index.SearchField("summary"),

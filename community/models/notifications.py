@@ -14,6 +14,7 @@ class Notification(models.Model):
         EVENT_REMINDER = "event_reminder", _("event reminder")
         REPLY = "reply", _("reply")
         MENTION = "mention", _("mention")
+        TOPIC_REPLY = "topic_reply", _("new reply in a followed topic")
         COMMUNITY_ANNOUNCEMENT = "community_announcement", _("new announcement in a community")
         MODERATION = "moderation", _("moderation")
         SUGGESTION = "suggestion", _("purchase suggestion")

@@ -12,8 +12,11 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from community.markup import plain_excerpt
+
 from .communities import CommunityPage
 
+TITLE_MAX_LENGTH = 120
 BODY_MAX_LENGTH = 5000
 COMMENT_MAX_LENGTH = 2000
 
@@ -70,6 +73,15 @@ class Post(models.Model):
         on_delete=models.CASCADE,
         related_name="posts",
         verbose_name=_("author"),
+    )
+    title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH, blank=True)
+    category = models.ForeignKey(
+        "community.TopicCategory",
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="posts",
     )
     body = models.TextField(_("text"), max_length=BODY_MAX_LENGTH)
     image = models.FileField(_("image"), upload_to="posts/", max_length=200, blank=True)
@@ -130,6 +142,13 @@ class Post(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("community:post_detail", args=[self.community_id, self.pk])
+
+    @property
+    def topic_title(self) -> str:
+        """The title its author gave, else the beginning of its text (older posts have none)."""
+        if self.title:
+            return self.title
+        return plain_excerpt(self.body, 80)
 
     @property
     def is_published(self) -> bool:

@@ -70,7 +70,7 @@ SYSTEM_TEXTS: list[tuple[str, list[str]]] = [
 # Texts other members write: only unambiguous identifiers (email, @handle, full name) are
 # replaced; a first name alone may be someone else's.
 MEMBERS_TEXTS: list[tuple[str, list[str]]] = [
-    ("community.Post", ["body", "image_alt"]),
+    ("community.Post", ["title", "body", "image_alt"]),
     ("community.Comment", ["body"]),
     ("community.Report", ["details", "excerpt", "outcome"]),
     ("community.Sanction", ["reason"]),

@@ -21,11 +21,11 @@ from collections.abc import Iterable
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
-from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from community.journey import Step
+from community.reach.counters import add_counts
 from community.reach.models import FunnelCount, Source
 
 SESSION_KEY = "reach_first_touch"
@@ -117,15 +117,6 @@ def remember_first_touch(request, source: str) -> bool:
 
 # --- Recording ----------------------------------------------------------------------------
 
-# Plain SQL: bulk_create(update_conflicts=True) can neither name the COALESCE unique index
-# nor add to the stored count (it only copies the new values).
-_UPSERT = (
-    "INSERT INTO {table} (day, step, source, branch_id, interest_id, count) "
-    "VALUES (%s, %s, %s, %s, %s, %s) "
-    "ON CONFLICT (day, step, source, COALESCE(branch_id, 0), COALESCE(interest_id, 0)) "
-    "DO UPDATE SET count = {table}.count + excluded.count"
-)
-
 
 def increment(
     step: str,
@@ -138,18 +129,15 @@ def increment(
 ) -> None:
     """Add `by` to the totals row (interest NULL) and to one row per interest.
 
-    One atomic ``INSERT … ON CONFLICT DO UPDATE`` per row: concurrent increments of the
-    same cell never lose a count (PostgreSQL and SQLite).
+    Concurrent increments of the same cell never lose a count (``add_counts``).
     """
     if step not in Step.values:
         raise ValueError(f"Unknown journey step: {step!r}")
     day = day or timezone.localdate()
     source = (source or Source.DIRECT)[:60]
-    sql = _UPSERT.format(table=connection.ops.quote_name(FunnelCount._meta.db_table))
     rows = [(day, step, source, branch_id, None, by)]
     rows += [(day, step, source, branch_id, pk, by) for pk in sorted(set(interest_ids))]
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    add_counts(FunnelCount, ("day", "step", "source"), rows)
 
 
 def record_step(

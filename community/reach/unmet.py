@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError
 from django.utils import timezone
 
 from community.models.suggestions import fold
+from community.reach.counters import add_counts
 from community.reach.models import UnmetSearch
 
 logger = logging.getLogger(__name__)
@@ -22,15 +23,6 @@ logger = logging.getLogger(__name__)
 # At most this many results counts as "few" (one page of results holds 20).
 FEW_RESULTS = 3
 QUERY_LENGTH = 100
-
-# Plain SQL, as the funnel's: bulk_create(update_conflicts=True) can neither name the
-# COALESCE unique index nor add to the stored count.
-_UPSERT = (
-    "INSERT INTO {table} (day, query, outcome, branch_id, interest_id, count) "
-    "VALUES (%s, %s, %s, %s, %s, 1) "
-    "ON CONFLICT (day, query, outcome, COALESCE(branch_id, 0), COALESCE(interest_id, 0)) "
-    "DO UPDATE SET count = {table}.count + 1"
-)
 
 
 def outcome_of(total: int) -> str | None:
@@ -58,12 +50,10 @@ def record_search(
     branch_ids = sorted(set(branch_ids))
     branch_id = branch_ids[0] if len(branch_ids) == 1 else None
     day = timezone.localdate()
-    rows = [(day, folded, outcome, branch_id, None)]
-    rows += [(day, folded, outcome, branch_id, pk) for pk in sorted(set(interest_ids))]
-    sql = _UPSERT.format(table=connection.ops.quote_name(UnmetSearch._meta.db_table))
+    rows = [(day, folded, outcome, branch_id, None, 1)]
+    rows += [(day, folded, outcome, branch_id, pk, 1) for pk in sorted(set(interest_ids))]
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
+        add_counts(UnmetSearch, ("day", "query", "outcome"), rows)
     except DatabaseError:
         logger.warning("Could not count an unmet search", exc_info=True)
         return False

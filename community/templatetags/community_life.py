@@ -1,8 +1,8 @@
 """Template helpers of community life.
 
 {% load community_life %}
-{% community_posts page %}          the posts section of a community page (composer,
-                                    pinned posts, the conversation, pagination)
+{% community_posts page %}          the conversation of a community page (composer, search,
+                                    categories, the topic list, pagination)
 {{ post|post_body }}                the post's text, rendered and sanitised
 {{ comment|post_body }}             the same for a comment
 {% avatar user 64 %}                the member's picture (or their initials, drawn locally)
@@ -18,8 +18,9 @@ from django.utils.html import format_html
 
 from community import roles
 from community.actions import moderation as moderation_actions
+from community.actions import topics as topic_actions
 from community.actions.errors import Refused
-from community.actions.posts import ensure_can_post, mentions_map, visible_posts
+from community.actions.posts import ensure_can_post, mentions_map
 from community.actions.reactions import reactions_of
 from community.markup import plain_excerpt, render_markup
 from community.models import CommunityPage, Reaction
@@ -95,20 +96,29 @@ def posting_state(user, community: CommunityPage) -> tuple[bool, str, str]:
 
 @register.simple_tag(takes_context=True)
 def community_posts(context, community: CommunityPage) -> str:
-    from community.post_forms import PostForm
+    """The conversation of a community page: the composer, then the topics (pinned first,
+    then by last activity) with their category, replies and what the member has not read;
+    filtered by category (``?categorie=``), searched (``?q=``), a page at a time."""
+    from community.post_forms import PostForm, TopicSearchForm
 
     request = context.get("request")
     if request is None or community.pk is None:  # e.g. the admin preview of a new page
         return ""
     user = request.user
-    posts = visible_posts(community, user)
-    pinned = list(posts.filter(pinned_at__isnull=False))
-    paginator = Paginator(posts.filter(pinned_at__isnull=True), POSTS_PER_PAGE)
+    categories = topic_actions.categories_of(community)
+    search = TopicSearchForm(request.GET)
+    query, category = "", None
+    if search.is_valid():
+        query = search.cleaned_data["q"].strip()
+        slug = search.cleaned_data["categorie"]
+        category = next((c for c in categories if c.slug == slug), None)
+    topics = topic_actions.topic_list(community, user, category=category, query=query)
+    paginator = Paginator(topics, POSTS_PER_PAGE)
     page_obj = paginator.get_page(request.GET.get("page"))
-    shown = pinned + list(page_obj.object_list)
-    for post in shown:
-        post.community = community  # already at hand: no query per post
-    mark_reactions(user, shown)
+    shown = list(page_obj.object_list)
+    for topic in shown:
+        topic.community = community  # already at hand: no query per topic
+    topic_actions.mark_new(shown, user)
     can_post, refusal_code, refusal = posting_state(user, community)
     is_moderator = roles.can_moderate(user, community)
     to_review = 0
@@ -123,16 +133,18 @@ def community_posts(context, community: CommunityPage) -> str:
         {
             "page": community,
             "community": community,
-            "pinned_posts": pinned,
+            "topics": shown,
             "page_obj": page_obj,
-            "posts": page_obj.object_list,
+            "query": query,
+            "category": category,
+            "categories": categories,
             "can_post": can_post,
             "refusal_code": refusal_code,
             "refusal": refusal,
             "is_moderator": is_moderator,
             "to_review": to_review,
-            "form": PostForm() if can_post else None,
-            "post_count": paginator.count + len(pinned),
+            "form": PostForm(community=community) if can_post else None,
+            "post_count": paginator.count,
         },
         request=request,
     )

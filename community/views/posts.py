@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -19,12 +20,15 @@ from community import roles
 from community.actions import moderation as moderation_actions
 from community.actions import posts as post_actions
 from community.actions import reactions as reaction_actions
+from community.actions import topics as topic_actions
 from community.actions.errors import Refused
 from community.actions.ratelimits import RateLimited
 from community.avatars import ImageRejected
 from community.models import Comment, CommunityPage, ContentStatus, Post
 from community.post_forms import CommentEditForm, CommentForm, PostForm, ReportForm
 from community.templatetags.community_life import mark_reactions, posting_state
+
+REPLIES_PER_PAGE = 30
 
 
 def get_community(page_id: int) -> CommunityPage:
@@ -77,7 +81,7 @@ def post_create(request, page_id: int):
     except Refused as error:
         return refused(request, error, community)
     if request.method == "POST":
-        form = PostForm(request.POST, request.FILES)
+        form = PostForm(request.POST, request.FILES, community=community)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -89,6 +93,8 @@ def post_create(request, page_id: int):
                     image_alt=data.get("image_alt", ""),
                     catalogue_item=data.get("item"),
                     event=data.get("event"),
+                    title=data.get("title", ""),
+                    category=data.get("category"),
                 )
             except Refused as error:
                 return refused(request, error, community)
@@ -117,32 +123,82 @@ def post_create(request, page_id: int):
         event_id = parse_id(request.GET.get("event"))
         if event_id is not None:
             initial["event"] = event_id
-        form = PostForm(initial=initial)
+        form = PostForm(initial=initial, community=community)
     return render(request, "community/posts/compose.html", {"community": community, "form": form})
 
 
 def post_detail(request, page_id: int, post_id: int):
+    """The topic page: the first message, then the replies in order, a page at a time.
+
+    Without a ``page`` parameter, a member who has read part of the topic lands on the page
+    of the first reply they have not seen (marked "Nouveau"), as a notification link expects.
+    """
     community = get_community(page_id)
     post = _post(community, post_id)
     if not post_actions.can_see_post(request.user, post):
         raise Http404
     mark_reactions(request.user, [post])
     can_post, refusal_code, refusal = posting_state(request.user, community)
+    comments = post_actions.visible_comments(post, request.user)
+    before = topic_actions.mark_read(request.user, post) if post.is_published else None
+    has_read, read_upto = before is not None, before or 0
+    for comment in comments:
+        comment.is_new = has_read and _is_newer(comment, read_upto, request.user)
+        for child in comment.replies_list:
+            child.is_new = has_read and _is_newer(child, read_upto, request.user)
+    paginator = Paginator(comments, REPLIES_PER_PAGE)
+    number = request.GET.get("page")
+    if number is None and has_read:
+        first_new = next(
+            (
+                i
+                for i, c in enumerate(comments)
+                if c.is_new or any(r.is_new for r in c.replies_list)
+            ),
+            None,
+        )
+        if first_new is not None:
+            number = first_new // REPLIES_PER_PAGE + 1
+    page_obj = paginator.get_page(number)
     return render(
         request,
         "community/posts/detail.html",
         {
             "community": community,
             "post": post,
-            "comments": post_actions.visible_comments(post, request.user),
+            "comments": page_obj.object_list,
+            "page_obj": page_obj,
             "comment_form": CommentForm() if can_post else None,
             "can_post": can_post,
             "refusal": refusal,
             "refusal_code": refusal_code,
             "is_moderator": roles.can_moderate(request.user, community),
+            "is_following": topic_actions.is_following(request.user, post),
             "share_url": request.build_absolute_uri(post.get_absolute_url()),
         },
     )
+
+
+def _is_newer(comment: Comment, read_upto: int, viewer) -> bool:
+    return comment.pk > read_upto and comment.author_id != viewer.pk and comment.is_published
+
+
+@require_POST
+@login_required
+def topic_follow(request, page_id: int, post_id: int):
+    """ "Suivre ce sujet" / "Ne plus suivre"."""
+    community = get_community(page_id)
+    post = _post(community, post_id)
+    following = request.POST.get("following") == "1"
+    try:
+        topic_actions.set_following(request.user, post, following)
+    except Refused as error:
+        return refused(request, error, community)
+    if following:
+        messages.success(request, _("You follow this topic: you will be told of each reply."))
+    else:
+        messages.success(request, _("You no longer follow this topic."))
+    return redirect_next(request, post.get_absolute_url())
 
 
 @login_required
@@ -165,6 +221,8 @@ def post_edit(request, page_id: int, post_id: int):
                     remove_image=data.get("remove_image", False),
                     catalogue_item=data.get("item"),
                     event=data.get("event"),
+                    title=data.get("title", ""),
+                    category=data.get("category"),
                 )
             except Refused as error:
                 return refused(request, error, community)
@@ -227,6 +285,19 @@ def post_react(request, page_id: int, post_id: int):
     except Refused as error:
         return refused(request, error, community)
     return redirect_next(request, f"{post.get_absolute_url()}")
+
+
+def community_members(request, page_id: int):
+    """Who is in the community: librarians and moderators first, then the members whose
+    profile the visitor may see (the others are counted, not named)."""
+    community = get_community(page_id)
+    shown = topic_actions.community_members(community, request.user)
+    total = community.memberships.filter(user__is_active=True).count()
+    return render(
+        request,
+        "community/topics/members.html",
+        {"community": community, "members": shown, "total": total, "unlisted": total - len(shown)},
+    )
 
 
 # --- Comments ------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ interactions, one co-occurrence aggregate, the candidates' popularity, one long-
 by interest); the caller hydrates the chosen items in one more query.
 
 - content: items tagged with an interest the member follows, or a parent or child of one
-  (taxonomy family), most popular first, then the newest of the long tail;
+  (taxonomy family), most popular first, then the newest of the long tail; each interest
+  weighted by how much the member uses it (the interests of their recent items);
 - collaborative: item-item similarity from the member's most recent items. Learned in the
   background from every community signal (:mod:`.similarity`: interactions, supports of
   purchase suggestions, posts about items, registrations to events featuring items) and
@@ -14,6 +15,9 @@ by interest); the caller hydrates the chosen items in one more query.
   both), cosine-normalised and shrunk for rare pairs;
 - popularity: the most interacted-with items held at the member's home branch (or in the
   whole network without a home branch), which also serves the cold start without interests.
+
+The suggestions take turns across the member's interests, an interest they use much more
+than the others taking more places (:func:`spread_across_interests`).
 """
 
 from __future__ import annotations
@@ -44,6 +48,10 @@ MIN_CANDIDATES = 50
 SHRINK = 2.0
 # Interest relation to what the member follows → weight.
 FOLLOWED, CHILD_OF_FOLLOWED, PARENT_OF_FOLLOWED = 1.0, 0.8, 0.4
+# Discount per item an interest already placed in the suggestions (spread_across_interests).
+SPREAD_DECAY = 0.6
+# Weight kept by an interest the member follows but has not used lately (see interest_weight).
+USED_FLOOR = 0.5
 
 
 @dataclass
@@ -70,6 +78,9 @@ class MemberProfile:
     interests: dict[int, tuple[float, str]]  # interest id → (weight, followed interest name)
     seen: set[int]
     seeds: list[tuple[int, float]]  # (item id, weight), most recent first
+    # interest id → 0..1, how much of what the member signalled lately is tagged with it
+    # (1 for the interest they use most); empty without history.
+    used: dict[int, float] = field(default_factory=dict)
 
 
 def member_profile(
@@ -113,13 +124,36 @@ def member_profile(
             recency = 1.0 / (1.0 + 0.05 * len(seeds))
             seeds.append((row.item_id, row.weight * recency))
         seen.add(row.item_id)
+    used: dict[int, float] = {}
+    if seeds and interests:
+        # Which of their interests the member actually uses (one query): a reader who
+        # follows eight subjects but borrows crime novels gets more crime novels.
+        seed_weight = dict(seeds)
+        through = CatalogueItem.interests.through
+        for item_id, interest_id in through.objects.filter(
+            catalogueitem_id__in=list(seed_weight), interest_id__in=list(interests)
+        ).values_list("catalogueitem_id", "interest_id"):
+            used[interest_id] = used.get(interest_id, 0.0) + seed_weight[item_id]
+        top = max(used.values(), default=0.0)
+        used = {pk: value / top for pk, value in used.items()} if top else {}
     return MemberProfile(
         member_id=member.pk,
         home_branch_id=getattr(member, "home_branch_id", None),
         interests=interests,
         seen=seen,
         seeds=seeds,
+        used=used,
     )
+
+
+def interest_weight(profile: MemberProfile, interest_id: int) -> float:
+    """The interest's weight for the member: its relation to what they follow (followed,
+    child, parent), scaled by how much they use it when they have a history with their
+    interests (USED_FLOOR for an interest they follow but never used)."""
+    weight = profile.interests[interest_id][0]
+    if not profile.used:
+        return weight
+    return weight * (USED_FLOOR + (1 - USED_FLOOR) * profile.used.get(interest_id, 0.0))
 
 
 # --- signals --------------------------------------------------------------------------------
@@ -137,7 +171,8 @@ def content_scores(
         if item_id not in scores or scores[item_id][0] < value:
             scores[item_id] = (value, interest_id)
 
-    for interest_id, (weight, _name) in profile.interests.items():
+    for interest_id in profile.interests:
+        weight = interest_weight(profile, interest_id)
         offered = 0
         for item_id in snapshot.by_interest.get(interest_id, ()):
             if offered >= per_list:
@@ -154,7 +189,7 @@ def content_scores(
             .values_list("catalogueitem_id", "interest_id")[: per_list + min(len(exclude), 1000)]
         )
         for item_id, interest_id in rows:
-            offer(item_id, profile.interests[interest_id][0] * 0.45, interest_id)
+            offer(item_id, interest_weight(profile, interest_id) * 0.45, interest_id)
     return scores
 
 
@@ -324,25 +359,44 @@ def score_member(
         score = min(1.0, max(0.0, sum(weighted.values())))
         results.append(Scored(item_id, score, because, parts))
     results.sort(key=lambda s: (-s.score, s.item_id))
-    return spread_across_interests(results, content)[:limit]
+    return spread_across_interests(results, content, limit)
 
 
 def spread_across_interests(
-    results: list[Scored], content: dict[int, tuple[float, int]]
+    results: list[Scored],
+    content: dict[int, tuple[float, int]],
+    limit: int | None = None,
+    decay: float = SPREAD_DECAY,
 ) -> list[Scored]:
-    """`results` (best first) taken in turn from each of the member's interests: the best item
-    of one interest, then of the next, and so on, the items matching none of them (popular
-    at the branch, read by similar members) taking turns as one more group. Within a group
-    the order is kept; the groups go in the order of their best item. A member following
-    science fiction, cooking and video games sees all three, not ten games in a row."""
+    """`results` (best first) re-ordered so that the member's interests take turns: items
+    are grouped by the interest they matched (the items matching none of them — popular at
+    the branch, read by similar members — form one more group), and each next place goes
+    to the group whose best remaining item has the best score once discounted by `decay`
+    for every item that group already placed. Equal scores alternate (a member following
+    science fiction, cooking and video games sees all three, not ten games in a row); an
+    interest the member uses much more than the others can take more places. `decay` 0:
+    strict turns. Within a group the order is kept; ties go to the group whose best item
+    came first."""
     groups: dict[int | None, list[Scored]] = {}
     for scored in results:
         interest_id = content[scored.item_id][1] if scored.item_id in content else None
         groups.setdefault(interest_id, []).append(scored)
-    queues = list(groups.values())
+    queues = [(rank, queue) for rank, queue in enumerate(groups.values())]
+    placed = [0] * len(queues)
+    heads = [0] * len(queues)
     spread: list[Scored] = []
-    while queues:
-        for queue in queues:
-            spread.append(queue.pop(0))
-        queues = [queue for queue in queues if queue]
+    wanted = len(results) if limit is None else min(limit, len(results))
+    while len(spread) < wanted:
+        best = None
+        for n, (_rank, queue) in enumerate(queues):
+            if heads[n] >= len(queue):
+                continue
+            # Strict turns (decay 0): the group that placed least.
+            value = queue[heads[n]].score * decay ** placed[n] if decay else -placed[n]
+            if best is None or value > best[0]:
+                best = (value, n)
+        n = best[1]
+        spread.append(queues[n][1][heads[n]])
+        heads[n] += 1
+        placed[n] += 1
     return spread

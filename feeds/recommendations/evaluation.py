@@ -37,7 +37,7 @@ from datetime import datetime
 from django.db.models import Count
 
 from cms.models import CatalogueItem
-from community.models import Interaction, User
+from community.models import FollowedInterest, Interaction, User
 
 from .engine import WEIGHTS, member_profile, score_member
 from .signals import SIGNALS, signal_rows
@@ -129,6 +129,24 @@ def _row(name, suggested, truth, catalogue_size, seconds, k, counts, total) -> R
     )
 
 
+def interest_popularity(
+    snapshot: Snapshot, interest_ids: set[int], seen: set[int], k: int
+) -> list[int]:
+    """The second baseline: the k items most popular before the cutoff among those tagged
+    with an interest the member follows (the network's popularity when they follow none,
+    or to fill up), that the member had not interacted with yet."""
+    candidates = {
+        i for interest_id in interest_ids for i in snapshot.by_interest.get(interest_id, ())
+    }
+    ranked = sorted(candidates - seen, key=lambda i: (-snapshot.counts.get(i, 0), i))[:k]
+    if len(ranked) < k:
+        chosen = set(ranked)
+        ranked += [i for i in snapshot.ranked if i not in seen and i not in chosen][
+            : k - len(ranked)
+        ]
+    return ranked
+
+
 def evaluate(
     dataset: str = "generated",
     holdout: float = 0.2,
@@ -202,16 +220,32 @@ def evaluate(
         rows.append(_row(name, suggested, truth, catalogue_size, seconds, k, counts, total))
 
     started = time.perf_counter()
-    baseline = {}
+    baseline, seen_by_member = {}, {}
     for member_id in ids:
         seen = set(
             Interaction.objects.filter(member_id=member_id, created_at__lt=cutoff).values_list(
                 "item_id", flat=True
             )
         )
+        seen_by_member[member_id] = seen
         baseline[member_id] = [i for i in snapshot.ranked if i not in seen][:k]
     seconds = time.perf_counter() - started
     rows.insert(0, _row("popularity", baseline, truth, catalogue_size, seconds, k, counts, total))
+    started = time.perf_counter()
+    followed = defaultdict(set)
+    for member_id, interest_id in FollowedInterest.objects.filter(user_id__in=ids).values_list(
+        "user_id", "interest_id"
+    ):
+        followed[member_id].add(interest_id)
+    by_interest = {
+        member_id: interest_popularity(snapshot, followed[member_id], seen_by_member[member_id], k)
+        for member_id in ids
+    }
+    seconds += time.perf_counter() - started
+    rows.insert(
+        1,
+        _row("interest popularity", by_interest, truth, catalogue_size, seconds, k, counts, total),
+    )
     signals_before = Counter(row.source for row in signal_rows(SIGNALS, before=cutoff))
 
     return {

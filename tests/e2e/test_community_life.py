@@ -89,6 +89,9 @@ def assert_inert(page, dialogs, where: str) -> None:
 
 
 def publish(page, body: str) -> None:
+    composer = page.locator("details.topic-composer")
+    if composer.get_attribute("open") is None:
+        page.locator("details.topic-composer > summary").click()  # "Nouveau sujet"
     page.locator("form.composer textarea[name=body]").fill(body)
     page.locator("form.composer button[type=submit]").click()
     page.wait_for_load_state("networkidle")
@@ -145,10 +148,10 @@ def test_pages_are_accessible_and_moderation_works_end_to_end(page, live_server,
     publish(page, "J'ai adoré *Hypérion* de Dan Simmons. Qui l'a lu ? @sam")
     page.get_by_text("Hypérion").first.wait_for()
     assert_accessible(page, "community page with posts")
-    page.locator("button.reaction").first.click()
-    page.wait_for_load_state("networkidle")
     post = Post.objects.get()
     page.goto(post.get_absolute_url())
+    page.locator("button.reaction").first.click()
+    page.wait_for_load_state("networkidle")
     assert_accessible(page, "post page")
     page.goto(network["member"].profile_url)
     assert_accessible(page, "profile page")

@@ -168,3 +168,42 @@ def test_community_signals_follow_the_members_tastes_and_stay_in_the_past():
         assert (suggestion.item_id is not None) == (suggestion.status == "available")
     for model in (SuggestionSupport, Post, EventRegistration):
         assert not model.objects.filter(created_at__gt=ANCHOR).exists()
+
+
+def test_top_share_and_favourite_weights_worked_out_by_hand():
+    from feeds.dataset import _favourite_weights, top_share
+
+    assert top_share([1, 10, 3, 1, 5]) == 0.5  # the top fifth (1 of 5) makes 10 of 20
+    assert top_share([]) == 0.0
+
+    class Unshuffled:
+        def shuffle(self, values):
+            pass
+
+    # Followed a, b, d in that order (1, 1/2, 1/3); c is a's child: a's weight is shared by
+    # its four tastes (two of a, two of c).
+    a, b, c, d = 1, 2, 3, 4
+    taste = [(a, 0), (a, 1), (b, 0), (b, 2), (c, 0), (c, 1), (d, 5), (d, 6)]
+    weights = _favourite_weights(Unshuffled(), [a, b, d], {a: [c]}, taste)
+    assert weights == pytest.approx([1 / 4, 1 / 4, 1 / 4, 1 / 4, 1 / 4, 1 / 4, 1 / 6, 1 / 6])
+
+
+def test_taste_models_classic_and_shared():
+    from django.db.models import Count
+
+    def shares():
+        per_item = Interaction.objects.values("item").annotate(n=Count("pk"))
+        return sorted(per_item.values_list("n", flat=True), reverse=True)
+
+    size = DatasetSize(members=150, items=600, events=0, announcements=0, interactions=2000, seed=5)
+    classic = generate_dataset(DatasetSize(**{**size.__dict__, "taste": "classic"}), anchor=ANCHOR)
+    classic_items = shares()
+    delete_generated()
+    shared = generate_dataset(size, anchor=ANCHOR)
+
+    assert classic["taste"] == "classic" and shared["taste"] == "shared"
+    # Shared tastes concentrate use on fewer items (the summary's figure is the table's).
+    assert shared["top_20_percent_share"]["items"] > classic["top_20_percent_share"]["items"]
+    assert len(shares()) < len(classic_items)
+    top = classic_items[: round(len(classic_items) * 0.2)]
+    assert classic["top_20_percent_share"]["items"] == round(sum(top) / 2000, 3)

@@ -189,3 +189,22 @@ def test_suggestions_take_turns_across_the_members_interests(taxonomy, member):
     kinds = ["sf" if s.item in sf else "cuisine" for s in suggestions]
     assert kinds == ["sf", "cuisine"] * 3
     assert {s.item for s in suggestions} >= set(cooking)
+
+
+def test_the_interests_a_member_uses_take_more_places(taxonomy, member):
+    # Both interests followed alike; the member's history is in science fiction.
+    sf = [tagged(f"Roman SF {n}", taxonomy["sf"]) for n in range(4)]
+    cooking = [tagged(f"Cuisine {n}", taxonomy["cuisine"]) for n in range(4)]
+    follow(member, taxonomy["sf"], taxonomy["cuisine"])
+    newcomer = make_user("nouvelle@example.org")
+    follow(newcomer, taxonomy["sf"], taxonomy["cuisine"])
+    interact(member, tagged("Dune", taxonomy["sf"]))
+
+    used = ["cuisine" if s.item in cooking else "sf" for s in recommend_for(member, limit=6)]
+    alike = ["cuisine" if s.item in cooking else "sf" for s in recommend_for(newcomer, limit=6)]
+
+    assert used[:2] == ["sf", "sf"] and used.count("sf") > used.count("cuisine") > 0
+    # Without a history the two interests weigh the same and take turns (Dune, popular,
+    # first).
+    assert alike == ["sf", "cuisine"] * 3
+    assert {s.item for s in recommend_for(member, limit=8)} == set(sf) | set(cooking)

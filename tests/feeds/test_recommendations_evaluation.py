@@ -33,14 +33,19 @@ def test_evaluation_prints_the_three_recommenders_side_by_side_and_writes_json(t
     )
 
     printed = capsys.readouterr().out
-    for label in ("popularité (référence)", "recommandeur actuel", "recommandeur communauté"):
+    for label in (
+        "popularité (référence)",
+        "popularité dans les centres d'intérêt",
+        "recommandeur actuel",
+        "recommandeur communauté",
+    ):
         assert label in printed
     assert "recommandeur communauté sans soutiens" in printed
     for column in ("precision@10", "recall@10", "couverture", "nouveauté"):
         assert column in printed
     report = json.loads(output.read_text())
     names = [row["name"] for row in report["rows"]]
-    assert names[:3] == ["popularity", "current", "community"]
+    assert names[:4] == ["popularity", "interest popularity", "current", "community"]
     assert {f"community without {s}" for s in ("supports", "posts", "registrations")} <= set(names)
     assert report["members_evaluated"] == 40
     assert report["signals_before_cutoff"]["supports"] > 0
@@ -49,7 +54,9 @@ def test_evaluation_prints_the_three_recommenders_side_by_side_and_writes_json(t
         for metric in ("precision", "recall", "coverage", "hit_rate"):
             assert 0 <= row[metric] <= 1
         assert row["novelty"] > 0
-    popularity, current, community = report["rows"][:3]
+    popularity, by_interest, current, community = report["rows"][:4]
+    assert by_interest["coverage"] > popularity["coverage"]  # one list per set of interests
+    assert "par rapport à la popularité dans les centres d'intérêt" in printed
     # Personalised suggestions cover more of the catalogue than one list for everyone, and
     # are less obvious.
     assert current["coverage"] > popularity["coverage"]

@@ -20,10 +20,10 @@ from community.models.posts import ContentStatus
 from feeds.models import ItemNeighbour
 from feeds.recommendations import recommend_for
 from feeds.recommendations.engine import member_profile, score_member
-from feeds.recommendations.evaluation import metrics
+from feeds.recommendations.evaluation import interest_popularity, metrics
 from feeds.recommendations.signals import SIGNALS, Signal, signal_rows
 from feeds.recommendations.similarity import store, train, train_on
-from feeds.recommendations.snapshot import compute_snapshot
+from feeds.recommendations.snapshot import Snapshot, compute_snapshot
 from tests.cms.library_factories import make_event, make_item
 from tests.conftest import make_community, make_user
 
@@ -106,6 +106,19 @@ def test_metrics_match_the_figures_worked_out_by_hand():
     assert result["coverage"] == pytest.approx(0.5)
     # −log2((n + 1) / 8): item 10 → 1 bit, item 11 → 2 bits, never seen → 3 bits.
     assert result["novelty"] == pytest.approx((1 + 2 + 3 + 3 + 1 + 3 + 3 + 3) / 8)  # 2.375
+
+
+def test_interest_popularity_baseline_worked_out_by_hand():
+    snapshot = Snapshot(
+        counts={1: 5, 2: 9, 3: 7, 4: 20},
+        by_interest={10: [2, 1], 11: [3], 12: [4]},
+        ranked=[4, 2, 3, 1],
+        max_count=20,
+    )
+    # Follows 10 and 11, knows 2: their interests' items by popularity, then the network's.
+    assert interest_popularity(snapshot, {10, 11}, {2}, 3) == [3, 1, 4]
+    assert interest_popularity(snapshot, {10, 11}, {2}, 1) == [3]
+    assert interest_popularity(snapshot, set(), {4}, 2) == [2, 3]
 
 
 def test_item_similarity_is_the_shrunk_cosine_worked_out_by_hand():
@@ -279,3 +292,26 @@ def test_nothing_after_the_cutoff_is_used(scene, member):
     PurchaseSuggestion.objects.filter(status_changed_at__gte=cutoff).delete()
     assert train(before=cutoff).neighbours == trained
     assert member_profile(member, before=cutoff).seen == {seed.pk, target.pk}
+
+
+def test_spread_discounts_each_place_an_interest_already_took():
+    from feeds.recommendations.engine import Because, Scored, spread_across_interests
+
+    def scored(item_id, score):
+        return Scored(item_id, score, Because("interest"))
+
+    results = [scored(1, 1.0), scored(2, 0.9), scored(3, 0.8), scored(4, 0.3), scored(5, 0.3)]
+    content = {1: (1.0, 10), 2: (0.9, 10), 3: (0.8, 10), 4: (0.3, 11), 5: (0.3, 11)}
+
+    # 1.0, then 0.9 × 0.6 = 0.54 > 0.3, then 0.8 × 0.36 = 0.288 < 0.3, then 0.288 > 0.18.
+    order = [s.item_id for s in spread_across_interests(results, content, decay=0.6)]
+    assert order == [1, 2, 4, 3, 5]
+    # Strict turns.
+    assert [s.item_id for s in spread_across_interests(results, content, decay=0)] == [
+        1,
+        4,
+        2,
+        5,
+        3,
+    ]
+    assert [s.item_id for s in spread_across_interests(results, content, limit=2)] == [1, 2]

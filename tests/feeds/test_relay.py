@@ -3,6 +3,8 @@ worker) reach the members connected to the ASGI server through the PushOutbox ta
 
 import asyncio
 import os
+import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -162,16 +164,44 @@ def test_the_relay_deletes_old_rows():
     assert not PushOutbox.objects.filter(pk=old.pk).exists()
 
 
-@pytest.mark.skipif(not _redis_reachable(), reason="Redis not reachable")
+REDIS_PUBSUB_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}]},
+    }
+}
+needs_redis = pytest.mark.skipif(not _redis_reachable(), reason="Redis not reachable")
+
+
+@pytest.fixture
+def presence_record(settings):
+    """The presence record on the test Redis, under a key of this test; returns a function
+    that marks members as having a page open (what their consumer does)."""
+    import redis
+
+    settings.REDIS_URL = REDIS_URL
+    settings.PRESENCE_REDIS_KEY = f"test-presence-{uuid.uuid4().hex}"
+    client = redis.Redis.from_url(REDIS_URL)
+
+    def mark_present(*member_ids):
+        client.zadd(settings.PRESENCE_REDIS_KEY, dict.fromkeys(member_ids, time.time() + 60))
+
+    yield mark_present
+    client.delete(settings.PRESENCE_REDIS_KEY)
+    client.close()
+
+
+@needs_redis
 @pytest.mark.django_db
-def test_with_redis_pushes_go_straight_to_the_layer_without_outbox():
+def test_with_redis_pushes_go_straight_to_the_layer_without_outbox(presence_record):
+    presence_record(42)
     with override_settings(CHANNEL_LAYERS=REDIS_LIST_LAYERS):
         layer = get_channel_layer()
         assert not relay.needs_relay(layer)
         channel = async_to_sync(layer.new_channel)()
         async_to_sync(layer.group_add)(member_group(42), channel)
 
-        audience = [42, *range(1000, 1300)]  # more than a Redis connection pool at once
+        audience = [42, *range(1000, 1300)]
         assert relay.send_to_members(audience, {"type": "feed.new", "count": 3}) == 301
 
         assert async_to_sync(layer.receive)(channel)["payload"] == {"type": "feed.new", "count": 3}
@@ -179,54 +209,106 @@ def test_with_redis_pushes_go_straight_to_the_layer_without_outbox():
         async_to_sync(layer.group_discard)(member_group(42), channel)
 
 
-@pytest.mark.skipif(not _redis_reachable(), reason="Redis not reachable")
+@needs_redis
 @pytest.mark.django_db
-def test_with_redis_only_groups_someone_listens_to_are_sent_to():
-    with override_settings(CHANNEL_LAYERS=REDIS_LIST_LAYERS):
+@pytest.mark.parametrize(
+    "layers", [REDIS_LIST_LAYERS, REDIS_PUBSUB_LAYERS], ids=["lists", "pubsub"]
+)
+def test_with_redis_only_members_with_a_page_open_are_sent_to(presence_record, monkeypatch, layers):
+    presence_record(7, 9)
+    with override_settings(CHANNEL_LAYERS=layers):
         layer = get_channel_layer()
-        channels = [async_to_sync(layer.new_channel)() for _ in range(2)]
-        async_to_sync(layer.group_add)(member_group(7), channels[0])
-        async_to_sync(layer.group_add)(member_group(9), channels[1])
-        groups = [member_group(pk) for pk in range(1, 2001)]
+        sent_to = []
 
-        kept = async_to_sync(relay.listened_groups)(layer, groups)
+        async def group_send(group, message):
+            sent_to.append(group)
 
-        assert kept == [member_group(7), member_group(9)]
-        async_to_sync(layer.group_discard)(member_group(9), channels[1])
-        assert async_to_sync(relay.listened_groups)(layer, groups) == [member_group(7)]
-        async_to_sync(layer.group_discard)(member_group(7), channels[0])
+        monkeypatch.setattr(layer, "group_send", group_send)
+        audience = range(1, 2001)
 
+        assert relay.send_to_members(audience, {"type": "feed.new", "count": 1}) == 2000
+        assert sent_to == [member_group(7), member_group(9)]
 
-def test_without_a_redis_layer_or_when_redis_fails_every_group_is_kept():
-    groups = [member_group(pk) for pk in range(1, 4)]
-    assert async_to_sync(relay.listened_groups)(InMemoryChannelLayer(), groups) == groups
-    from channels_redis.core import RedisChannelLayer
-
-    unreachable = RedisChannelLayer(hosts=[{"address": "redis://127.0.0.1:1/0"}])
-    assert async_to_sync(relay.listened_groups)(unreachable, groups) == groups
+        sent_to.clear()
+        assert relay.send_each({9: {"n": 9}, 11: {"n": 11}, 7: {"n": 7}}) == 3
+        assert sent_to == [member_group(9), member_group(7)]
 
 
-@pytest.mark.skipif(not _redis_reachable(), reason="Redis not reachable")
+@needs_redis
 @pytest.mark.django_db
-def test_with_the_redis_pubsub_layer_only_subscribed_groups_are_sent_to():
+def test_the_presence_record_is_read_in_one_round_trip_for_a_large_audience(
+    presence_record, monkeypatch
+):
+    import redis
+
+    presence_record(12_000)
+    executed, commands = [], []
+    monkeypatch.setattr(
+        redis.client.Pipeline,
+        "execute",
+        lambda self, *a, original=redis.client.Pipeline.execute, **k: (
+            executed.append(len(self.command_stack)) or original(self, *a, **k)
+        ),
+    )
+    original_command = redis.Redis.execute_command
+
+    def command(self, *args, **kwargs):
+        if not isinstance(self, redis.client.Pipeline):
+            commands.append(args[0])
+        return original_command(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", command)
+    from feeds import presence
+
+    assert presence.present(range(1, 12_001)) == [12_000]
+    assert len(executed) == 1 and commands == []
+
+
+def test_without_redis_or_when_its_record_fails_every_member_is_kept(settings):
+    member_ids = [1, 2, 3]
+    settings.REDIS_URL = ""
+    assert relay._listened_groups(InMemoryChannelLayer(), member_ids) == [
+        member_group(pk) for pk in member_ids
+    ]
     from channels_redis.pubsub import RedisPubSubChannelLayer
 
-    layer = RedisPubSubChannelLayer(hosts=[{"address": REDIS_URL, "socket_timeout": None}])
-    groups = [member_group(pk) for pk in range(1, 1501)]
+    layer = RedisPubSubChannelLayer(hosts=[{"address": REDIS_URL}])
+    assert relay._listened_groups(layer, member_ids) == [member_group(pk) for pk in member_ids]
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # unreachable
+    assert relay._listened_groups(layer, member_ids) == [member_group(pk) for pk in member_ids]
 
-    async def scenario():
-        channel = await layer.new_channel()
-        await layer.group_add(member_group(12), channel)
-        kept = await relay.listened_groups(layer, groups)
-        await relay._group_send_all(layer, groups, {"type": "member.event", "payload": {"n": 1}})
-        received = await asyncio.wait_for(layer.receive(channel), timeout=5)
-        await layer.group_discard(member_group(12), channel)
-        after = await relay.listened_groups(layer, groups)
-        await layer.flush()
-        return kept, received, after
 
-    kept, received, after = async_to_sync(scenario)()
+@needs_redis
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "layers", [REDIS_LIST_LAYERS, REDIS_PUBSUB_LAYERS], ids=["lists", "pubsub"]
+)
+async def test_with_redis_a_push_from_another_process_reaches_the_open_page(
+    presence_record, settings, layers
+):
+    """The consumer records its member; the push (a worker's, in a thread) asks the record
+    and reaches the page, and nobody else's group."""
+    from channels.layers import channel_layers
 
-    assert kept == [member_group(12)]
-    assert received["payload"] == {"n": 1}
-    assert after == []
+    settings.CHANNEL_LAYERS = layers
+    channel_layers.backends.clear()
+    try:
+        user, communicator = await _connected_member()
+        absent = await sync_to_async(make_user)()
+        sent = await asyncio.to_thread(
+            relay.send_to_members, [absent.pk, user.pk], {"type": "feed.new", "count": 4}
+        )
+        assert sent == 2
+        assert await communicator.receive_json_from(timeout=5) == {"type": "feed.new", "count": 4}
+        assert not await sync_to_async(PushOutbox.objects.exists)()
+        from feeds import presence
+
+        assert await asyncio.to_thread(presence.present, [absent.pk, user.pk]) == [user.pk]
+        await communicator.disconnect()
+    finally:
+        layer = get_channel_layer()
+        # close the layer's connections on this loop (the list layer's flush would delete
+        # every channel key of the database)
+        await (layer.close_pools() if hasattr(layer, "close_pools") else layer.flush())
+        channel_layers.backends.clear()

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cms.catalogue.generator import generate_records, generated_entries, write_unimarc
 from cms.catalogue.importer import import_entries
-from cms.catalogue.progress import ProgressBar
+from cms.catalogue.progress import ProgressBar, RawOutput
 from cms.models import Branch
 
 from .import_catalogue import summary_lines
@@ -50,7 +50,7 @@ class Command(BaseCommand):
                 count = write_unimarc(records, stream)
             self.stdout.write(f"{count} notices UNIMARC écrites dans {output}.")
             return
-        stderr = self.stderr._out
+        stderr = RawOutput(self.stderr)
         bar = ProgressBar(stderr, enabled=stderr.isatty())
         try:
             summary = import_entries(generated_entries(records), progress=bar)

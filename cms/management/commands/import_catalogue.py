@@ -10,7 +10,7 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 
 from cms.catalogue import FORMATS, CatalogueFormatError, ImportSummary, import_catalogue
-from cms.catalogue.progress import ProgressBar
+from cms.catalogue.progress import ProgressBar, RawOutput
 
 SHOWN_PROBLEMS = 50
 
@@ -87,7 +87,7 @@ class Command(BaseCommand):
             raise CommandError(f"Fichier illisible (droits) : {file}")
         if options["batch_size"] < 1:
             raise CommandError("--batch-size doit être au moins 1.")
-        stderr = self.stderr._out  # the raw stream: the bar writes "\r", not whole lines
+        stderr = RawOutput(self.stderr)  # the bar writes "\r", not whole lines
         enabled = progress if progress is not None else stderr.isatty()
         bar = ProgressBar(stderr, total_bytes=os.path.getsize(file), enabled=enabled)
         try:

@@ -17,6 +17,7 @@ from feeds.recommendations.evaluation import evaluate
 
 LABELS = {
     "popularity": "popularité (référence)",
+    "interest popularity": "popularité dans les centres d'intérêt",
     "current": "recommandeur actuel",
     "community": "recommandeur communauté",
     "interactions": "interactions",
@@ -97,13 +98,18 @@ class Command(BaseCommand):
                 f"{row['coverage']:>11.4f} {row['novelty']:>10.2f} {row['hit_rate']:>9.4f} "
                 f"{row['ms_per_member']:>10.2f}"
             )
-        baseline = report["rows"][0]["recall"]
-        if baseline:
-            for row in report["rows"][1:]:
-                self.stdout.write(
-                    f"{_label(row['name'])} : rappel × {row['recall'] / baseline:.2f} "
-                    "par rapport à la popularité"
+        baselines = {row["name"]: row["recall"] for row in report["rows"][:2]}
+        for row in report["rows"][1:]:
+            ratios = [
+                f"× {row['recall'] / recall:.2f} par rapport à la {label}"
+                for name, label in (
+                    ("popularity", "popularité"),
+                    ("interest popularity", "popularité dans les centres d'intérêt"),
                 )
+                if name != row["name"] and (recall := baselines.get(name))
+            ]
+            if ratios:
+                self.stdout.write(f"{_label(row['name'])} : rappel " + ", ".join(ratios))
         path = Path(output)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -9,7 +9,13 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from feeds.dataset import DatasetExists, DatasetSize, delete_generated, generate_dataset
+from feeds.dataset import (
+    TASTE_MODELS,
+    DatasetExists,
+    DatasetSize,
+    delete_generated,
+    generate_dataset,
+)
 
 
 class Command(BaseCommand):
@@ -19,6 +25,14 @@ class Command(BaseCommand):
         defaults = DatasetSize()
         for name in ("members", "items", "events", "announcements", "interactions", "seed"):
             parser.add_argument(f"--{name}", type=int, default=getattr(defaults, name))
+        parser.add_argument(
+            "--taste",
+            choices=sorted(TASTE_MODELS),
+            default=defaults.taste,
+            help="How members' tastes are drawn: shared (default; item use calibrated on "
+            "the 80/20 rule of library circulation, favourite interests) or classic (the "
+            "earlier generator's parameters). See feeds.dataset.TasteModel.",
+        )
         parser.add_argument(
             "--delete",
             action="store_true",
@@ -31,7 +45,8 @@ class Command(BaseCommand):
             **{
                 name: options[name]
                 for name in ("members", "items", "events", "announcements", "interactions", "seed")
-            }
+            },
+            taste=options["taste"],
         )
         if min(size.members, size.items, size.events, size.announcements, size.interactions) < 0:
             raise CommandError("Les nombres doivent être positifs.")
@@ -45,5 +60,12 @@ class Command(BaseCommand):
             raise CommandError(f"{exc} Relancez avec --delete pour les remplacer.") from exc
         for name, count in summary["counts"].items():
             self.stdout.write(f"  {name:<20} {count:>9}")
+        shares = summary["top_20_percent_share"]
+        if shares:
+            self.stdout.write(
+                f"  goûts « {summary['taste']} » : les 20 % de documents les plus utilisés "
+                f"font {shares['items'] * 100:.0f} % des interactions, les 20 % de membres "
+                f"les plus actifs {shares['members'] * 100:.0f} %"
+            )
         total = sum(summary["seconds"].values())
         self.stdout.write(self.style.SUCCESS(f"Jeu de données généré en {total:.1f} s."))

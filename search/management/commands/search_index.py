@@ -10,6 +10,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from cms.catalogue.progress import RawOutput
 from search import indexing
 from search.backends import get_backend
 from search.documents import KINDS
@@ -75,7 +76,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{indexed} indexed, {removed} removed.")
             return
         total = indexing.total_to_index()
-        stream = self.stderr._out  # the bar redraws one line: no OutputWrapper line endings
+        stream = RawOutput(self.stderr)  # the bar redraws one line
         bar = _Bar(stream, total, enabled=progress or self.stderr.isatty())
         started = time.perf_counter()
         try:

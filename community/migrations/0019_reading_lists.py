@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("cms", "0013_holding_due_date"),
-        ("community", "0017_access_token_digest_label"),
+        ("community", "0018_topics"),
     ]
 
     operations = [
