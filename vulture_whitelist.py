@@ -69,6 +69,8 @@ _.joined_at
 # community/models/events.py
 _.reminded_at
 _.updated_at
+# community/models/lists.py
+_.added_at
 # community/models/members.py
 _.is_public
 # community/models/moderation.py

@@ -10,13 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from cms.branches import nearest_branch
 from cms.event_series import OVERFETCH, one_per_series
 from cms.models import Branch, BranchPage, EventPage
-from community.models import EventRegistration, Membership, PurchaseSuggestion, User
+from community.models import (
+    EventRegistration,
+    Membership,
+    PurchaseSuggestion,
+    ReadingList,
+    User,
+)
 from community.tasks import REMINDER_WINDOW
 
 Status = EventRegistration.Status
@@ -102,6 +108,15 @@ def suggestions(user: User) -> list[PurchaseSuggestion]:
     )
 
 
+def reading_lists(user: User) -> list[ReadingList]:
+    """The member's lists with their number of items (one query)."""
+    return list(
+        ReadingList.objects.filter(owner=user)
+        .annotate(count=Count("entries"))
+        .order_by("-is_default", "name", "pk")
+    )
+
+
 def member_library(user: User, now: datetime, today: date) -> Library | None:
     """The home branch, else the branch nearest the member's commune; its hours today,
     an exceptional closure today, its next events (a series once)."""
@@ -141,6 +156,7 @@ def overview(user: User) -> dict:
         "registrations": registrations(user, now),
         "memberships": communities(user),
         "suggestions": suggestions(user),
+        "lists": reading_lists(user),
         "library": member_library(user, now, today),
         "now": now,
     }

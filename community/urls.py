@@ -3,6 +3,7 @@ from django.urls import path
 from community.views import (
     events,
     interactions,
+    lists,
     members,
     moderation,
     my_library,
@@ -82,6 +83,22 @@ urlpatterns += [
 # --- "Réserver" click-through (records the interaction, then redirects to the OPAC) ---------
 urlpatterns += [
     path("catalogue/<id:item_id>/reserver/", interactions.reserve, name="reserve"),
+]
+
+# --- Members' reading lists, « Ça m'intéresse » on an item ---------------------------------
+urlpatterns += [
+    path("ma-mediatheque/listes/", lists.my_lists, name="my_lists"),
+    path("ma-mediatheque/listes/nouvelle/", lists.list_create, name="list_create"),
+    path("listes/<id:list_id>/", lists.list_detail, name="reading_list"),
+    path("listes/<id:list_id>/modifier/", lists.list_update, name="list_update"),
+    path("listes/<id:list_id>/supprimer/", lists.list_delete, name="list_delete"),
+    path(
+        "listes/<id:list_id>/retirer/<id:item_id>/",
+        lists.list_remove_item,
+        name="list_remove_item",
+    ),
+    path("catalogue/<id:item_id>/ajouter/", lists.item_add_to_list, name="item_add_to_list"),
+    path("catalogue/<id:item_id>/interesse/", lists.item_interest, name="item_interest"),
 ]
 
 # --- Purchase suggestions ------------------------------------------------------------------

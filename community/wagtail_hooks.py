@@ -220,6 +220,9 @@ def event_registrations_header_button(page, user, view_name, next_url=None):
 # account page pointing to allauth for passwords and email addresses.
 from community import avatar_hooks, login_door, moderation_hooks  # noqa: E402, F401, I001
 
+# Members' public lists, from which librarians build curated lists.
+from community import lists_admin  # noqa: E402, F401
+
 
 # --- Purchase suggestions ------------------------------------------------------------------
 from community import suggestion_admin  # noqa: E402

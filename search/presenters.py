@@ -17,13 +17,15 @@ from .backends.base import Facet, Hit, Results
 from .documents import author_display
 
 
-def present_page_hits(hits: list[Hit], request, opac: NetworkSettings | None) -> list[dict]:
+def present_page_hits(
+    hits: list[Hit], request, opac: NetworkSettings | None, member=None
+) -> list[dict]:
     """The hits for the results page: present_hit, plus the cover image itself (rendered
     with the site's renditions, templates/includes/item_cover.html); the first cover of the
     page is not lazy-loaded."""
     presented, eager = [], True
     for hit in hits:
-        data = present_hit(hit, request, opac)
+        data = present_hit(hit, request, opac, member)
         if hit.kind == "catalogue" and data.get("cover"):
             data.update(cover_image=hit.obj.cover, cover_eager=eager)
             eager = False
@@ -31,7 +33,9 @@ def present_page_hits(hits: list[Hit], request, opac: NetworkSettings | None) ->
     return presented
 
 
-def present_hit(hit: Hit, request, opac: NetworkSettings | None) -> dict[str, Any]:
+def present_hit(hit: Hit, request, opac: NetworkSettings | None, member=None) -> dict[str, Any]:
+    """`member`: availability at their médiathèque first (the site's pages); None for the open
+    API, which is never personalised."""
     obj = hit.obj
     data: dict[str, Any] = {
         "kind": hit.kind,
@@ -42,7 +46,7 @@ def present_hit(hit: Hit, request, opac: NetworkSettings | None) -> dict[str, An
         "score": round(hit.score, 4),
     }
     if hit.kind == "catalogue":
-        rows = availability(obj)
+        rows = availability(obj, member)
         cover = None
         if obj.cover_id and obj.cover is not None:
             try:
@@ -70,6 +74,8 @@ def present_hit(hit: Hit, request, opac: NetworkSettings | None) -> dict[str, An
                     "status": str(row["status"]),
                     "available": row["available"],
                     "text": str(row["text"]),
+                    "due_date": row["due_date"].isoformat() if row["due_date"] else None,
+                    "is_home": row["is_home"],
                 }
                 for row in rows
             ],

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from cms.models import CatalogueItem, NetworkSettings
 from cms.observability.metrics import SEARCH_LATENCY
 from cms.prefetching import prefetch_catalogue_items
+from community.lists import shelf_state
 from community.reach.unmet import FEW_RESULTS, record_search
 
 from .backends import get_backend
@@ -19,6 +20,7 @@ from .backends.base import Results
 from .branches import matching_branches
 from .documents import KINDS
 from .forms import MAX_QUERY_LENGTH, bind
+from .item_page import around_item
 from .presenters import present_facets, present_hit, present_page_hits
 
 logger = logging.getLogger(__name__)
@@ -98,11 +100,16 @@ def results(request: HttpRequest) -> HttpResponse:
     outcome = _run(request, form, "page")
     _count_unmet(request, form, outcome)
     opac = NetworkSettings.load(request_or_site=request)
+    hits = present_page_hits(outcome.hits, request, opac, request.user)
+    shelf = shelf_state(request.user, [h["id"] for h in hits if h["kind"] == "catalogue"])
+    for hit in hits:
+        if hit["kind"] == "catalogue":
+            hit["shelf"] = shelf.for_item(hit["id"])
     context.update(
         query=form.query,
         search_query=form.query,
         results=outcome,
-        hits=present_page_hits(outcome.hits, request, opac),
+        hits=hits,
         facets=[
             f for f in present_facets(outcome, request.GET, form.slugs()) if f["name"] != "kind"
         ],
@@ -152,7 +159,7 @@ def api(request: HttpRequest) -> JsonResponse:
             "relaxed": outcome.relaxed,
             "approximate": outcome.approximate,
             "personalised": outcome.personalised,
-            "results": [present_hit(hit, request, opac) for hit in outcome.hits],
+            "results": [present_hit(hit, request, opac, request.user) for hit in outcome.hits],
             "facets": present_facets(outcome, request.GET, form.slugs()),
         },
         json_dumps_params={"ensure_ascii": False},
@@ -202,5 +209,12 @@ def item(request: HttpRequest, record_id: str) -> HttpResponse:
     return render(
         request,
         "search/item.html",
-        {"item": item, "interests": interests, "subjects": item.subjects or []},
+        {
+            "item": item,
+            "interests": interests,
+            "subjects": item.subjects or [],
+            "shelf": shelf_state(request.user, [item.pk]).for_item(item.pk),
+            "next_url": request.get_full_path(),
+            **around_item(interests),
+        },
     )

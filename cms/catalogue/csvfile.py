@@ -8,8 +8,9 @@ is recognised too). Columns, in any order; only record_id and title are required
 
 * authors: "Nom, Prénom" separated by " ; "; subjects and interests (interest slugs, added
   to the ones the subject rules give) likewise;
-* holdings: "BRANCHCODE|call number|status" separated by " ; " (status: a HoldingStatus
-  value — disponible, emprunte, en_commande, en_reparation — or a common label);
+* holdings: "BRANCHCODE|call number|status|due date" separated by " ; " (status: a
+  HoldingStatus value — disponible, emprunte, en_commande, en_reparation — or a common
+  label; the due date of a copy on loan, optional: 2026-12-20 or 20/12/2026);
 * type: a DocumentType value (livre, bd, manga, dvd, cd, jeu_video, numerique, revue) or a
   usual item-type code; audience: jeunesse, ado, adulte (or a usual label).
 
@@ -29,7 +30,15 @@ from django.utils.translation import gettext
 
 from .errors import CatalogueFormatError
 from .isbn import normalise_isbn
-from .records import CatalogueRecord, Entry, HoldingRecord, RecordError, finalise, parse_year_strict
+from .records import (
+    CatalogueRecord,
+    Entry,
+    HoldingRecord,
+    RecordError,
+    finalise,
+    parse_due_date,
+    parse_year_strict,
+)
 from .vocab import audience_from_word, clean_text, doc_type_from_code, status_from_word
 
 COLUMNS = (
@@ -71,7 +80,7 @@ def _repair(value: str, warnings: list[str]) -> str:
 def _holdings(value: str, warnings: list[str]) -> list[HoldingRecord]:
     holdings = []
     for part in _split(value):
-        code, call_number, status_text = (part.split("|") + ["", ""])[:3]
+        code, call_number, status_text, due_text = (part.split("|") + ["", "", ""])[:4]
         status = status_from_word(status_text)
         if not status:
             warnings.append(
@@ -79,7 +88,9 @@ def _holdings(value: str, warnings: list[str]) -> list[HoldingRecord]:
                 % {"status": status_text.strip()}
             )
             status = "disponible"
-        holdings.append(HoldingRecord(code.strip(), call_number.strip(), status))
+        holdings.append(
+            HoldingRecord(code.strip(), call_number.strip(), status, parse_due_date(due_text))
+        )
     return holdings
 
 

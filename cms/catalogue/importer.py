@@ -43,6 +43,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from typing import BinaryIO, NamedTuple
 
 from django.db import DatabaseError, transaction
@@ -166,7 +167,7 @@ class Prepared:
 
     position: int
     record: CatalogueRecord
-    holdings: list[tuple[int, str, str]]  # (branch id, call number, status)
+    holdings: list[tuple]  # (branch id, call number, status[, due date ISO when known])
     interest_ids: list[int]
     source_hash: str
 
@@ -220,7 +221,9 @@ class _Importer:
             if branch_id is None:
                 unknown[holding.branch_code] = unknown.get(holding.branch_code, 0) + 1
             else:
-                holdings.append((branch_id, holding.call_number, holding.status))
+                row = (branch_id, holding.call_number, holding.status)
+                # the due date only when known, so records without one keep their fingerprint
+                holdings.append(row + (holding.due_date.isoformat(),) if holding.due_date else row)
         for code, copies in unknown.items():
             summary.warn(
                 entry.position,
@@ -316,10 +319,11 @@ class _Importer:
                     branch_id=branch_id,
                     call_number=call_number,
                     status=status,
+                    due_date=date.fromisoformat(due[0]) if due else None,
                     sort_order=order,
                 )
                 for pk, p in written
-                for order, (branch_id, call_number, status) in enumerate(p.holdings)
+                for order, (branch_id, call_number, status, *due) in enumerate(p.holdings)
             ]
         )
         self.interests_through.objects.bulk_create(

@@ -15,7 +15,8 @@ subjects       650, 651, 655, 600, 610 $a (the first of each field)
 Dewey          082$a ("843/.914" → "843.914")
 holdings       952 (Koha): branch $a (home), else $b (holding); call number $o; status:
                $1 lost or $4 damaged (non-zero) → en_reparation; $7 not-for-loan -1 or
-               "en commande" → en_commande; a date due in $q → emprunte; else disponible.
+               "en commande" → en_commande; a date due in $q → emprunte (kept as the due
+               date); else disponible.
                A copy with $0 (withdrawn) set is left out.
 =============  ==============================================================================
 
@@ -43,7 +44,7 @@ from .marc import (
     strip_isbd,
     subfield,
 )
-from .records import CatalogueRecord, HoldingRecord, parse_year_loose
+from .records import CatalogueRecord, HoldingRecord, parse_due_date, parse_year_loose
 from .vocab import (
     audience_from_word,
     doc_type_from_code,
@@ -100,7 +101,8 @@ def _holding(field) -> HoldingRecord | None:
         status = status_from_word(subfield(field, "7"))
         if status not in (HoldingStatus.ON_ORDER, HoldingStatus.IN_REPAIR):
             status = HoldingStatus.ON_LOAN if subfield(field, "q") else HoldingStatus.AVAILABLE
-    return HoldingRecord(branch, subfield(field, "o"), status)
+    due = parse_due_date(subfield(field, "q")) if status == HoldingStatus.ON_LOAN else None
+    return HoldingRecord(branch, subfield(field, "o"), status, due)
 
 
 def _doc_type(fields: Fields, leader: str, fixed: str, item: CatalogueRecord) -> str:

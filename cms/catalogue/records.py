@@ -37,6 +37,26 @@ class HoldingRecord(NamedTuple):
     branch_code: str
     call_number: str = ""
     status: str = HoldingStatus.AVAILABLE
+    due_date: date | None = None  # when a copy on loan is due back, if the export says
+
+
+_DUE_DATE = re.compile(r"^\s*(?:(\d{4})-?(\d{2})-?(\d{2})|(\d{2})/(\d{2})/(\d{4}))")
+
+
+def parse_due_date(text: str) -> date | None:
+    """A due date as library systems write it: “2026-12-20” (Koha, with or without a time),
+    “20261220”, “20/12/2026”; None when absent or not a date."""
+    match = _DUE_DATE.match(text or "")
+    if match is None:
+        return None
+    if match.group(1):
+        year, month, day = match.group(1, 2, 3)
+    else:
+        day, month, year = match.group(4, 5, 6)
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
 
 
 @dataclass(slots=True)
@@ -166,11 +186,13 @@ def finalise(record: CatalogueRecord) -> CatalogueRecord:
         if not code:
             record.warnings.append(gettext("copy without a library code ignored"))
             continue
+        status = holding.status if holding.status in HOLDING_STATUSES else HoldingStatus.AVAILABLE
         holdings.append(
             HoldingRecord(
                 code[:BRANCH_CODE_MAX],
                 _truncate(clean_text(holding.call_number), CALL_NUMBER_MAX),
-                holding.status if holding.status in HOLDING_STATUSES else HoldingStatus.AVAILABLE,
+                status,
+                holding.due_date if status == HoldingStatus.ON_LOAN else None,
             )
         )
     record.holdings = holdings

@@ -20,7 +20,8 @@ cover          the first 856$u that is a picture of the cover (marc.pick_cover_u
 holdings       995: branch $b (owner), else $c; call number $k; status:
                $o "en commande"/"commande"/-1 → en_commande, "réparation"/"reparation" →
                en_reparation, "emprunté"/"en prêt" → emprunte; otherwise a date due in $n →
-               emprunte; otherwise (empty, 0, "disponible", other codes) → disponible
+               emprunte (kept as the due date when it reads as one); otherwise (empty, 0,
+               "disponible", other codes) → disponible
 =============  ==============================================================================
 
 Document type, first match wins:
@@ -60,7 +61,7 @@ from .marc import (
     strip_isbd,
     subfield,
 )
-from .records import CatalogueRecord, HoldingRecord, parse_year_loose
+from .records import CatalogueRecord, HoldingRecord, parse_due_date, parse_year_loose
 from .vocab import (
     audience_from_word,
     doc_type_from_code,
@@ -132,7 +133,8 @@ def _holding(field) -> HoldingRecord:
     status = status_from_word(subfield(field, "o"))
     if status not in (HoldingStatus.ON_ORDER, HoldingStatus.IN_REPAIR, HoldingStatus.ON_LOAN):
         status = HoldingStatus.ON_LOAN if subfield(field, "n") else HoldingStatus.AVAILABLE
-    return HoldingRecord(branch, subfield(field, "k"), status)
+    due = parse_due_date(subfield(field, "n")) if status == HoldingStatus.ON_LOAN else None
+    return HoldingRecord(branch, subfield(field, "k"), status, due)
 
 
 def _doc_type(fields: Fields, leader: str, item: CatalogueRecord) -> str:

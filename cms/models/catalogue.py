@@ -175,8 +175,19 @@ class Holding(Orderable):
     status = models.CharField(
         _("status"), max_length=20, choices=HoldingStatus, default=HoldingStatus.AVAILABLE
     )
+    due_date = models.DateField(
+        _("due back"),
+        null=True,
+        blank=True,
+        help_text=_("When a copy on loan is due back, if the library system's export says."),
+    )
 
-    panels = [FieldPanel("branch"), FieldPanel("call_number"), FieldPanel("status")]
+    panels = [
+        FieldPanel("branch"),
+        FieldPanel("call_number"),
+        FieldPanel("status"),
+        FieldPanel("due_date"),
+    ]
 
     class Meta(Orderable.Meta):
         verbose_name = _("holding")

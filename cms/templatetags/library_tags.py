@@ -4,7 +4,7 @@
 {{ event.start|date_range:event.end }}     samedi 12 décembre 2026, 14 h 30 – 16 h 00
 {% event_when event %}                     the same, marked up with <time> elements
 {% opac_url item as url %}                 the “Reserve” link ("" when not configured)
-{% availability item as rows %}            holdings per branch, available first
+{% availability item request.user as rows %}  holdings per branch, the member's first
 {% paginate announcements 12 as page_obj %}
 """
 
@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from cms import geo
 from cms.dates import format_date, format_datetime, format_range, format_time, to_local
 from cms.french import elide
 from cms.models import Branch, CatalogueItem, HoldingStatus, NetworkSettings
@@ -122,14 +123,19 @@ _STATUS_RANK = {
 }
 
 
-def _status_text(status: str, branch_name: str) -> str:
-    texts = {
-        HoldingStatus.AVAILABLE: _("Available at %(branch)s"),
-        HoldingStatus.ON_LOAN: _("On loan (%(branch)s)"),
-        HoldingStatus.ON_ORDER: _("On order (%(branch)s)"),
-        HoldingStatus.IN_REPAIR: _("Being repaired (%(branch)s)"),
-    }
-    return elide(texts.get(status, texts[HoldingStatus.ON_LOAN]) % {"branch": branch_name})
+def _status_text(holding_status: str, branch_name: str, *, home: bool, due=None) -> str:
+    if holding_status == HoldingStatus.AVAILABLE and home:
+        text = _("On the shelf at %(branch)s")
+    elif holding_status == HoldingStatus.ON_LOAN and due is not None:
+        text = _("On loan, due back %(date)s (%(branch)s)")
+    else:
+        text = {
+            HoldingStatus.AVAILABLE: _("Available at %(branch)s"),
+            HoldingStatus.ON_LOAN: _("On loan (%(branch)s)"),
+            HoldingStatus.ON_ORDER: _("On order (%(branch)s)"),
+            HoldingStatus.IN_REPAIR: _("Being repaired (%(branch)s)"),
+        }.get(holding_status, _("On loan (%(branch)s)"))
+    return elide(text % {"branch": branch_name, "date": format_date(due) if due else ""})
 
 
 def _holdings(item) -> list:
@@ -137,28 +143,66 @@ def _holdings(item) -> list:
     return list(item.holdings.all())
 
 
-@register.simple_tag
-def availability(item) -> list[dict]:
-    """One row per branch holding the item: {branch, status, available, text}, available first.
+def _reader_place(member) -> tuple[int | None, tuple[float, float] | None]:
+    """The member's médiathèque (home branch id) and where distances are measured from: their
+    commune, else their médiathèque. Read from attributes already loaded: no query."""
+    if member is None or not getattr(member, "is_authenticated", False):
+        return None, None
+    home_id = getattr(member, "home_branch_id", None)
+    if getattr(member, "latitude", None) is not None and member.longitude is not None:
+        return home_id, (member.latitude, member.longitude)
+    if home_id is not None:
+        home = member.home_branch  # cached by the caller when shown in a listing
+        return home_id, (home.latitude, home.longitude)
+    return None, None
 
-    A branch counts as available when any of its copies is on the shelf.
+
+@register.simple_tag
+def availability(item, member=None) -> list[dict]:
+    """One row per branch holding the item: {branch, status, available, text, due_date,
+    is_home, distance_km}.
+
+    For a member: their médiathèque first (“On the shelf at …”), then the other branches
+    nearest first (from their commune, else from their médiathèque). Otherwise available
+    first, then by name. A branch counts as available when any of its copies is on the
+    shelf; a branch whose copies are all on loan shows the soonest due date known.
     """
+    home_id, origin = _reader_place(member)
     best: dict[int, tuple] = {}
     for holding in _holdings(item):
         rank = _STATUS_RANK.get(holding.status, 1)
+        due = holding.due_date if holding.status == HoldingStatus.ON_LOAN else None
         current = best.get(holding.branch_id)
-        if current is None or rank < current[0]:
-            best[holding.branch_id] = (rank, holding.status, holding.branch)
-    rows = [
-        {
-            "branch": branch,
-            "status": status,
-            "available": status == HoldingStatus.AVAILABLE,
-            "text": _status_text(status, branch.name),
-        }
-        for rank, status, branch in best.values()
-    ]
-    rows.sort(key=lambda row: (not row["available"], row["branch"].name))
+        if (
+            current is None
+            or rank < current[0]
+            or rank == current[0]
+            and due is not None
+            and (current[3] is None or due < current[3])
+        ):
+            best[holding.branch_id] = (rank, holding.status, holding.branch, due)
+    rows = []
+    for _rank, status, branch, due in best.values():
+        is_home = branch.pk == home_id
+        rows.append(
+            {
+                "branch": branch,
+                "status": status,
+                "available": status == HoldingStatus.AVAILABLE,
+                "text": _status_text(status, branch.name, home=is_home, due=due),
+                "due_date": due,
+                "is_home": is_home,
+                "distance_km": (
+                    geo.haversine_km(origin[0], origin[1], branch.latitude, branch.longitude)
+                    if origin is not None
+                    else None
+                ),
+            }
+        )
+    if origin is not None:
+        rows.sort(key=lambda row: (not row["is_home"], row["distance_km"], row["branch"].name))
+    else:
+        rows.sort(key=lambda row: (not row["available"], row["branch"].name))
     return rows
 
 

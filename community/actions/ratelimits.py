@@ -8,6 +8,7 @@ member is told when the oldest one frees. Defaults (Lemmy and Mastodon publish s
 - comments: 20 per 10 minutes
 - reports: 10 per hour
 - purchase suggestions: 5 per day
+- reading lists created: 10 per hour
 
 ``AFFINITES_RATE_LIMITS = {"post": (6, 600), …}`` in the settings overrides them. Library
 staff are not limited.
@@ -33,6 +34,7 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "comment": (20, 10 * 60),
     "report": (10, 60 * 60),
     "suggestion": (5, 24 * 60 * 60),
+    "list": (10, 60 * 60),
 }
 
 
@@ -71,6 +73,12 @@ class RateLimited(Exception):
             text = ngettext(
                 "You have written %(limit)s comments in a short time.",
                 "You have written %(limit)s comments in a short time.",
+                self.limit,
+            )
+        elif self.action == "list":
+            text = ngettext(
+                "You have created %(limit)s lists in a short time.",
+                "You have created %(limit)s lists in a short time.",
                 self.limit,
             )
         elif self.action == "suggestion":

@@ -1,6 +1,7 @@
 from .communities import CommunityIndexPage, CommunityPage, Membership
 from .events import EventRegistration
 from .interactions import Interaction
+from .lists import ReadingList, ReadingListEntry
 from .members import FollowedInterest, User
 from .moderation import ModerationAction, ModerationSettings, Report, Sanction
 from .notifications import Notification
@@ -33,6 +34,9 @@ __all__ = [
     # purchase suggestions
     "PurchaseSuggestion",
     "SuggestionSupport",
+    # members' reading lists
+    "ReadingList",
+    "ReadingListEntry",
     # topics: categories, read positions, follows
     "TopicCategory",
     "TopicFollow",

@@ -1,7 +1,7 @@
 """A member's interactions with catalogue items: what the collection recommender learns from.
 
 One row per thing a member did with an item (liked or said "ça m'intéresse" on a post that
-shows it, clicked "Réserver"). Written by ``community.interactions`` after the commit of the
+shows it or on the item's page — then without a post —, clicked "Réserver"). Written by ``community.interactions`` after the commit of the
 action, only for logged-in members; read in bulk by ``feeds.recommendations``.
 """
 
@@ -16,7 +16,7 @@ class Interaction(models.Model):
 
     class Kind(models.TextChoices):
         LIKE = "like", _("liked a post about it")
-        INTERESTED = "interested", _("interested by a post about it")
+        INTERESTED = "interested", _("interested (on a post about it or on its page)")
         RESERVATION_CLICK = "reservation_click", _("clicked “Reserve”")
 
     member = models.ForeignKey(

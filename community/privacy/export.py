@@ -21,8 +21,10 @@ from django.utils.translation import gettext as _
 
 from community.privacy.personal_data import (
     BULKY_FIELDS,
+    OWNED_CONTAINERS,
     SECRET_FIELDS,
     Relation,
+    installed,
     linked_holder_rows,
     member_relations,
     member_sessions,
@@ -240,6 +242,19 @@ def member_data(member) -> list[Section]:
             section.key = f"{section.key}@{model._meta.label_lower}"
             if section.rows:
                 section.subtitle = str(model._meta.verbose_name)
+                sections.append(section)
+    for label, owner_field in sorted(OWNED_CONTAINERS):
+        model = installed(label)
+        if model is None:
+            continue
+        containers = model._base_manager.filter(**{owner_field: member})
+        for relation in relations_to(model):
+            related_qs = relation.model._base_manager.filter(
+                **{f"{relation.field.name}__in": containers}
+            )
+            section = _relation_section(relation, related_qs, renderer, False)
+            section.key = f"{section.key}@{model._meta.label_lower}"
+            if section.rows:
                 sections.append(section)
     sessions = _sessions_section(member)
     if sessions.rows:

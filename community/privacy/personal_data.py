@@ -49,6 +49,11 @@ OWNED_THROUGH_LINK: set[tuple[str, str]] = {("outreach.Prospect", "merged_into")
 # answered the questionnaire with the same address): exported and erased with the account.
 MATCHED_BY_EMAIL: set[tuple[str, str]] = {("outreach.Prospect", "email")}
 
+# The member's own containers: the rows that point at them (the items of a reading list,
+# with the member's notes) are the member's data too, exported with them (and deleted with
+# them, by the cascade from the account).
+OWNED_CONTAINERS: set[tuple[str, str]] = {("community.ReadingList", "owner")}
+
 # Models whose rows are a person's record: rows pointing at them are that person's data too
 # (the consent records of a prospect).
 PERSONAL_HOLDERS: set[str] = {"outreach.Prospect"}

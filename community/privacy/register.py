@@ -65,6 +65,10 @@ def processings() -> list[Processing]:
                 ),
                 _("public profile: bio, avatar, visibility; follows and blocks"),
                 _("posts, comments, reactions, reports, event registrations, memberships"),
+                _(
+                    "reading lists (“To read” and the member's own, private or public) with "
+                    "their notes; the catalogue items marked “I’m interested”"
+                ),
                 _("login sessions, last login date"),
             ],
             people=_("members, librarians, network admins"),

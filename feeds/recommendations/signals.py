@@ -14,7 +14,9 @@ Four sources, each a row (member, item, weight, when):
   (a post with both cards, « on en parle au club de lecture »), posted before the
   registration is counted.
 
-Lists (« ma liste », « à lire ») do not exist in Affinités, so they are not a signal.
+« Ça m'intéresse » said on an item's own page is an INTERESTED interaction without a post,
+read here like the one from a post. The members' reading lists (« À lire ») are not a
+signal: they are the member's own notes, private unless they choose otherwise.
 
 Everything takes `before`: only what happened before that moment is returned, which is how
 the evaluation trains on the past and tests on the future without leakage.

@@ -1,6 +1,7 @@
 """MARC21 (Koha) ISO 2709 → normalised records, MARC-8 and ISO-8859-1 included."""
 
 import io
+from datetime import date
 
 import pytest
 
@@ -65,11 +66,11 @@ def test_every_field_of_a_koha_marc21_record():
     assert item.doc_type == DocumentType.BOOK
     assert item.audience == Audience.CHILDREN  # 008/22 "j"
     assert item.holdings == [
-        ("AUB", "SF HER", HoldingStatus.AVAILABLE),
-        ("ALC", "SF HER 2", HoldingStatus.ON_LOAN),  # $q date due; $a home branch wins
-        ("ARL", "SF HER 3", HoldingStatus.ON_ORDER),  # $7 -1; $b when no $a
-        ("ALC", "SF HER 4", HoldingStatus.IN_REPAIR),  # $1 lost
-        ("ALC", "SF HER 5", HoldingStatus.IN_REPAIR),  # $4 damaged
+        ("AUB", "SF HER", HoldingStatus.AVAILABLE, None),
+        ("ALC", "SF HER 2", HoldingStatus.ON_LOAN, date(2026, 12, 1)),  # $q due; $a home wins
+        ("ARL", "SF HER 3", HoldingStatus.ON_ORDER, None),  # $7 -1; $b when no $a
+        ("ALC", "SF HER 4", HoldingStatus.IN_REPAIR, None),  # $1 lost
+        ("ALC", "SF HER 5", HoldingStatus.IN_REPAIR, None),  # $4 damaged
     ]
 
 

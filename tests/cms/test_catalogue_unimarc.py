@@ -1,6 +1,7 @@
 """UNIMARC (Koha) ISO 2709 → normalised records: every mapped field, types, audiences, statuses."""
 
 import io
+from datetime import date
 
 import pytest
 
@@ -79,10 +80,10 @@ def test_every_field_of_a_koha_unimarc_record():
     assert item.doc_type == DocumentType.BOOK
     assert item.audience == Audience.ADULTS
     assert item.holdings == [
-        ("ALC", "R PER", HoldingStatus.AVAILABLE),
-        ("AUB", "R PER", HoldingStatus.ON_LOAN),  # a date due in $n
-        ("ARL", "R PER", HoldingStatus.ON_ORDER),  # $c when there is no $b
-        ("ALC", "R PER 2", HoldingStatus.IN_REPAIR),
+        ("ALC", "R PER", HoldingStatus.AVAILABLE, None),
+        ("AUB", "R PER", HoldingStatus.ON_LOAN, date(2026, 12, 1)),  # a date due in $n
+        ("ARL", "R PER", HoldingStatus.ON_ORDER, None),  # $c when there is no $b
+        ("ALC", "R PER 2", HoldingStatus.IN_REPAIR, None),
     ]
     assert item.warnings == []
 
@@ -217,7 +218,9 @@ def test_audience_from_995q_then_100a(coded, items, expected):
 def test_holding_status(subfields, expected):
     marc = unimarc_book(holdings=())
     marc.add_field(field("995", ("b", "ALC"), ("k", "X"), *subfields))
-    assert read_one(marc).holdings == [("ALC", "X", expected)]
+    assert [h[:3] for h in read_one(marc).holdings] == [("ALC", "X", expected)]
+    due = read_one(marc).holdings[0].due_date
+    assert due == (date(2026, 11, 30) if expected == HoldingStatus.ON_LOAN else None)
 
 
 def test_holding_without_branch_code_is_dropped_with_a_warning():

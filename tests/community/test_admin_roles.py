@@ -54,6 +54,7 @@ LIBRARY_WORK = {
     "suggestions-achat",  # purchase suggestions
     "reports/publications",  # the outbox: Facebook and Fediverse rows, "Réessayer", "Annuler"
     "demande",  # demand signals of their médiathèques
+    "members-public-lists",  # members' public lists → « Créer une sélection »
     "reports/fedivers",  # deliveries to the followers' servers
     "images",
     "documents",
