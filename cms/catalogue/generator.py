@@ -9,6 +9,7 @@ which the importer reads back into the same records.
 
 import random
 from collections.abc import Iterable, Iterator
+from datetime import date, timedelta
 from typing import BinaryIO
 
 from pymarc import Field, Indicators, Record, Subfield
@@ -202,11 +203,21 @@ STATUSES = (
     + [HoldingStatus.ON_ORDER, HoldingStatus.IN_REPAIR]
 )
 STATUS_995 = {
-    HoldingStatus.AVAILABLE: ("0", ""),
-    HoldingStatus.ON_LOAN: ("0", "2026-12-01"),
-    HoldingStatus.ON_ORDER: ("en commande", ""),
-    HoldingStatus.IN_REPAIR: ("en réparation", ""),
+    HoldingStatus.AVAILABLE: "0",
+    HoldingStatus.ON_LOAN: "0",
+    HoldingStatus.ON_ORDER: "en commande",
+    HoldingStatus.IN_REPAIR: "en réparation",
 }
+
+
+# Copies on loan are due back within four weeks of a fixed day, so that a generated file is
+# the same whatever the day it is made (the record's number picks the day).
+DUE_ANCHOR = date(2026, 12, 1)
+
+
+def _holding(branch: str, call_number: str, status: str, n: int) -> HoldingRecord:
+    due = DUE_ANCHOR + timedelta(days=n % 28) if status == HoldingStatus.ON_LOAN else None
+    return HoldingRecord(branch, call_number, status, due)
 
 
 def _isbn(rng: random.Random) -> str:
@@ -233,10 +244,11 @@ def generate_records(
         )
         holdings = (
             [
-                HoldingRecord(
+                _holding(
                     rng.choice(codes),
                     f"{dewey.split('.')[0]} {authors[0][:3].upper()}",
                     rng.choice(STATUSES),
+                    n,
                 )
                 for _ in range(rng.randint(1, 3))
             ]
@@ -291,7 +303,8 @@ def record_to_unimarc(record: CatalogueRecord) -> Record:
         surname, _, forename = author.partition(", ")
         add("700" if index == 0 else "701", ("a", surname), ("b", forename), ("4", "070"), ind=" 1")
     for holding in record.holdings:
-        circulation, due = STATUS_995[holding.status]
+        circulation = STATUS_995[holding.status]
+        due = holding.due_date.isoformat() if holding.due_date else ""
         add(
             "995",
             ("b", holding.branch_code),
