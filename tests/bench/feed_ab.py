@@ -15,13 +15,14 @@ timed in one run, on the same generated dataset, on PostgreSQL (+ Redis when giv
 3. Database B (``_b``): ``CREATE DATABASE … TEMPLATE`` A, then ``manage.py migrate`` by the
    current code (every run: nothing to do when the code has no new migration). Both are
    ANALYZEd when created.
-4. Rounds: each side runs as a subprocess of its own (its code first on PYTHONPATH, its
-   database in DATABASE_URL, its own Redis prefix for the feed store) importing *its*
+4. Timing: each side is a long-lived subprocess (its code first on PYTHONPATH, its database
+   in DATABASE_URL, its own Redis prefix for the feed store) importing *its*
    ``tests.bench.feed_bench`` (``tests/bench/_feed_ab_worker.py``): the same sampled members
-   (same seed) get their feeds built, then their ``/fil/`` page, the trivial view and the
-   empty layout are timed as in feed_bench. The sides alternate, A B B A A B…, so a drift of
-   the machine's load reaches both alike; the first round of each side also counts the
-   queries of a feed page at two page sizes.
+   (same seed) get their feeds built, then ``time_pages`` times their ``/fil/`` page, the
+   trivial view and the empty layout as in feed_bench, ``--chunk`` members at a time, the
+   sides taking turns (A B, B A, A B…) so a drift of the machine's load reaches both alike;
+   ``--rounds`` passes over the sample. Then each side counts the queries of a feed page at
+   two page sizes.
 
 Prints a table (p50/p95 of each side over all rounds, new ÷ old, feed ÷ layout, queries,
 load average) with the guards of issue 17, and writes var/bench/feed-ab.json. The databases
@@ -64,6 +65,9 @@ def parse_args(argv):
     parser.add_argument("--regenerate", action="store_true", help="Drop A and B and rebuild.")
     parser.add_argument("--rounds", type=int, default=4, help="Rounds per side.")
     parser.add_argument("--sample", type=int, default=100, help="Members whose page is timed.")
+    parser.add_argument(
+        "--chunk", type=int, default=10, help="Members timed on one side before the other's turn."
+    )
     parser.add_argument("--page-sizes", default="10,40")
     parser.add_argument("--members", type=int, default=50_000)
     parser.add_argument("--items", type=int, default=100_000)
@@ -235,36 +239,90 @@ def analyze(url: str) -> None:
 # --- timing -----------------------------------------------------------------------------
 
 
-def time_side(side: dict, args, *, page_sizes: str, clear: bool) -> dict:
-    command = [sys.executable, str(WORKER), "--sample", str(args.sample), "--seed", str(args.seed)]
-    if page_sizes:
-        command += ["--page-sizes", page_sizes]
-    if clear:
-        command.append("--clear-store")
-    output = run(command, side["code"], side["env"], capture=True)
-    return json.loads(output.strip().splitlines()[-1])
+class Side:
+    """A long-lived worker process of one side (``_feed_ab_worker.py``): JSON lines both ways."""
+
+    def __init__(self, name: str, code: Path, env: dict, args) -> None:
+        self.name = name
+        command = [sys.executable, str(WORKER), "--sample", str(args.sample)]
+        self.process = subprocess.Popen(
+            [*command, "--seed", str(args.seed)],
+            cwd=code,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.ready = self.read()
+
+    def read(self) -> dict:
+        for line in self.process.stdout:
+            if line.startswith("@@"):
+                return json.loads(line[2:])
+        sys.exit(f"Side {self.name}'s worker stopped (exit {self.process.wait()}).")
+
+    def ask(self, command: dict) -> dict:
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        return self.read()
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.ask({"quit": True})
+            self.process.wait()
 
 
-def summarise(rounds: list[dict]) -> dict:
+def summarise(side: Side, rounds: list[dict], queries: dict) -> dict:
+    """p50 / p95 over all the rounds (and per round) of one side."""
     feed = [ms for r in rounds for ms in r["feed_ms"]]
     layout = [ms for r in rounds for ms in r["layout_ms"]]
     trivial = [ms for r in rounds for ms in r["trivial_ms"]]
-    build = [ms for r in rounds for ms in r["build_ms"]]
     return {
         "feed_p50": percentile(feed, 0.5),
         "feed_p95": percentile(feed, 0.95),
         "layout_p50": percentile(layout, 0.5),
         "layout_p95": percentile(layout, 0.95),
         "trivial_p50": percentile(trivial, 0.5),
-        "build_p50": percentile(build, 0.5),
+        "build_p50": percentile(side.ready["build_ms"], 0.5),
         "round_feed_p50": [round(percentile(r["feed_ms"], 0.5), 2) for r in rounds],
         "round_layout_p50": [round(percentile(r["layout_ms"], 0.5), 2) for r in rounds],
         "entries_shown": sorted({n for r in rounds for n in r["entries"]}),
-        "queries": next((r["queries"] for r in rounds if r["queries"]), {}),
-        "feed_store": rounds[0]["feed_store"],
-        "content_kinds": rounds[0]["content_kinds"],
+        "queries": queries,
+        "feed_store": side.ready["feed_store"],
+        "content_kinds": side.ready["content_kinds"],
         "pages_timed": len(feed),
     }
+
+
+def measure(sides: dict[str, Side], args) -> tuple[dict, list[float]]:
+    """Rounds of every sampled member, `--chunk` members at a time, the sides alternating
+    chunk by chunk (A B, B A, A B…): a drift of the machine's load reaches both alike."""
+    rounds: dict[str, list[dict]] = {"A": [], "B": []}
+    loads: list[float] = []
+    chunks = [
+        list(range(start, min(start + args.chunk, args.sample)))
+        for start in range(0, args.sample, args.chunk)
+    ]
+    turn = 0
+    for n in range(args.rounds):
+        started = time.perf_counter()
+        merged: dict[str, dict[str, list]] = {"A": {}, "B": {}}
+        for chunk in chunks:
+            for name in ("A", "B") if turn % 2 == 0 else ("B", "A"):
+                pages = sides[name].ask({"time": chunk})
+                loads.append(pages.pop("load"))
+                for key, values in pages.items():
+                    merged[name].setdefault(key, []).extend(values)
+            turn += 1
+        for name in rounds:
+            rounds[name].append(merged[name])
+        a, b = (percentile(rounds[name][-1]["feed_ms"], 0.5) for name in ("A", "B"))
+        print(
+            f"  round {n + 1}: feed p50 A {a:.1f} ms, B {b:.1f} ms ({b / a:.2f}×), "
+            f"load {loads[-1]:.2f} ({time.perf_counter() - started:.0f} s)",
+            flush=True,
+        )
+    return rounds, loads
 
 
 def main(argv=None) -> int:
@@ -277,39 +335,29 @@ def main(argv=None) -> int:
     url_a, url_b = prepare_databases(args, server, base, commit)
     server.connection.close()
 
-    sides = {
-        "A": {
-            "code": base,
-            "env": side_env(base, url_a, args.redis_url, f"feedab:{os.getpid()}:a"),
-        },
-        "B": {
-            "code": ROOT,
-            "env": side_env(ROOT, url_b, args.redis_url, f"feedab:{os.getpid()}:b"),
-        },
-    }
-    results: dict[str, list[dict]] = {"A": [], "B": []}
-    order = []
-    for n in range(args.rounds):
-        order += ["A", "B"] if n % 2 == 0 else ["B", "A"]
-    print(f"Timing {args.rounds} rounds per side, {args.sample} members each: {' '.join(order)}")
-    for step, name in enumerate(order):
-        first = not results[name]
-        last = len(results[name]) == args.rounds - 1
-        started = time.perf_counter()
-        result = time_side(
-            sides[name], args, page_sizes=args.page_sizes if first else "", clear=last
-        )
-        results[name].append(result)
+    # each side its own Redis prefix for the feed store (emptied when its worker stops)
+    env_a = side_env(base, url_a, args.redis_url, f"feedab:{os.getpid()}:a")
+    env_b = side_env(ROOT, url_b, args.redis_url, f"feedab:{os.getpid()}:b")
+    print(f"Sampling {args.sample} members and building their feeds on each side…", flush=True)
+    sides = {"A": Side("A", base, env_a, args)}
+    try:
+        sides["B"] = Side("B", ROOT, env_b, args)
+        if sides["A"].ready["members"] != sides["B"].ready["members"]:
+            sys.exit("The two sides did not sample the same members.")
         print(
-            f"  {step + 1:>2}. {name}: feed p50 {percentile(result['feed_ms'], 0.5):.1f} ms, "
-            f"layout p50 {percentile(result['layout_ms'], 0.5):.1f} ms, "
-            f"load {result['loadavg'][0][0]:.2f} ({time.perf_counter() - started:.0f} s)",
+            f"Timing {args.rounds} rounds of {args.sample} members per side, "
+            f"{args.chunk} at a time, alternately:",
             flush=True,
         )
-
-    a, b = summarise(results["A"]), summarise(results["B"])
-    sizes = args.page_sizes.split(",")[:2]
-    loads = [r["loadavg"][0][0] for rounds in results.values() for r in rounds]
+        rounds, loads = measure(sides, args)
+        sizes = [int(size) for size in args.page_sizes.split(",")][:2]
+        queries = {name: side.ask({"queries": sizes})["queries"] for name, side in sides.items()}
+    finally:
+        for side in sides.values():
+            side.close()
+    a = summarise(sides["A"], rounds["A"], queries["A"])
+    b = summarise(sides["B"], rounds["B"], queries["B"])
+    sizes = [str(size) for size in sizes]
 
     def constant(summary: dict) -> bool:
         small, large = (summary["queries"].get(size, []) for size in sizes)
@@ -327,6 +375,12 @@ def main(argv=None) -> int:
         round(new / old, 2)
         for new, old in zip(b["round_feed_p50"], a["round_feed_p50"], strict=True)
     ]
+    paired = [  # the same member's page on both sides, timed a few seconds apart
+        new / old
+        for r_a, r_b in zip(rounds["A"], rounds["B"], strict=True)
+        for old, new in zip(r_a["feed_ms"], r_b["feed_ms"], strict=True)
+    ]
+    paired_median = percentile(paired, 0.5)
     over_layout = {name: s["feed_p50"] / s["layout_p50"] for name, s in (("A", a), ("B", b))}
 
     def met(ok: bool) -> str:
@@ -348,6 +402,11 @@ def main(argv=None) -> int:
             f"{ratio_p50:.2f}×",
             f"{met(ratio_p50 <= GUARDS['new_over_old'])} (≤ {GUARDS['new_over_old']:g}×); "
             f"per round {round_ratios}",
+        ),
+        (
+            "new ÷ old, same member, median",
+            f"{paired_median:.2f}×",
+            "each member's page on both sides, a few seconds apart",
         ),
         (
             "new ÷ old, feed p95",
@@ -391,13 +450,14 @@ def main(argv=None) -> int:
         "redis": bool(args.redis_url),
         "dataset": {name: getattr(args, name) for name in DATASET_FIELDS},
         "rounds": args.rounds,
-        "order": order,
+        "chunk": args.chunk,
         "sample": args.sample,
         "A": a,
         "B": b,
         "new_over_old_p50": round(ratio_p50, 3),
         "new_over_old_p95": round(ratio_p95, 3),
         "new_over_old_p50_per_round": round_ratios,
+        "new_over_old_same_member_median": round(paired_median, 3),
         "feed_over_layout_p50": {name: round(v, 3) for name, v in over_layout.items()},
         "queries_constant": {"A": constant(a), "B": constant(b)},
         "guards": GUARDS,
