@@ -130,7 +130,9 @@ def _page_cards(
         ):
             extra = {"summary": page.intro, "where": page.branch.name if page.branch else ""}
             found[f"{FeedKind.RECOMMENDATION}:{page.pk}"] = (page, extra)
-    return {key: (page.title, page.get_url(request), extra) for key, (page, extra) in found.items()}
+    return {
+        key: (page.title, sessions.page_url(page), extra) for key, (page, extra) in found.items()
+    }
 
 
 def hydrate(
