@@ -155,9 +155,9 @@ def hydrate(
     """Cards for these entries, whatever their number: two queries for the pages (Wagtail's
     private sections, then the pages of every kind at once), one for the sessions of the
     events' series (unless `sessions` already holds them), one for catalogue items, one for
-    posts; pages are read as plain values (no page objects, no site lookup). Entries whose
-    object is gone, private or over are left out. Whether an event's later session is
-    shown at all is the caller's choice (`feeds.sessions.later_sessions`)."""
+    posts; pages with only the columns a card shows, their URLs without a site lookup.
+    Entries whose object is gone, private or over are left out. Whether an event's later
+    session is shown at all is the caller's choice (`feeds.sessions.later_sessions`)."""
     from community.markup import plain_excerpt
 
     now = now or timezone.now()
