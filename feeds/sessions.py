@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import cached_property
 
 from django.db.models import Q
 from django.http import HttpRequest
-from wagtail.models import Page
+from wagtail.models import Page, Site
 
 from cms.kinds import FeedKind
 from cms.models import EventPage
@@ -43,6 +44,20 @@ class EventSessions:
         self.series_of: dict[int, str] = {}
         self.read: set[int] = set()
         self.add(event_ids)
+
+    @cached_property
+    def _single_site(self) -> bool:
+        return len({path.site_id for path in Site.get_site_root_paths()}) == 1
+
+    def page_url(self, page: Page) -> str | None:
+        """``page.get_url(request)``, without its lookup of the request's site (a query per
+        request) when there is one Wagtail site: ``get_url`` then answers the local URL
+        (``get_url_parts``' page path) whatever the request's site. With several sites,
+        ``get_url`` itself (a full URL for another site's page)."""
+        if not self._single_site:
+            return page.get_url(self.request)
+        parts = page.get_url_parts(self.request)
+        return parts[2] if parts else None
 
     def add(self, event_ids: Iterable[int]) -> None:
         """Read the series of these events too (one query, unless they are known)."""
@@ -89,7 +104,7 @@ class EventSessions:
         # Page.get_url reads the page's url_path alone: a page built from the row's values
         # gives Wagtail's URL without loading each session (a series may have dozens)
         shown = [
-            (start, EventPage(pk=pk, url_path=url_path).get_url(self.request))
+            (start, self.page_url(EventPage(pk=pk, url_path=url_path)))
             for start, pk, url_path in later[:OTHER_SESSIONS_SHOWN]
         ]
         shown = [(start, url) for start, url in shown if url]

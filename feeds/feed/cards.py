@@ -11,9 +11,10 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from wagtail.models import Page
 
 from cms.kinds import FeedKind
-from cms.models import AnnouncementPage, CatalogueItem, EventPage, RecommendationPage
+from cms.models import CatalogueItem
 from cms.text import html_to_text
 from community.models import Post
 from feeds.entry_links import open_url
@@ -93,63 +94,71 @@ def _page_cards(
     ids: dict[str, list[int]], now: datetime, request, sessions: EventSessions | None
 ) -> dict:
     """{entry key: (title, url, card fields)} of the live, public announcements, upcoming
-    events and curated lists among `ids`: one query per kind present (each page counts
-    only as the kind its entry says), after Wagtail's one for its private sections; with
-    events, their series' sessions (`sessions`, or one more query)."""
-    announcements = ids.get(FeedKind.ANNOUNCEMENT, ())
-    events = ids.get(FeedKind.EVENT, ())
-    recommendations = ids.get(FeedKind.RECOMMENDATION, ())
+    events and curated lists among `ids`: one query for the pages of every kind, each with
+    its own table joined (`select_related` of the child pages, the columns a card shows),
+    after Wagtail's one for its private sections; with events, their series' sessions
+    (`sessions`, or one more query)."""
+    announcements = set(ids.get(FeedKind.ANNOUNCEMENT, ()))
+    events = set(ids.get(FeedKind.EVENT, ()))
+    recommendations = set(ids.get(FeedKind.RECOMMENDATION, ()))
     if sessions is None:
         sessions = EventSessions(events, now, request)
-
-    def pages(model, pks):
-        return model.objects.live().filter(pk__in=pks).exclude(sessions.private).order_by()
-
+    pages = (
+        Page.objects.live()
+        .filter(pk__in=announcements | events | recommendations)
+        .exclude(sessions.private)
+        .select_related("announcementpage", "eventpage__branch", "recommendationpage__branch")
+        .only(
+            "title",
+            "url_path",
+            "first_published_at",
+            "announcementpage__intro",
+            "announcementpage__image_id",
+            "eventpage__description",
+            "eventpage__start",
+            "eventpage__end",
+            "eventpage__room",
+            "eventpage__image_id",
+            "eventpage__branch__name",
+            "recommendationpage__intro",
+            "recommendationpage__image_id",
+            "recommendationpage__branch__name",
+        )
+        .order_by()
+    )
     found: dict[str, tuple] = {}
-    if announcements:
-        for page in pages(AnnouncementPage, announcements).only(
-            "title", "url_path", "first_published_at", "intro", "image_id"
-        ):
-            extra = {"summary": page.intro, "when": page.first_published_at}
-            extra["image_id"] = page.image_id
-            found[f"{FeedKind.ANNOUNCEMENT}:{page.pk}"] = (page, extra)
-    if events:
-        for page in (
-            pages(EventPage, events)
-            .filter(end__gte=now)  # an event only until it is over
-            .select_related("branch")
-            .only(
-                "title",
-                "url_path",
-                "description",
-                "start",
-                "end",
-                "room",
-                "image_id",
-                "branch__name",
-            )
-        ):
+    for page in pages:
+        # a page counts only as the kind its entry says (its own table joined), an event
+        # only until it is over
+        if page.pk in announcements and hasattr(page, "announcementpage"):
+            key = f"{FeedKind.ANNOUNCEMENT}:{page.pk}"
             extra = {
-                "summary": _excerpt(page.description),
-                "when": page.start,
-                "where": page.branch.name + (f" ({page.room})" if page.room else ""),
-                "image_id": page.image_id,
+                "summary": page.announcementpage.intro,
+                "when": page.first_published_at,
+                "image_id": page.announcementpage.image_id,
+            }
+        elif page.pk in events and hasattr(page, "eventpage") and page.eventpage.end >= now:
+            event = page.eventpage
+            key = f"{FeedKind.EVENT}:{page.pk}"
+            extra = {
+                "summary": _excerpt(event.description),
+                "when": event.start,
+                "where": event.branch.name + (f" ({event.room})" if event.room else ""),
+                "image_id": event.image_id,
                 **sessions.card_fields(page.pk),
             }
-            found[f"{FeedKind.EVENT}:{page.pk}"] = (page, extra)
-    if recommendations:
-        for page in (
-            pages(RecommendationPage, recommendations)
-            .select_related("branch")
-            .only("title", "url_path", "intro", "image_id", "branch__name")
-        ):
+        elif page.pk in recommendations and hasattr(page, "recommendationpage"):
+            picks = page.recommendationpage
+            key = f"{FeedKind.RECOMMENDATION}:{page.pk}"
             extra = {
-                "summary": page.intro,
-                "where": page.branch.name if page.branch else "",
-                "image_id": page.image_id,
+                "summary": picks.intro,
+                "where": picks.branch.name if picks.branch else "",
+                "image_id": picks.image_id,
             }
-            found[f"{FeedKind.RECOMMENDATION}:{page.pk}"] = (page, extra)
-    return {key: (page.title, page.get_url(request), extra) for key, (page, extra) in found.items()}
+        else:
+            continue
+        found[key] = (page.title, sessions.page_url(page), extra)
+    return found
 
 
 def hydrate(
@@ -162,9 +171,9 @@ def hydrate(
     """Cards for these entries, whatever their number: two queries for the pages (Wagtail's
     private sections, then the pages of every kind at once), one for the sessions of the
     events' series (unless `sessions` already holds them), one for catalogue items, one for
-    posts; pages are read as plain values (no page objects, no site lookup). Entries whose
-    object is gone, private or over are left out. Whether an event's later session is
-    shown at all is the caller's choice (`feeds.sessions.later_sessions`)."""
+    posts; pages with only the columns a card shows, their URLs without a site lookup.
+    Entries whose object is gone, private or over are left out. Whether an event's later
+    session is shown at all is the caller's choice (`feeds.sessions.later_sessions`)."""
     from community.markup import plain_excerpt
 
     now = now or timezone.now()

@@ -261,3 +261,35 @@ def test_not_interested_in_a_session_hides_the_whole_series(
     # neither the session dismissed nor the later ones come up, on any page
     assert not {f"event:{s.pk}" for s in club} & set(seen)
     assert {f"event:{e.pk}" for e in others} <= set(seen)
+
+
+def test_card_urls_are_wagtails_without_a_site_lookup_and_full_for_another_site(
+    rf, taxonomy, branches, club, django_assert_num_queries
+):
+    """One site: the local URL `get_url(request)` gives, without its lookup of the request's
+    site. Two sites: `get_url(request)` itself, a full URL for the other site's page."""
+    from wagtail.models import Page, Site
+
+    from feeds.sessions import EventSessions
+
+    request = rf.get(FEED)
+    pages = [EventPage.objects.get(pk=event.pk) for event in club]
+    expected = [page.get_url(rf.get(FEED)) for page in pages]
+    sessions = EventSessions((), timezone.now(), request)
+    Site.get_site_root_paths()  # in the cache, as on a site that has served a page
+    with django_assert_num_queries(0):
+        assert [sessions.page_url(page) for page in pages] == expected
+    assert all(url.startswith("/") for url in expected)
+
+    # the club's pages move to a second site of their own
+    other_root = Page.get_first_root_node().add_child(
+        instance=Page(title="Autre réseau", slug="autre-reseau")
+    )
+    Site.objects.create(hostname="autre.example", port=443, root_page=other_root)
+    for page in pages:
+        page.move(other_root, pos="last-child")
+    pages = [EventPage.objects.get(pk=page.pk) for page in pages]
+    sessions = EventSessions((), timezone.now(), rf.get(FEED))
+    urls = [sessions.page_url(page) for page in pages]
+    assert urls == [page.get_url(rf.get(FEED)) for page in pages]
+    assert all(url.startswith("https://autre.example/") for url in urls), urls
