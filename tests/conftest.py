@@ -126,3 +126,14 @@ def librarian(db):
 @pytest.fixture
 def network_admin(db):
     return make_user("admin@example.org", groups=["Administrateurs réseau"])
+
+
+@pytest.fixture(autouse=True)
+def _forget_site_root_paths():
+    """Wagtail caches the sites' root paths and clears them when a Site is saved or deleted;
+    a test's rollback deletes nothing, so a site made by one test would outlive it in that
+    cache (links of later tests built for two sites)."""
+    yield
+    from wagtail.models import Site
+
+    Site.clear_site_root_paths_cache()
