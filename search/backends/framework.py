@@ -42,6 +42,7 @@ from django.contrib.postgres.aggregates import ArrayAgg, StringAgg
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.lookups import Overlap
 from django.contrib.postgres.search import (
+    SearchConfig,
     SearchQuery,
     SearchQueryField,
     SearchRank,
@@ -99,6 +100,16 @@ def _tsv() -> RawSQL:
     return RawSQL('"search_searchentry"."tsv"', [], output_field=SearchVectorField())
 
 
+def _title_tsv() -> Func:
+    """The title's own tsvector, as its GIN index computes it (migration 0004)."""
+    return Func(
+        SearchConfig(CONFIG),
+        F("title"),
+        function="to_tsvector",
+        output_field=SearchVectorField(),
+    )
+
+
 def _id_list(column: str) -> Func:
     """An entry's space-separated id list as a text array (the expression of the GIN
     indexes of migration 0005)."""
@@ -110,14 +121,18 @@ def _id_list(column: str) -> Func:
     )
 
 
-def _words(groups: list[list[str]], operator: str) -> tuple[Q, Cast]:
+def _words(groups: list[list[str]], operator: str) -> tuple[Q, str]:
     """The condition matching lexeme groups (OR within a group, `operator` across) and the
-    same tsquery as a constant, to rank by."""
+    same tsquery's text, to rank by."""
     tsquery = operator.join(
         "(" + " | ".join(_ts_quote(lexeme) for lexeme in group) + ")" for group in groups
     )
-    matches = Q(tsv=SearchQuery(tsquery, config="simple", search_type="raw"))
-    return matches, Cast(Value(tsquery), output_field=SearchQueryField())
+    matches = Q(tsv=_raw(tsquery))
+    return matches, tsquery
+
+
+def _raw(tsquery: str) -> SearchQuery:
+    return SearchQuery(tsquery, config="simple", search_type="raw")
 
 
 class FrameworkBackend(DatabaseBackend):
@@ -145,8 +160,8 @@ class FrameworkBackend(DatabaseBackend):
                 with_details=with_details,
             )
         now = timezone.now()
-        matches, rank, groups = self._matches(query)
-        result = self._run(matches, rank, filters, sort, now, offset, limit, query.title_key)
+        matches, tsquery, groups = self._matches(query)
+        result = self._run(matches, tsquery, filters, sort, now, offset, limit, query.title_key)
         if result.total == 0 and len(groups) > 1:  # no entry has every word: any of them
             relaxed = self._run(
                 *_words(groups, " | "), filters, sort, now, offset, limit, query.title_key
@@ -158,7 +173,7 @@ class FrameworkBackend(DatabaseBackend):
 
     # --- matching -----------------------------------------------------------------------
 
-    def _matches(self, query: ParsedQuery) -> tuple[Q | None, Cast | None, list[list[str]]]:
+    def _matches(self, query: ParsedQuery) -> tuple[Q | None, str | None, list[list[str]]]:
         """The condition on the entries, the query to rank by when ranked, and the lexeme
         groups of the words (one per word: its lexemes and its singular's / plural's)."""
         if query.isbns:
@@ -252,7 +267,7 @@ class FrameworkBackend(DatabaseBackend):
     def _run(
         self,
         matches: Q | None,
-        rank: Cast | None,
+        tsquery: str | None,
         filters: Filters,
         sort: str,
         now: dt.datetime,
@@ -286,7 +301,7 @@ class FrameworkBackend(DatabaseBackend):
         if matches is not None:
             found = found.filter(matches)
         sample_limit = database.EXACT_LIMIT // database.SAMPLE_MODULUS
-        ranked = rank is not None and sort != "date"
+        ranked = tsquery is not None and sort != "date"
         sampled, in_sample = _aggregate(
             _sample(found.filter(union), matches is not None), sets, conditions, ids=ranked
         )
@@ -324,6 +339,9 @@ class FrameworkBackend(DatabaseBackend):
         approximate = any(broad)
         if not total:
             return BackendResult(0, [], offset, counts, approximate=approximate)
+        # the tsquery as a constant: SearchQuery(word, config=…) objects would be analysed
+        # again for every ranked row (to_tsquery is only STABLE)
+        rank = Cast(Value(tsquery), output_field=SearchQueryField())
         score = SearchRank(_tsv(), rank, weights=WEIGHTS, normalization=1) * F("boost")
         entries = found.filter(conditions[0])
         by_date = (F("date").desc(nulls_last=True), "id")
@@ -336,6 +354,17 @@ class FrameworkBackend(DatabaseBackend):
             # made a broad query 3× slower; the candidates are sets fixed by the data, never
             # "the first N rows" of a scan: page 2 is ranked from the same ones as page 1.
             first = in_sample[: database.RANK_CANDIDATES]
+            # every entry whose title matches, when there are at most RANK_CANDIDATES (the
+            # title's GIN index of migration 0004), none when there are more: the sample has
+            # a share of them
+            titled = list(
+                SearchEntry.objects.filter(conditions[0])  # a title that matches: a match
+                .alias(title_tsv=_title_tsv())
+                .filter(title_tsv=_raw(tsquery))
+                .values_list("id", flat=True)[: database.RANK_CANDIDATES + 1]
+            )
+            if len(titled) <= database.RANK_CANDIDATES:
+                first = sorted(set(first).union(titled))
             candidates = Q(id__in=first)
             if title_key:
                 candidates |= Q(title_key=title_key)
