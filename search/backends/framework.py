@@ -267,7 +267,7 @@ class FrameworkBackend(DatabaseBackend):
         limit: int,
         title_key: str = "",
     ) -> BackendResult:
-        """The counts and a page of hits, in two or three statements whatever the number of
+        """The counts and a page of hits, in two to four statements whatever the number of
         matches and of active facets.
 
         The filter sets: the filters, then each active facet without its own filter (its
@@ -283,8 +283,9 @@ class FrameworkBackend(DatabaseBackend):
            their exact counts.
         3. The page of hits: every match ranked (at most about EXACT_LIMIT of them), or for
            a broad query ranked among candidates fixed by the data (the entries whose title
-           is the query, the first RANK_CANDIDATES matches of the sample by id), then the
-           other matches by date."""
+           is the query, every entry whose title matches when at most RANK_CANDIDATES do —
+           one more statement —, the first RANK_CANDIDATES matches of the sample by id),
+           then the other matches by date."""
         sets = [(None, filters)] + [(facet, filters.without(facet)) for facet in filters.active()]
         conditions = [self._conditions(filter_set, now) for _, filter_set in sets]
         # filter_set ⊆ every other set: the union is the others' (or the filters alone)
@@ -302,15 +303,10 @@ class FrameworkBackend(DatabaseBackend):
         exact = {}
         if exact_sets:
             chosen = [conditions[n] for n in exact_sets]
-            exact = dict(
-                zip(
-                    exact_sets,
-                    _aggregate(found.filter(_any(chosen)), [sets[n] for n in exact_sets], chosen)[
-                        0
-                    ],
-                    strict=True,
-                )
+            exact_counts, _ids = _aggregate(
+                found.filter(_any(chosen)), [sets[n] for n in exact_sets], chosen
             )
+            exact = dict(zip(exact_sets, exact_counts, strict=True))
         counts: dict[str, dict[str, int]] = {}
         for n, (facet, _filter_set) in enumerate(sets):
             if broad[n]:
