@@ -223,9 +223,9 @@ class FrameworkBackend(DatabaseBackend):
     # --- filters ------------------------------------------------------------------------
 
     def _conditions(self, filters: Filters, now: dt.datetime) -> Q:
-        """The filters as one condition on the entries (not expired, AND across facets, OR
-        within one): a filter of a query, or of one aggregate."""
-        condition = Q(expires_at__isnull=True) | Q(expires_at__gte=now)
+        """The filters as one condition on the entries (AND across facets, OR within one): a
+        filter of a query, or of one aggregate. Empty without filters."""
+        condition = Q()
         for name, values in (
             ("kind", filters.kinds),
             ("doc_type", filters.doc_types),
@@ -288,24 +288,20 @@ class FrameworkBackend(DatabaseBackend):
            then the other matches by date."""
         sets = [(None, filters)] + [(facet, filters.without(facet)) for facet in filters.active()]
         conditions = [self._conditions(filter_set, now) for _, filter_set in sets]
-        # filter_set ⊆ every other set: the union is the others' (or the filters alone)
-        union = _any(conditions[1:] or conditions)
-        found = SearchEntry.objects.alias(tsv=_tsv())
+        found = SearchEntry.objects.alias(tsv=_tsv()).filter(_live(now))
         if matches is not None:
             found = found.filter(matches)
         sample_limit = database.EXACT_LIMIT // database.SAMPLE_MODULUS
         ranked = tsquery is not None and sort != "date"
         sampled, in_sample = _aggregate(
-            _sample(found.filter(union), matches is not None), sets, conditions, ids=ranked
+            _sample(found, matches is not None), sets, conditions, ids=ranked
         )
         broad = [counts["_total"][""] > sample_limit for counts in sampled]
         exact_sets = [n for n, is_broad in enumerate(broad) if not is_broad]
         exact = {}
         if exact_sets:
             chosen = [conditions[n] for n in exact_sets]
-            exact_counts, _ids = _aggregate(
-                found.filter(_any(chosen)), [sets[n] for n in exact_sets], chosen
-            )
+            exact_counts, _ids = _aggregate(found, [sets[n] for n in exact_sets], chosen)
             exact = dict(zip(exact_sets, exact_counts, strict=True))
         counts: dict[str, dict[str, int]] = {}
         for n, (facet, _filter_set) in enumerate(sets):
@@ -346,7 +342,9 @@ class FrameworkBackend(DatabaseBackend):
             # title's GIN index of migration 0004), none when there are more: the sample has
             # a share of them
             titled = list(
-                SearchEntry.objects.filter(conditions[0])  # a title that matches: a match
+                SearchEntry.objects.filter(
+                    _live(now), conditions[0]
+                )  # a title that matches: a match
                 .alias(title_tsv=_title_tsv())
                 .filter(title_tsv=_raw(tsquery))
                 .values_list("id", flat=True)[: database.RANK_CANDIDATES + 1]
@@ -361,7 +359,7 @@ class FrameworkBackend(DatabaseBackend):
                 # full-text index would read every match of a broad word)
                 within = Q(id__in=first)
                 if title_key:
-                    within |= Q(title_key=title_key) & matches & conditions[0]
+                    within |= Q(title_key=title_key) & matches & conditions[0] & _live(now)
                 hit_entries = (
                     SearchEntry.objects.alias(tsv=_tsv()).filter(within).annotate(score=score)
                 )
@@ -381,7 +379,15 @@ def _overlap(column: str, ids) -> Overlap:
     return Overlap(_id_list(column), Value([str(i) for i in ids]))
 
 
+def _live(now: dt.datetime) -> Q:
+    """Not expired (events past their date)."""
+    return Q(expires_at__isnull=True) | Q(expires_at__gte=now)
+
+
 def _any(conditions: list[Q]) -> Q:
+    """Any of the conditions; an empty one (no filter) is every entry, so their union too."""
+    if not all(conditions):
+        return Q()
     union = Q()
     for condition in conditions:
         union |= condition
@@ -412,6 +418,12 @@ def _aggregate(
     condition). Each facet's values come back joined in one string per set and are counted
     here. With `ids`, also the first set's entry ids in order (the sample's candidates to
     rank)."""
+    # the entries of the union of the sets: the first set (the filters) lies within every
+    # other, so theirs alone when there are others; a set equal to the union needs no filter
+    wider = [c for (facet, _), c in zip(sets, conditions, strict=True) if facet is not None]
+    wider = wider or conditions
+    entries = entries.filter(_any(wider))
+    conditions = [None if not c or (len(wider) == 1 and c is wider[0]) else c for c in conditions]
     aggregates = {}
     if ids:
         aggregates["ids"] = ArrayAgg("id", filter=conditions[0], order_by="id", default=[])
@@ -424,7 +436,9 @@ def _aggregate(
                     available = Q(_overlap("available_branch_ids", filter_set.branches))
                 else:
                     available = Q(available=True)
-                aggregates[f"s{n}_available"] = Count("id", filter=condition & available)
+                aggregates[f"s{n}_available"] = Count(
+                    "id", filter=available if condition is None else condition & available
+                )
                 continue
             column = FACET_COLUMN[name]
             if name == "branch" and filter_set.available:
