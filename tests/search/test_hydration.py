@@ -98,10 +98,10 @@ def test_hits_hydrated_in_a_fixed_number_of_statements(catalogue, branches):
 
     with statements() as counter:
         backend.search("camus")
-    # PostgreSQL: the words (and the vocabulary), the counts over the sample, the exact
-    # counts, the hits, the items, their holdings, the labels. SQLite: the vocabulary, the
-    # counts, the hits, the items, their holdings, the labels.
-    assert counter.calls == (7 if connection.vendor == "postgresql" else 6)
+    # PostgreSQL: the words (and the vocabulary), the sample counts, the facets with their
+    # labels and the hits, the items, their holdings. SQLite: the vocabulary, the counts,
+    # the hits, the items, their holdings, the labels.
+    assert counter.calls == (5 if connection.vendor == "postgresql" else 6)
 
 
 def test_facet_labels_are_the_branch_names_and_interest_labels(catalogue, branches, taxonomy):
