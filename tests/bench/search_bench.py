@@ -109,8 +109,8 @@ def parse_args(argv):
     parser.add_argument(
         "--engines",
         default="database",
-        help="Database search engines (search.backends names) measured side by side on the "
-        "same data, taking turns on each query.",
+        help="Search engines measured side by side on the same data, taking turns on each "
+        "query (search.backends names; elasticsearch with ELASTICSEARCH_URL).",
     )
     parser.add_argument("--output-dir", default=str(ROOT / "var" / "bench"))
     parser.add_argument(
