@@ -507,9 +507,11 @@ UNMET_SEARCH_RETENTION_DAYS = int(os.environ.get("UNMET_SEARCH_RETENTION_DAYS", 
 PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "")
 
 # --- Search (search/): the index in the database (search/backends/database.py: SQLite FTS5,
-# or PostgreSQL full-text search with unaccent + pg_trgm, searched through Django's full-text
-# search API: search/backends/framework.py); Elasticsearch when ELASTICSEARCH_URL is set (then
-# run `manage.py search_index --rebuild` once).
+# or PostgreSQL full-text search with unaccent + pg_trgm), searched on PostgreSQL by the
+# hand-written SQL engine (search/backends/handwritten_sql.py) until the framework engine
+# (SEARCH_BACKEND=framework, Django's full-text search API) is within 1.2× of it in the search
+# bench; Elasticsearch when ELASTICSEARCH_URL is set (then run `manage.py search_index
+# --rebuild` once).
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 SEARCH_BACKEND = (
     "elasticsearch" if ELASTICSEARCH_URL else os.environ.get("SEARCH_BACKEND", "database")

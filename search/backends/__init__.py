@@ -1,8 +1,10 @@
 """Search backends: `get_backend()` returns the configured one (settings.SEARCH_BACKEND).
 
 * ``database`` (default): the index in the project's database (search/backends/database.py)
-  searched on PostgreSQL through Django's full-text search API (search/backends/framework.py),
-  on SQLite through FTS5 (Django has no full-text API there);
+  searched on PostgreSQL with hand-written SQL (search/backends/handwritten_sql.py), on
+  SQLite through FTS5 (Django has no full-text API there);
+* ``framework``: the same index searched on PostgreSQL through Django's full-text search API
+  (search/backends/framework.py), measured beside ``database`` by the search bench;
 * ``elasticsearch`` (when ELASTICSEARCH_URL is set): elasticsearch-dsl documents with a
   French analyzer (search/backends/elasticsearch.py).
 """
@@ -28,11 +30,17 @@ def _backend(name: str) -> SearchBackend:
             prefix=getattr(settings, "SEARCH_INDEX_PREFIX", "affinites"),
             options=getattr(settings, "ELASTICSEARCH_OPTIONS", {}),
         )
-    if name in ("database", "framework"):  # "framework": its name beside the SQL it replaced
+    if name == "database":
+        from .handwritten_sql import HandwrittenSQLBackend
+
+        return HandwrittenSQLBackend()
+    if name == "framework":
         from .framework import FrameworkBackend
 
         return FrameworkBackend()
-    raise ValueError(f"Unknown search backend {name!r}: use 'database' or 'elasticsearch'.")
+    raise ValueError(
+        f"Unknown search backend {name!r}: use 'database', 'framework' or 'elasticsearch'."
+    )
 
 
 def get_backend(name: str | None = None) -> SearchBackend:

@@ -1,5 +1,5 @@
-"""The search index in the project's database (search/models.py): writing, suggestions,
-erasure, and the search itself on SQLite.
+"""The search index in the project's database (search/models.py), shared by the `database` and
+`framework` engines: writing, suggestions, erasure, and the search itself on SQLite.
 
 * Writing: a few multi-row statements per batch (COPY on PostgreSQL, which computes the
   weighted tsvector itself; executemany into the FTS5 tables on SQLite). Why not the ORM row
@@ -13,9 +13,10 @@ erasure, and the search itself on SQLite.
   counts ignore its own filter, so that values can be combined).
 * Any other database: ``LIKE`` matching (works, slowly; no ranking).
 
-Searching on PostgreSQL is search/backends/framework.py's (Django's full-text search API). It
-uses `_pg_groups` below: the query's words analysed by PostgreSQL's ``affinites_fr``
-configuration in one statement (Django has no API to analyse a list of words).
+Searching on PostgreSQL is the engines' own: search/backends/handwritten_sql.py (`database`)
+and search/backends/framework.py (`framework`). Both use `_pg_groups` below: the query's
+words analysed by PostgreSQL's ``affinites_fr`` configuration in one statement (Django has
+no API to analyse a list of words).
 """
 
 from __future__ import annotations
@@ -60,8 +61,8 @@ MIN_TYPO_LENGTH = 4
 TYPO_SIMILARITY = 0.3
 SQLITE_WEIGHTS = (10.0, 5.0, 2.5, 1.0)  # title, people, keywords, body
 SUGGESTION_CAPS = {"interest": 2, "community": 2, "author": 3, "title": 8}
-# PostgreSQL, very broad queries (see framework.FrameworkBackend._run): up to EXACT_LIMIT
-# matching entries everything is exact; above, the total and the facet counts are estimated from the entries
+# PostgreSQL, very broad queries (see _search_postgresql): up to EXACT_LIMIT matching entries
+# everything is exact; above, the total and the facet counts are estimated from the entries
 # whose id is a multiple of SAMPLE_MODULUS (a partial GIN index, migration 0004), and the
 # ranking looks at the entries whose title matches (when at most RANK_CANDIDATES do) plus up to
 # RANK_CANDIDATES of the sample's matches

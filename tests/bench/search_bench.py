@@ -108,9 +108,9 @@ def parse_args(argv):
     )
     parser.add_argument(
         "--engines",
-        default="database",
-        help="Search engines measured side by side on the same data, taking turns on each "
-        "query (search.backends names; elasticsearch with ELASTICSEARCH_URL).",
+        default="database,framework",
+        help="Database search engines measured side by side on the same data "
+        "(search.backends: database, framework).",
     )
     parser.add_argument("--output-dir", default=str(ROOT / "var" / "bench"))
     parser.add_argument(

@@ -174,9 +174,9 @@ def on_commit(django_capture_on_commit_callbacks):
     return run
 
 
-@pytest.fixture
-def engine(settings):
-    """The database search engine (search/backends/framework.py on PostgreSQL, FTS5 on
-    SQLite), whatever SEARCH_BACKEND the environment sets."""
-    settings.SEARCH_BACKEND = "database"
-    return "database"
+@pytest.fixture(params=["database", "framework"])
+def engine(request, settings):
+    """Both database search engines on the same cases: the `database` engine's own SQL and
+    the `framework` engine (Django's full-text search API, search/backends/framework.py)."""
+    settings.SEARCH_BACKEND = request.param
+    return request.param
