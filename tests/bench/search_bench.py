@@ -496,7 +496,7 @@ def run(args, vendor: str, reuse: bool = False) -> dict:
     suggest_naive = suggest_naive or [float("nan")]
     naive_p50, naive_p95 = percentile(naive, 0.5), percentile(naive, 0.95)
     auto_naive_p50 = percentile(suggest_naive, 0.5)
-    measured = {name: measure(engine, cases, args.repeat) for name, engine in engines.items()}
+    measured = measure(engines, cases, args.repeat)
 
     print()
     demo = (
@@ -573,37 +573,51 @@ def run(args, vendor: str, reuse: bool = False) -> dict:
     }
 
 
-def measure(engine, cases, repeat: int) -> dict:
+def measure(engines: dict, cases, repeat: int) -> dict[str, dict]:
     """Search with facets (a page of hits hydrated, every facet counted) p50 / p95 over the
-    cases, and autocomplete p50, for one engine."""
+    cases, and autocomplete p50, for each engine. The engines take turns on each query (the
+    same moment of a loaded machine for both), then the figures are per engine."""
+    names = list(engines)
     load = [round(os.getloadavg()[0], 2)]
-    print(f"Search with facets, {engine.name}…", flush=True)
-    timings, per_query = [], []
+    print(f"Search with facets, {', '.join(names)} in turn…", flush=True)
+    timings: dict[str, list[float]] = {name: [] for name in names}
+    per_query: dict[str, list[dict]] = {name: [] for name in names}
     for query, filters in cases:
-        engine.search(query, filters=filters)  # warm-up
-        mine = timed(lambda q=query, f=filters: engine.search(q, filters=f), repeat)
-        timings += mine
-        per_query.append(
-            {
-                "query": query,
-                "filters": {k: v for k, v in filters.__dict__.items() if v},
-                "total": engine.search(query, filters=filters, hydrate=False).total,
-                "p50_ms": round(statistics.median(mine), 2),
-                "max_ms": round(max(mine), 2),
-            }
-        )
-    print(f"Autocomplete, {engine.name}…", flush=True)
-    suggest = []
+        for engine in engines.values():
+            engine.search(query, filters=filters)  # warm-up
+        mine: dict[str, list[float]] = {name: [] for name in names}
+        for _ in range(repeat):
+            for name, engine in engines.items():
+                mine[name] += timed(lambda q=query, f=filters, e=engine: e.search(q, filters=f), 1)
+        for name, engine in engines.items():
+            timings[name] += mine[name]
+            per_query[name].append(
+                {
+                    "query": query,
+                    "filters": {k: v for k, v in filters.__dict__.items() if v},
+                    "total": engine.search(query, filters=filters, hydrate=False).total,
+                    "p50_ms": round(statistics.median(mine[name]), 2),
+                    "max_ms": round(max(mine[name]), 2),
+                }
+            )
+    print("Autocomplete…", flush=True)
+    suggest: dict[str, list[float]] = {name: [] for name in names}
     for prefix in PREFIXES:
-        engine.suggest(prefix)
-        suggest += timed(lambda p=prefix: engine.suggest(p), repeat)
+        for engine in engines.values():
+            engine.suggest(prefix)
+        for _ in range(repeat):
+            for name, engine in engines.items():
+                suggest[name] += timed(lambda p=prefix, e=engine: e.suggest(p), 1)
     load.append(round(os.getloadavg()[0], 2))
     return {
-        "p50_ms": round(percentile(timings, 0.5), 2),
-        "p95_ms": round(percentile(timings, 0.95), 2),
-        "autocomplete_p50_ms": round(percentile(suggest, 0.5), 2),
-        "load_average_1min": load,
-        "queries": per_query,
+        name: {
+            "p50_ms": round(percentile(timings[name], 0.5), 2),
+            "p95_ms": round(percentile(timings[name], 0.95), 2),
+            "autocomplete_p50_ms": round(percentile(suggest[name], 0.5), 2),
+            "load_average_1min": load,
+            "queries": per_query[name],
+        }
+        for name in names
     }
 
 

@@ -8,6 +8,8 @@ pg_trgm): the same assertions hold on both.
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cms.models import CatalogueItem, HoldingStatus
@@ -141,6 +143,24 @@ def test_facet_filters_and_disjunctive_counts(catalogue, branches):
     # the branch facet still counts the other branches (its own filter left out)
     assert len(facet(results, "branch")) == 3
     assert facet(results, "doc_type") == {"livre": 1}
+
+
+def test_framework_statements_do_not_grow_with_the_active_facets(catalogue, branches, engine):
+    """PostgreSQL, the framework engine: every filter set's counts in one aggregate
+    (search/backends/framework.py), so four active facets cost the statements of none."""
+    if connection.vendor != "postgresql" or engine != "framework":
+        pytest.skip("the framework engine on PostgreSQL")
+    active = Filters(
+        branches=(branches["arles"].pk,), available=True, doc_types=("livre",), languages=("fre",)
+    )
+    search("camus", hydrate=False)
+    with CaptureQueriesContext(connection) as plain:
+        assert search("camus", hydrate=False).total == 2
+    with CaptureQueriesContext(connection) as filtered:
+        assert search("camus", filters=active, hydrate=False).total == 1
+    # the words analysed, the counts over the sample, the exact counts, the page of hits,
+    # the labels of the médiathèques counted
+    assert len(filtered) == len(plain) <= 5
 
 
 def test_available_now_at_a_branch(catalogue, branches):
