@@ -258,3 +258,16 @@ _.reminder_at
 _.today_slots
 _.closed_today
 _.next_events
+# cms/prefetching.py (the page pictures' spec written in templates/includes/page_image.html,
+# named here beside the others)
+_.PAGE_IMAGE_SPECS
+# community/models/topics.py (shown in the member's data export), community/post_forms.py
+# (a form field read through cleaned_data)
+_.last_read_at
+_.categorie
+# feeds/feed/cards.py (read by templates/feeds/includes/feed_cards.html)
+_.picture
+_.picture_kind
+# cms/models/catalogue.py (written and filtered through keyword lookups in cms/catalogue/covers.py)
+_.cover_checked_at
+_.cover_outcome
