@@ -94,7 +94,8 @@ class RateLimited(Exception):
                 self.limit,
             )
         retry = timezone.localtime(self.retry_at)
-        if retry.date() != timezone.localdate():
+        # past midnight but within the hour still reads best in minutes ("à 0 h 02, dans 10 min")
+        if retry.date() != timezone.localdate() and minutes >= 60:
             params["day"] = formats.date_format(retry, "l j F")
             again = _("You can do it again on %(day)s at %(when)s.")
         else:

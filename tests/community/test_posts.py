@@ -7,6 +7,7 @@ import time
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from community.actions import moderation, ratelimits
 from community.actions.errors import Refused
@@ -495,3 +496,16 @@ def test_deleted_posts_cannot_be_edited(club, people):
     delete_post(people["author"], post)
     with pytest.raises(Refused):
         edit_post(people["author"], post, "revenant")
+
+
+def test_a_retry_just_past_midnight_reads_in_minutes_and_a_later_one_names_the_day():
+    from datetime import timedelta
+    from unittest import mock
+
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    now = midnight - timedelta(minutes=5)  # 23 h 55, local time
+    with mock.patch("django.utils.timezone.now", return_value=now):
+        soon = RateLimited("comment", midnight + timedelta(minutes=5), 20, 600)
+        later = RateLimited("comment", midnight + timedelta(hours=9), 20, 600)
+        assert "10" in soon.message and "minutes" in soon.message
+        assert "minutes" not in later.message and " à 9" in later.message
