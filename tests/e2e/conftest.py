@@ -136,3 +136,24 @@ def assert_accessible(page, label: str) -> None:
         for v in bad
     )
     assert not bad, f"axe-core found serious/critical violations on {label}:\n{details}"
+
+
+@pytest.fixture(scope="session")
+def _daphne():
+    from tests.e2e.asgi import AsgiServer
+
+    server = AsgiServer()
+    url = server.start()
+    yield server, url
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def asgi_server(_daphne):
+    """The session's Daphne server and its address, the site's own origin (for the websocket)
+    while the module runs."""
+    from django.test import override_settings
+
+    server, url = _daphne
+    with override_settings(SITE_URL=url):
+        yield server, url

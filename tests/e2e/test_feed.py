@@ -7,16 +7,11 @@ database is shared, and the channel layer too. The publication runs inside the s
 event loop (as a request would), so the in-memory channel layer delivers the push.
 """
 
-import asyncio
-import threading
-import time
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import sync_to_async
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
-from django.test import override_settings
 from django.utils import timezone
 
 from tests.cms.library_factories import make_announcement, make_event
@@ -26,69 +21,6 @@ from tests.e2e.conftest import assert_accessible, watched_context
 from tests.feeds.feed_fixtures import make_member
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-class AsgiServer:
-    """Daphne serving the site's ASGI application on a free port, in a thread."""
-
-    def __init__(self) -> None:
-        from channels.auth import AuthMiddlewareStack
-        from channels.routing import ProtocolTypeRouter, URLRouter
-        from daphne.server import Server, twisted_loop
-        from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-        from django.core.asgi import get_asgi_application
-
-        from cms.origins import SiteOriginValidator
-        from cms.routing import websocket_urlpatterns
-
-        application = ProtocolTypeRouter(
-            {
-                "http": ASGIStaticFilesHandler(get_asgi_application()),
-                "websocket": SiteOriginValidator(
-                    AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-                ),
-            }
-        )
-        self.loop = twisted_loop
-        self.server = Server(
-            application,
-            endpoints=["tcp:port=0:interface=127.0.0.1"],
-            signal_handlers=False,
-            verbosity=0,
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def start(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.listening_addresses:
-            if time.monotonic() > deadline:
-                raise RuntimeError("Daphne did not start")
-            time.sleep(0.05)
-        host, port = self.server.listening_addresses[0]
-        return f"http://{host}:{port}"
-
-    def run_in_loop(self, function, *args, **kwargs):
-        """Run a synchronous function the way a request would: from the server's loop."""
-        future = asyncio.run_coroutine_threadsafe(
-            sync_to_async(function, thread_sensitive=False)(*args, **kwargs), self.loop
-        )
-        return future.result(timeout=30)
-
-    def stop(self) -> None:
-        from twisted.internet import reactor
-
-        reactor.callFromThread(reactor.stop)
-        self.thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def asgi_server():
-    server = AsgiServer()
-    url = server.start()
-    with override_settings(SITE_URL=url):  # the site's own origin, for the websocket
-        yield server, url
-    server.stop()
 
 
 def session_cookie(user, url: str) -> dict:

@@ -31,7 +31,8 @@ LAYOUT_PROBLEMS = """() => {
   }
   const shown = (el) => {
     const r = el.getBoundingClientRect();
-    return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== "hidden";
+    // checkVisibility(): false inside a closed <details> too (its content keeps a box there)
+    return r.width > 0 && r.height > 0 && el.checkVisibility({ visibilityProperty: true });
   };
   const name = (el) => el.tagName.toLowerCase() + (el.className ? "." + String(el.className).trim().split(/\\s+/).join(".") : "")
     + " «" + (el.textContent || "").trim().slice(0, 40) + "»";

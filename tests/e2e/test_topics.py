@@ -9,27 +9,17 @@ request would, so the in-memory channel layer delivers the push.
 """
 
 import pytest
-from django.test import override_settings
 
 from community.actions.posts import create_comment, create_post
 from community.models import TopicCategory
 from tests.community.life_helpers import join
 from tests.conftest import make_community, make_interest, make_user
 from tests.e2e.conftest import assert_accessible, watched_context
-from tests.e2e.test_feed import AsgiServer, session_cookie
+from tests.e2e.test_feed import session_cookie
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PHONE = {"width": 375, "height": 812}
-
-
-@pytest.fixture(scope="module")
-def asgi_server():
-    server = AsgiServer()
-    url = server.start()
-    with override_settings(SITE_URL=url):
-        yield server, url
-    server.stop()
 
 
 def test_a_follower_sees_a_reply_arrive(browser, asgi_server):
