@@ -5,9 +5,7 @@ and on a desktop."""
 
 import io
 import re
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from csp.constants import SELF
@@ -18,6 +16,7 @@ from cms.models import BranchIndexPage
 from tests.cms.library_factories import make_branch_page, make_event
 from tests.conftest import make_branch
 from tests.e2e.conftest import assert_accessible
+from tests.local_http import QuietHandler, serve
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -76,33 +75,21 @@ def test_visitor_types_a_commune_and_sees_this_week_near_it(page, network):
         assert page.evaluate(NO_SIDE_SCROLL)
 
 
-class _Tiles(BaseHTTPRequestHandler):
+class _Tiles(QuietHandler):
     requested: list[str] = []
 
     def do_GET(self):  # noqa: N802 (http.server's name)
         _Tiles.requested.append(self.path)
         buffer = io.BytesIO()
         Image.new("RGB", (256, 256), (200, 220, 210)).save(buffer, "PNG")
-        body = buffer.getvalue()
-        self.send_response(200)
-        self.send_header("Content-Type", "image/png")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.answer(buffer.getvalue(), "image/png")
 
 
 @pytest.fixture
 def tile_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Tiles)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     _Tiles.requested.clear()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(_Tiles) as url:
+        yield url
 
 
 def test_map_draws_tiles_from_the_configured_server(page, network, tile_server, settings):

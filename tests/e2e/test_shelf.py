@@ -3,9 +3,7 @@ member's médiathèque first → « Réserver » leads to the OPAC record (a loc
 for the library system's catalogue) → « Ça m'intéresse » → add it to « À lire » → the lists.
 axe-core clean on the results, the item page and the lists pages, at 375 px."""
 
-import threading
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -15,6 +13,7 @@ from search import indexing
 from tests.conftest import make_branch, make_user
 from tests.e2e.conftest import assert_accessible
 from tests.e2e.test_feed import session_cookie
+from tests.local_http import QuietHandler, serve
 from tests.search.conftest import make_item
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -22,27 +21,16 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 NO_SIDE_SCROLL = "() => document.documentElement.scrollWidth <= window.innerWidth"
 
 
-class _Opac(BaseHTTPRequestHandler):
+class _Opac(QuietHandler):
     def do_GET(self):  # noqa: N802 (http.server's name)
         body = f"<!doctype html><title>OPAC</title><h1>Notice OPAC {self.path}</h1>".encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.answer(body, "text/html; charset=utf-8")
 
 
 @pytest.fixture
 def opac():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Opac)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(_Opac) as url:
+        yield url
 
 
 @pytest.fixture
