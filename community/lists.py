@@ -4,6 +4,9 @@
 one), ``shelf_state`` (what the item page and the search results need to draw « Ça
 m'intéresse » and « Ajouter à une liste » for a member: their lists, which items they are
 interested in, which lists hold which items — three queries whatever the number of items).
+
+Reading never writes: until the member adds something to « À lire », the pages show it as an
+unsaved list (no pk) and adding to it stores it (``community.actions.lists.default_list``).
 """
 
 from __future__ import annotations
@@ -13,19 +16,30 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 
 from cms.prefetching import prefetch_catalogue_items
-from community.actions.lists import MAX_ENTRIES, MAX_LISTS, NAME_MAX, default_list
+from community.actions.lists import MAX_ENTRIES, MAX_LISTS, NAME_MAX, default_list_name
 from community.models import Interaction, ReadingList, ReadingListEntry
 
 LIST_PAGE_SIZE = 100
 
 
+def _with_to_read(user, lists: list[ReadingList]) -> list[ReadingList]:
+    """The lists with « À lire » first: the stored one, or an unsaved one standing for it."""
+    if not any(reading_list.is_default for reading_list in lists):
+        to_read = ReadingList(owner=user, name=default_list_name(), is_default=True)
+        to_read.count = 0
+        lists.insert(0, to_read)
+    return lists
+
+
 def my_lists(user) -> dict:
-    """The member's lists (« À lire » first, created on first visit) with their counts."""
-    default_list(user)
-    lists = list(
-        ReadingList.objects.filter(owner=user)
-        .annotate(count=Count("entries"))
-        .order_by("-is_default", "name", "pk")
+    """The member's lists (« À lire » first, stored or not yet) with their counts."""
+    lists = _with_to_read(
+        user,
+        list(
+            ReadingList.objects.filter(owner=user)
+            .annotate(count=Count("entries"))
+            .order_by("-is_default", "name", "pk")
+        ),
     )
     return {"lists": lists, "max_lists": MAX_LISTS, "name_max": NAME_MAX}
 
@@ -78,15 +92,17 @@ def shelf_state(user, item_ids) -> ShelfState:
     item_ids = [pk for pk in item_ids if pk is not None]
     if user is None or not user.is_authenticated or not item_ids:
         return ShelfState()
-    lists = list(ReadingList.objects.filter(owner=user).order_by("-is_default", "name", "pk"))
-    by_id = {reading_list.pk: reading_list for reading_list in lists}
+    lists = _with_to_read(
+        user, list(ReadingList.objects.filter(owner=user).order_by("-is_default", "name", "pk"))
+    )
+    by_id = {reading_list.pk: reading_list for reading_list in lists if reading_list.pk}
     interested = set(
         Interaction.objects.filter(
             member=user, item_id__in=item_ids, kind=Interaction.Kind.INTERESTED, post=None
         ).values_list("item_id", flat=True)
     )
     listed: dict[int, list[ReadingList]] = {}
-    if lists:
+    if by_id:
         for list_id, item_id in ReadingListEntry.objects.filter(
             reading_list_id__in=list(by_id), item_id__in=item_ids
         ).values_list("reading_list_id", "item_id"):

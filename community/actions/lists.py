@@ -46,6 +46,17 @@ def _clean_name(name: str) -> str:
     return name
 
 
+def _name_taken(user: User, name: str, *, exclude_pk=None) -> bool:
+    """Whether another of the member's lists has that name; « À lire » counts before it is
+    stored, since the pages already show it."""
+    if ReadingList.objects.filter(owner=user, name__iexact=name).exclude(pk=exclude_pk).exists():
+        return True
+    return (
+        name.casefold() == default_list_name().casefold()
+        and not ReadingList.objects.filter(owner=user, is_default=True).exists()
+    )
+
+
 def _ensure_can_publish(user: User, public: bool) -> None:
     if public and active_sanction(user) is not None:
         raise Refused(_("You cannot make a list public for now."), code="sanction")
@@ -64,7 +75,8 @@ def own_list(user: User, list_id, *, lock: bool = False) -> ReadingList:
 
 
 def default_list(user: User) -> ReadingList:
-    """The member's « À lire », created on first use."""
+    """The member's « À lire », created when something is first added to it (until then the
+    pages show it unsaved: ``community.lists``)."""
     _ensure_member(user)
     found = ReadingList.objects.filter(owner=user, is_default=True).first()
     if found is not None:
@@ -89,13 +101,14 @@ def create_list(user: User, name: str, *, public: bool = False) -> ReadingList:
     _ensure_can_publish(user, public)
     # the member's row serialises concurrent creations, so the cap holds
     User.objects.select_for_update().filter(pk=user.pk).first()
-    if ReadingList.objects.filter(owner=user).count() >= MAX_LISTS:
+    # « À lire » holds one of the MAX_LISTS places, stored or not yet
+    if ReadingList.objects.filter(owner=user, is_default=False).count() >= MAX_LISTS - 1:
         raise Refused(
             _("You already have %(max)s lists: delete one first.") % {"max": MAX_LISTS},
             code="too_many",
             status=400,
         )
-    if ReadingList.objects.filter(owner=user, name__iexact=name).exists():
+    if _name_taken(user, name):
         raise Refused(_("You already have a list with this name."), code="name", status=400)
     ratelimits.hit(user, "list")
     return ReadingList.objects.create(owner=user, name=name, public=public)
@@ -107,8 +120,7 @@ def update_list(user: User, list_id, *, name: str, public: bool) -> ReadingList:
     reading_list = own_list(user, list_id, lock=True)
     name = _clean_name(name)
     _ensure_can_publish(user, public)
-    clash = ReadingList.objects.filter(owner=user, name__iexact=name).exclude(pk=reading_list.pk)
-    if clash.exists():
+    if _name_taken(user, name, exclude_pk=reading_list.pk):
         raise Refused(_("You already have a list with this name."), code="name", status=400)
     reading_list.name, reading_list.public = name, public
     reading_list.updated_at = timezone.now()

@@ -86,11 +86,22 @@ def test_limits_number_of_lists_and_creation_rate(member, settings):
     assert "3 listes" in limited.value.message
     settings.AFFINITES_RATE_LIMITS = {"list": (100, 3600)}
     ratelimits.reset(member)
-    for n in range(3, actions.MAX_LISTS):
+    for n in range(3, actions.MAX_LISTS - 1):  # « À lire » holds the last place
         actions.create_list(member, f"Liste {n}")
     with pytest.raises(Refused) as refused:
         actions.create_list(member, "Une de trop")
     assert refused.value.code == "too_many"
+    assert actions.default_list(member).is_default
+    assert ReadingList.objects.filter(owner=member).count() == actions.MAX_LISTS
+
+
+def test_the_name_of_to_read_is_taken_before_it_is_stored(member):
+    with pytest.raises(Refused, match="déjà une liste"):
+        actions.create_list(member, "à LIRE")
+    mine = actions.create_list(member, "Polars")
+    with pytest.raises(Refused, match="déjà une liste"):
+        actions.update_list(member, mine.pk, name="À lire", public=False)
+    assert not ReadingList.objects.filter(owner=member, is_default=True).exists()
 
 
 def test_add_and_remove_items(member, items, monkeypatch):
@@ -188,6 +199,29 @@ def test_add_to_to_read_from_the_item_page(signed_in, member, items):
     shown = text(signed_in.get(page))
     assert "Ajouté à votre liste « À lire »" in shown
     assert "Dans vos listes :" in shown and to_read.get_absolute_url() in shown
+
+
+def test_reading_the_lists_writes_nothing_until_something_is_added(signed_in, member, items):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    item = items["dune"]
+    page = reverse("search:item", args=[item.record_id])
+    signed_in.get(page)  # the site settings are created on first use
+    with CaptureQueriesContext(connection) as queries:
+        lists_page = text(signed_in.get(reverse("community:my_lists")))
+        item_page = text(signed_in.get(page))
+    writes = [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith("SELECT")]
+    assert writes == []
+    assert not ReadingList.objects.filter(owner=member).exists()
+    # « À lire » is shown all the same: on the lists page, and to choose on the item page
+    assert "<h2 class=\"card-title\">À lire</h2>" in lists_page
+    assert '<option value="">À lire</option>' in item_page
+    signed_in.post(reverse("community:item_add_to_list", args=[item.pk]), {"list": ""})
+    to_read = ReadingList.objects.get(owner=member)
+    assert to_read.is_default and to_read.entries.get().item == item
+    lists_page = text(signed_in.get(reverse("community:my_lists")))
+    assert f'<a href="{to_read.get_absolute_url()}">À lire</a>' in lists_page
 
 
 def test_my_lists_page_create_and_list_page(signed_in, member, items):
