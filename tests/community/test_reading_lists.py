@@ -215,7 +215,7 @@ def test_reading_the_lists_writes_nothing_until_something_is_added(signed_in, me
     assert writes == []
     assert not ReadingList.objects.filter(owner=member).exists()
     # « À lire » is shown all the same: on the lists page, and to choose on the item page
-    assert "<h2 class=\"card-title\">À lire</h2>" in lists_page
+    assert '<h2 class="card-title">À lire</h2>' in lists_page
     assert '<option value="">À lire</option>' in item_page
     signed_in.post(reverse("community:item_add_to_list", args=[item.pk]), {"list": ""})
     to_read = ReadingList.objects.get(owner=member)
