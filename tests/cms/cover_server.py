@@ -1,4 +1,4 @@
-"""A local cover server for the cover tests: http.server on 127.0.0.1 in a thread.
+"""A local cover server for the cover tests, on tests/local_http.py's `serve`.
 
 Paths: /ok.jpg (a JPEG cover), /ok.png, /isbn/<isbn>.jpg (a JPEG for any ISBN), /missing
 (404), /page.html (text/html), /fake.jpg (image/jpeg that is not a picture), /huge.jpg (an
@@ -11,12 +11,14 @@ image/jpeg body over 5 MB, no Content-Length), /huge-declared.jpg (Content-Lengt
 
 import io
 import struct
-import threading
 import time
 import zlib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import ExitStack
+from urllib.parse import urlsplit
 
 from PIL import Image as PILImage
+
+from tests.local_http import QuietHandler, serve
 
 
 def picture(fmt: str, size=(200, 300), color=(181, 70, 43)) -> bytes:
@@ -40,31 +42,31 @@ class CoverServer:
         self.slow_seconds = 3.0
         self.jpeg = picture("JPEG")
         self.png = picture("PNG")
+        self.base = ""
+        self._running = ExitStack()
+
+    @property
+    def port(self) -> int:
+        return urlsplit(self.base).port
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def __enter__(self):
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # quiet
-                pass
-
-            def send(self, status, body=b"", content_type="image/jpeg", length=True):
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                if length:
-                    self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_GET(self):
+        class Handler(QuietHandler):
+            def do_GET(self):  # noqa: N802 (http.server's name)
                 path = self.path.split("?", 1)[0]
                 server.requests.append(path)
                 if path == "/ok.jpg" or (path.startswith("/isbn/") and path.endswith(".jpg")):
-                    return self.send(200, server.jpeg)
+                    return self.answer(server.jpeg, "image/jpeg")
                 if path == "/ok.png":
-                    return self.send(200, server.png, "image/png")
+                    return self.answer(server.png, "image/png")
                 if path == "/page.html":
-                    return self.send(200, b"<html>no</html>", "text/html; charset=utf-8")
+                    return self.answer(b"<html>no</html>", "text/html; charset=utf-8")
                 if path == "/fake.jpg":
-                    return self.send(200, b"GIF89a? not really a picture" * 10)
+                    return self.answer(b"GIF89a? not really a picture" * 10, "image/jpeg")
                 if path == "/huge-declared.jpg":
                     self.send_response(200)
                     self.send_header("Content-Type", "image/jpeg")
@@ -83,9 +85,9 @@ class CoverServer:
                         pass
                     return None
                 if path == "/bomb.png":
-                    return self.send(200, bomb_png(), "image/png")
+                    return self.answer(bomb_png(), "image/png")
                 if path == "/tiny.gif":
-                    return self.send(200, picture("GIF", (1, 1)), "image/gif")
+                    return self.answer(picture("GIF", (1, 1)), "image/gif")
                 if path in ("/moved", "/inside", "/loop"):
                     self.send_response(302)
                     target = {
@@ -98,31 +100,17 @@ class CoverServer:
                     self.end_headers()
                     return None
                 if path == "/busy":
-                    return self.send(503, b"busy", "text/plain")
+                    return self.answer(b"busy", "text/plain", status=503)
                 if path == "/slow.jpg":
                     time.sleep(server.slow_seconds)
                     try:
-                        return self.send(200, server.jpeg)
+                        return self.answer(server.jpeg, "image/jpeg")
                     except (BrokenPipeError, ConnectionResetError):
                         return None
-                return self.send(404, b"not found", "text/plain")
+                return self.answer(b"not found", "text/plain", status=404)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def base(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-    def __enter__(self):
-        self.thread.start()
+        self.base = self._running.enter_context(serve(Handler))
         return self
 
     def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._running.close()

@@ -172,8 +172,7 @@ def test_redirects_are_followed_a_few_times_and_checked(server):
 )
 def test_private_addresses_are_refused_unless_allowed(server, settings, url):
     settings.COVERS_ALLOWED_HOSTS = []
-    port = server.httpd.server_address[1]
-    item = make_item("Dune", cover_source_url=url.format(port=port))
+    item = make_item("Dune", cover_source_url=url.format(port=server.port))
     assert fetch_cover(item.pk) == Outcome.REFUSED
     assert server.requests == []
 
