@@ -355,11 +355,21 @@ def naive_rebuild_rate(sample: int) -> tuple[float | None, str]:
 
 
 def _database_exists(name: str) -> bool:
+    """Asked of the server's `postgres` maintenance database: the bench's may not exist yet."""
+    import psycopg
     from django.db import connection
 
-    with connection._nodb_cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        return cursor.fetchone() is not None
+    db = connection.settings_dict
+    with psycopg.connect(
+        dbname="postgres",
+        user=db["USER"] or None,
+        password=db["PASSWORD"] or None,
+        host=db["HOST"] or None,
+        port=db["PORT"] or None,
+        autocommit=True,
+    ) as maintenance:
+        found = maintenance.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        return found.fetchone() is not None
 
 
 def main(argv=None) -> int:
