@@ -6,6 +6,7 @@ the log, and telling the reporter and the member concerned."""
 from datetime import timedelta
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
@@ -156,7 +157,7 @@ def test_a_decision_needs_a_reason(client, club, people):
     post.refresh_from_db()
     assert post.status == ContentStatus.PUBLISHED
     assert not ModerationAction.objects.exists()
-    messages = [str(m) for m in response.wsgi_request._messages]
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
     assert fr("Say why: the reason is kept in the moderation log.") in messages
 
 

@@ -9,7 +9,7 @@ from allauth.socialaccount.adapter import get_adapter
 from allauth.socialaccount.helpers import complete_social_login
 from allauth.socialaccount.models import SocialAccount, SocialLogin
 from django.contrib.auth.models import AnonymousUser
-from django.contrib.messages.storage.fallback import FallbackStorage
+from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.test import RequestFactory
 from django.urls import reverse
@@ -59,7 +59,7 @@ def _facebook_signup(settings, email: str):
     request = RequestFactory().get("/comptes/facebook/login/callback/")
     SessionMiddleware(lambda r: None).process_request(request)
     request.session.save()
-    request._messages = FallbackStorage(request)  # what MessageMiddleware sets
+    MessageMiddleware(lambda r: None).process_request(request)
     request.user = AnonymousUser()
     with request_context(request):  # what allauth's middleware does for each request
         # What the Facebook provider hands over after the OAuth callback.
