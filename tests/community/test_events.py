@@ -2,7 +2,6 @@
 
 import csv
 import io
-import threading
 from datetime import timedelta
 
 import pytest
@@ -32,6 +31,7 @@ from community.tasks import (
     sweep_reminders,
 )
 from community.templatetags.event_tags import registration_block
+from tests.concurrency import run_together
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -280,27 +280,6 @@ def test_raising_the_capacity_and_publishing_promotes_the_waitlist(
 # --- Concurrency (PostgreSQL) ---------------------------------------------------------------
 
 
-def _run_concurrently(jobs) -> list:
-    barrier = threading.Barrier(len(jobs))
-    errors = []
-
-    def run(job):
-        try:
-            barrier.wait()
-            job()
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
-
-
 def _needs_postgresql():
     if connection.vendor != "postgresql":
         pytest.skip(
@@ -315,7 +294,7 @@ def test_concurrent_registrations_never_exceed_the_capacity(branch):
     _needs_postgresql()
     event = make_event(branch=branch, capacity=5)
     members = [make_user() for _ in range(20)]
-    errors = _run_concurrently([lambda m=m: register_for_event(m, event) for m in members])
+    errors = run_together([lambda m=m: register_for_event(m, event) for m in members])
     assert errors == []
     assert EventRegistration.objects.filter(event=event, status=Status.CONFIRMED).count() == 5
     assert EventRegistration.objects.filter(event=event, status=Status.WAITLISTED).count() == 15
@@ -338,7 +317,7 @@ def test_concurrent_cancellations_and_registrations(branch):
         register_for_event(person, event)
     jobs = [lambda m=m: cancel_registration(m, event) for m in holders]
     jobs += [lambda m=m: register_for_event(m, event) for m in newcomers]
-    errors = _run_concurrently(jobs)
+    errors = run_together(jobs)
     assert errors == []
     result = statuses(event)
     # the three freed places went to the first three who were waiting, never to a newcomer
@@ -353,7 +332,7 @@ def test_concurrent_double_click_makes_one_registration(branch):
     _needs_postgresql()
     event = make_event(branch=branch, capacity=5)
     member = make_user()
-    errors = _run_concurrently([lambda: register_for_event(member, event) for _ in range(6)])
+    errors = run_together([lambda: register_for_event(member, event) for _ in range(6)])
     assert errors == []
     assert EventRegistration.objects.filter(event=event, user=member).count() == 1
 

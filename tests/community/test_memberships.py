@@ -1,11 +1,10 @@
-import threading
-
 import pytest
 from django.db import connection
 from django.urls import reverse
 
 from community.actions.memberships import join_community, leave_community
 from community.models import Membership
+from tests.concurrency import run_together
 from tests.conftest import make_community, make_user
 
 pytestmark = pytest.mark.django_db
@@ -97,18 +96,7 @@ def test_concurrent_joins_make_one_membership(taxonomy, branches):
         pytest.skip("concurrency test needs PostgreSQL")
     member = make_user()
     club = make_community("Club", interests=[taxonomy["sf"]])
-    barrier = threading.Barrier(6)
     results = []
-
-    def worker():
-        barrier.wait()
-        results.append(join_community(member, club))
-        connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert run_together([lambda: results.append(join_community(member, club))] * 6) == []
     assert results.count(True) == 1
     assert Membership.objects.filter(user=member, community=club).count() == 1

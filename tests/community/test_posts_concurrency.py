@@ -1,7 +1,5 @@
 """Counts stay exact under concurrent reactions (PostgreSQL: real parallel transactions)."""
 
-import threading
-
 import pytest
 from django.db import connection
 
@@ -9,36 +7,13 @@ from community.actions.posts import create_comment
 from community.actions.reactions import add_reaction, counts, remove_reaction
 from community.models import Comment, Post, Reaction
 from tests.community.life_helpers import join
+from tests.concurrency import run_together
 from tests.conftest import make_community, make_user
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def run_together(workers) -> list:
-    barrier = threading.Barrier(len(workers))
-    errors = []
-
-    def wrap(fn):
-        def run():
-            try:
-                barrier.wait()
-                fn()
-            except Exception as error:  # reported below
-                errors.append(error)
-            finally:
-                connection.close()
-
-        return run
-
-    threads = [threading.Thread(target=wrap(fn)) for fn in workers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
 
 
 @pytest.fixture

@@ -1,13 +1,12 @@
 """Funnel increments and digest claims stay exact under concurrency (PostgreSQL)."""
 
-import threading
-
 import pytest
 from django.db import connection
 
 from community.journey import Step
 from community.reach import funnel
 from community.reach.models import DigestDelivery, FunnelCount
+from tests.concurrency import run_together
 from tests.conftest import make_user
 
 pytestmark = [
@@ -17,30 +16,6 @@ pytestmark = [
 
 WORKERS = 8
 EACH = 25
-
-
-def run_together(workers) -> list:
-    barrier = threading.Barrier(len(workers))
-    errors = []
-
-    def wrap(fn):
-        def run():
-            try:
-                barrier.wait()
-                fn()
-            except Exception as error:  # reported below
-                errors.append(error)
-            finally:
-                connection.close()
-
-        return run
-
-    threads = [threading.Thread(target=wrap(fn)) for fn in workers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
 
 
 @pytest.fixture
