@@ -103,22 +103,10 @@ def record_publication(page, *, user=None) -> Syndication | None:
             .order_by("-id")
             .first()
         )
-        if row is not None:
-            # Not fanned out yet: the activity is built from the live page when it is.
-            row.published_at = page.last_published_at
-            row.page_title = page.title[:255]
-            row.requested_by = user or row.requested_by
-            row.save(update_fields=["published_at", "page_title", "requested_by", "updated_at"])
-        else:
-            row = Syndication.objects.create(
-                destination=D.FEDIVERSE,
-                page=page,
-                page_pk=page.pk,
-                page_title=page.title[:255],
-                published_at=page.last_published_at,
-                action=A.UPDATE if lineage_open(page.pk) else A.CREATE,
-                requested_by=user,
-            )
+        # a pending Delete cancelled above reopens the lineage: ask again
+        row = Syndication.objects.publication_for(
+            D.FEDIVERSE, page, row, announced=lineage_open(page.pk), user=user
+        )
         _fan_out_on_commit(row.pk)
     return row
 

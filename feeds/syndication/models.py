@@ -217,6 +217,29 @@ class SyndicationQuerySet(models.QuerySet):
             )
         return row
 
+    def publication_for(
+        self, destination: str, page, waiting: Syndication | None, *, announced: bool, user=None
+    ) -> Syndication:
+        """`waiting`, the page's publication row not sent yet, brought up to date (the message
+        is built from the live page when it goes out, so it covers this publication too), or
+        a new row: an update when the page is `announced` there already, else a creation
+        (both outboxes call this when a page is published)."""
+        if waiting is not None:
+            waiting.published_at = page.last_published_at
+            waiting.page_title = page.title[:255]
+            waiting.requested_by = user or waiting.requested_by
+            waiting.save(update_fields=["published_at", "page_title", "requested_by", "updated_at"])
+            return waiting
+        return self.create(
+            destination=destination,
+            page=page,
+            page_pk=page.pk,
+            page_title=page.title[:255],
+            published_at=page.last_published_at,
+            action=Syndication.Action.UPDATE if announced else Syndication.Action.CREATE,
+            requested_by=user,
+        )
+
 
 class Syndication(models.Model):
     """One outbox row: mirror one publication, update or removal of a page to one

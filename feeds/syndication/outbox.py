@@ -147,23 +147,9 @@ def record_publication(page, *, user=None) -> Syndication | None:
             .order_by("-id")
             .first()
         )
-        if row is not None:
-            # Not sent yet: the message is built at send time from the live page, so the
-            # waiting row already covers this publication.
-            row.published_at = page.last_published_at
-            row.page_title = page.title[:255]
-            row.requested_by = user or row.requested_by
-            row.save(update_fields=["published_at", "page_title", "requested_by", "updated_at"])
-        else:
-            row = Syndication.objects.create(
-                destination=D.FACEBOOK,
-                page=page,
-                page_pk=page.pk,
-                page_title=page.title[:255],
-                published_at=page.last_published_at,
-                action=A.UPDATE if is_open else A.CREATE,
-                requested_by=user,
-            )
+        row = Syndication.objects.publication_for(
+            D.FACEBOOK, page, row, announced=is_open, user=user
+        )
         _send_on_commit(row.pk)
     return row
 
