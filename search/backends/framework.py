@@ -37,7 +37,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from django.contrib.postgres.aggregates import ArrayAgg, StringAgg
+from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.lookups import Overlap
 from django.contrib.postgres.search import (
@@ -48,7 +48,20 @@ from django.contrib.postgres.search import (
     SearchVectorField,
     TrigramSimilarity,
 )
-from django.db.models import Case, Count, F, Func, Q, QuerySet, TextField, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    Lookup,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Length
 from django.utils import timezone
@@ -95,8 +108,9 @@ FACET_COLUMN = {
 
 def _tsv() -> RawSQL:
     # The weighted tsvector PostgreSQL generates and GIN-indexes (migration 0002): a column
-    # of the table but not a model field, because SQLite has no tsvector type.
-    return RawSQL('"search_searchentry"."tsv"', [], output_field=SearchVectorField())
+    # of the table but not a model field, because SQLite has no tsvector type. Unqualified,
+    # so that in a subquery (whose table Django renames) it names the subquery's own row.
+    return RawSQL('"tsv"', [], output_field=SearchVectorField())
 
 
 def _title_tsv() -> Func:
@@ -274,20 +288,23 @@ class FrameworkBackend(DatabaseBackend):
         limit: int,
         title_key: str = "",
     ) -> BackendResult:
-        """The counts and a page of hits, in two to four statements whatever the number of
-        matches and of active facets.
+        """The counts and a page of hits: two statements when the query is not broad (nearly
+        always), four or five for a broad one, whatever the number of active facets.
 
         The filter sets: the filters, then each active facet without its own filter (its
-        counts ignore it). Every set is a subset of their union, so one aggregate over the
-        union counts them all, each aggregate filtered by its set (``filter=``): the total,
-        the available ones, and each facet column gathered with ``StringAgg`` then counted
-        in Python (``Counter`` over a split string: no row reaches Python).
+        counts ignore it). Every set is a subset of their union, so their counts come from
+        one aggregate over the union: one line of text per entry (its facet values and a
+        flag per set, `FacetLine`) gathered by ``StringAgg`` and counted in Python
+        (`_count_lines`), so the ORM builds one aggregate whatever the number of sets.
 
-        1. Over the 1/SAMPLE_MODULUS sample (its partial indexes, migrations 0004–0005):
-           a set with more than EXACT_LIMIT / SAMPLE_MODULUS matches there is broad, its
-           counts estimated from the sample (marked approximate).
-        2. When some set is not broad, the same aggregate over every match of those sets:
-           their exact counts.
+        1. That aggregate over every match of the union, guarded: PostgreSQL skips the scan
+           (a one-time filter) when the union has more than EXACT_LIMIT / SAMPLE_MODULUS
+           matches in the 1/SAMPLE_MODULUS sample (its partial indexes, migrations
+           0004–0005), i.e. about EXACT_LIMIT matches. Lines back: every count is exact.
+        2. Otherwise (a broad query, or no match at all), the same aggregate over the
+           sample: a set with more than EXACT_LIMIT / SAMPLE_MODULUS matches there keeps
+           the sample's counts, estimated (marked approximate); the others are counted
+           exactly by the aggregate over every match of those sets.
         3. The page of hits: every match ranked (at most about EXACT_LIMIT of them), or for
            a broad query ranked among candidates fixed by the data (the entries whose title
            is the query, every entry whose title matches when at most RANK_CANDIDATES do —
@@ -299,37 +316,39 @@ class FrameworkBackend(DatabaseBackend):
         if matches is not None:
             found = found.filter(matches)
         sample_limit = database.EXACT_LIMIT // database.SAMPLE_MODULUS
-        ranked = tsquery is not None and sort != "date"
-        sampled, in_sample = _aggregate(
-            _sample(found, matches is not None), sets, conditions, ids=ranked
-        )
-        broad = [counts["_total"][""] > sample_limit for counts in sampled]
-        exact_sets = [n for n, is_broad in enumerate(broad) if not is_broad]
-        exact = {}
-        if exact_sets:
-            chosen = [conditions[n] for n in exact_sets]
-            exact_counts, _ids = _aggregate(found, [sets[n] for n in exact_sets], chosen)
-            exact = dict(zip(exact_sets, exact_counts, strict=True))
+        in_union = found.filter(_union(conditions))
+        sample = _sample(in_union, matches is not None)
+        broad_union = Exists(sample.order_by()[sample_limit : sample_limit + 1])
+        exact, _ids = _count_lines(_lines(in_union.filter(~broad_union), sets, conditions), sets)
+        broad = [False] * len(sets)
+        if not exact[0]["_total"][""] and not any(c["_total"][""] for c in exact[1:]):
+            # a broad union, or no match at all: the sample says which sets are broad
+            sampled, sampled_ids = _count_lines(_lines(sample, sets, conditions), sets)
+            broad = [counts["_total"][""] > sample_limit for counts in sampled]
+            narrow = [n for n, is_broad in enumerate(broad) if not is_broad]
+            if narrow and any(broad):
+                chosen = found.filter(_any([conditions[n] for n in narrow]))
+                exact, _ids = _count_lines(_lines(chosen, sets, conditions), sets)
+            for n, is_broad in enumerate(broad):
+                if is_broad:
+                    exact[n] = {
+                        name: {
+                            value: _estimate(count * database.SAMPLE_MODULUS)
+                            for value, count in values.items()
+                        }
+                        for name, values in sampled[n].items()
+                    }
         counts: dict[str, dict[str, int]] = {}
         for n, (facet, _filter_set) in enumerate(sets):
-            if broad[n]:
-                set_counts = {
-                    name: {
-                        value: _estimate(count * database.SAMPLE_MODULUS)
-                        for value, count in values.items()
-                    }
-                    for name, values in sampled[n].items()
-                }
-            else:
-                set_counts = exact[n]
             if facet is None:
-                counts.update(set_counts)
+                counts.update(exact[n])
             else:
-                counts[facet] = set_counts.get(facet, {})
+                counts[facet] = exact[n].get(facet, {})
         total = counts.pop("_total", {}).get("", 0)
         approximate = any(broad)
         if not total:
             return BackendResult(0, [], offset, counts, approximate=approximate)
+        ranked = tsquery is not None and sort != "date"
         # the tsquery as a constant: SearchQuery(word, config=…) objects would be analysed
         # again for every ranked row (to_tsquery is only STABLE)
         rank = Cast(Value(tsquery), output_field=SearchQueryField())
@@ -344,27 +363,28 @@ class FrameworkBackend(DatabaseBackend):
             # Broad: ranking every match (16,000 rows for "mer" in 100,000 items) is what
             # made a broad query 3× slower; the candidates are sets fixed by the data, never
             # "the first N rows" of a scan: page 2 is ranked from the same ones as page 1.
-            first = in_sample[: database.RANK_CANDIDATES]
+            # the first RANK_CANDIDATES matches of the sample by id (its lines hold the ids)
+            first = sampled_ids[: database.RANK_CANDIDATES]
             # every entry whose title matches, when there are at most RANK_CANDIDATES (the
             # title's GIN index of migration 0004), none when there are more: the sample has
-            # a share of them
+            # a share of them. A title that matches is a match.
             titled = list(
-                SearchEntry.objects.filter(
-                    _live(now), conditions[0]
-                )  # a title that matches: a match
+                SearchEntry.objects.filter(_live(now), conditions[0])
                 .alias(title_tsv=_title_tsv())
                 .filter(title_tsv=_raw(tsquery))
                 .values_list("id", flat=True)[: database.RANK_CANDIDATES + 1]
             )
             if len(titled) <= database.RANK_CANDIDATES:
                 first = sorted(set(first).union(titled))
-            candidates = Q(id__in=first)
+            candidate_count = len(first)
+            first = Q(AnyOf(F("id"), Value(first, output_field=ArrayField(BigIntegerField()))))
+            candidates = first
             if title_key:
                 candidates |= Q(title_key=title_key)
-            if offset + limit <= len(first):  # the page lies within the candidates
+            if offset + limit <= candidate_count:  # the page lies within the candidates
                 # the sample's are matches of the filters already: read by id alone (the
                 # full-text index would read every match of a broad word)
-                within = Q(id__in=first)
+                within = first
                 if title_key:
                     within |= Q(title_key=title_key) & matches & conditions[0] & _live(now)
                 hit_entries = (
@@ -401,6 +421,12 @@ def _any(conditions: list[Q]) -> Q:
     return union
 
 
+def _union(conditions: list[Q]) -> Q:
+    """The entries of any filter set: the first (the filters) lies within every other, so
+    the others' union when there are others."""
+    return _any(conditions[1:] or conditions)
+
+
 def _sample(entries: QuerySet, words: bool = True) -> QuerySet:
     """The entries of the 1/SAMPLE_MODULUS sample: with words, the partial GIN index of
     migration 0004; filters alone, the covering partial index of migration 0005 (its extra,
@@ -410,71 +436,118 @@ def _sample(entries: QuerySet, words: bool = True) -> QuerySet:
     return sample if words else sample.exclude(kind="")
 
 
-SEPARATOR = " "  # facet values are codes and ids: no spaces
+class AnyOf(Lookup):
+    """``lhs = ANY(rhs)``, `rhs` an array: a list of ids as one parameter (``IN (…)`` would
+    give the ORM and psycopg 1,000 placeholders to handle), matched on the primary key's
+    index."""
+
+    lookup_name = "any_of"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
 
 
-def _aggregate(
-    entries: QuerySet,
-    sets: list[tuple[str | None, Filters]],
-    conditions: list[Q],
-    *,
-    ids: bool = False,
-) -> tuple[list[dict[str, dict[str, int]]], list[int]]:
-    """Each filter set's counts among `entries` in one statement: the first set's total and
-    every facet, the others' total and own facet only (each aggregate filtered by its set's
-    condition). Each facet's values come back joined in one string per set and are counted
-    here. With `ids`, also the first set's entry ids in order (the sample's candidates to
-    rank)."""
-    # the entries of the union of the sets: the first set (the filters) lies within every
-    # other, so theirs alone when there are others; a set equal to the union needs no filter
-    wider = [c for (facet, _), c in zip(sets, conditions, strict=True) if facet is not None]
-    wider = wider or conditions
-    entries = entries.filter(_any(wider))
-    conditions = [None if not c or (len(wider) == 1 and c is wider[0]) else c for c in conditions]
-    aggregates = {}
-    if ids:
-        aggregates["ids"] = ArrayAgg("id", filter=conditions[0], order_by="id", default=[])
+class FacetLine(Func):
+    """An entry's facet values as one line of text, `|` between them (codes and ids: no
+    `|` in them), a NULL as an empty value."""
+
+    function = "CONCAT"
+    arg_joiner = ", '|', "
+    output_field = TextField()
+
+
+# the fields of a FacetLine, then one flag per filter set
+LINE_FIELDS = (
+    "kind",
+    "doc_type",
+    "audience",
+    "language",
+    "year",
+    "available",
+    "branch_ids",
+    "available_branch_ids",
+    "interest_ids",
+    "id",
+)
+FIELD = {name: n for n, name in enumerate(LINE_FIELDS)}
+
+
+def _lines(entries: QuerySet, sets: list[tuple[str | None, Filters]], conditions: list[Q]):
+    """What `_count_lines` counts, among `entries`, in one statement: the facet lines of the
+    first set's entries, and for each other set its own facet's values (space-separated)
+    and its total."""
+    fields: list = [F(name) for name in LINE_FIELDS]
+    # available (at the chosen médiathèques if any: the sets that count "available" all
+    # have the same) as "t"
+    branches = sets[0][1].branches
+    available = Q(_overlap("available_branch_ids", branches)) if branches else Q(available=True)
+    fields[FIELD["available"]] = Case(When(available, then=Value("t")), default=Value("f"))
+    first = (conditions[0] or None) if len(sets) > 1 else None
+    aggregates = {
+        "lines": StringAgg(
+            FacetLine(*fields),
+            delimiter="\n",
+            filter=first,
+            default=Value(""),
+            output_field=TextField(),
+        )
+    }
     for n, ((facet, filter_set), condition) in enumerate(zip(sets, conditions, strict=True)):
-        wanted = FACETS if facet is None else (facet,)
-        aggregates[f"s{n}_total"] = Count("id", filter=condition)
-        for name in wanted:
-            if name == "available":
-                if filter_set.branches:  # available at one of the chosen médiathèques
-                    available = Q(_overlap("available_branch_ids", filter_set.branches))
-                else:
-                    available = Q(available=True)
-                aggregates[f"s{n}_available"] = Count(
-                    "id", filter=available if condition is None else condition & available
-                )
-                continue
-            column = FACET_COLUMN[name]
-            if name == "branch" and filter_set.available:
-                column = "available_branch_ids"
-            expression = Cast(column, TextField()) if name == "year" else F(column)
-            aggregates[f"s{n}_{name}"] = StringAgg(
-                expression, delimiter=SEPARATOR, filter=condition, default=Value("")
-            )
-    row = entries.aggregate(**aggregates)
+        if facet is None:
+            continue
+        if facet == "branch":
+            value = F("available_branch_ids" if filter_set.available else "branch_ids")
+        elif facet == "interest":
+            value = F("interest_ids")
+        else:
+            value = fields[FIELD[facet]]
+        aggregates[f"s{n}"] = StringAgg(
+            Cast(value, TextField()), delimiter=" ", filter=condition or None, default=Value("")
+        )
+        aggregates[f"s{n}_total"] = Count("id", filter=condition or None)
+    return entries.aggregate(**aggregates)
+
+
+def _count_lines(
+    values: dict, sets: list[tuple[str | None, Filters]]
+) -> tuple[list[dict[str, dict[str, int]]], list[int]]:
+    """Each filter set's counts from what `_lines` read: the first set's total and every
+    facet, the others' total and own facet only; and the first set's entry ids in order.
+    Counted column by column (``Counter`` runs in C), never row by row."""
+    lines = values["lines"]
+    rows = [line.split("|") for line in lines.split("\n")] if lines else []
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(LINE_FIELDS)
     out = []
-    for n, (facet, _filter_set) in enumerate(sets):
-        counts: dict[str, dict[str, int]] = {"_total": {"": row[f"s{n}_total"]}}
-        for name in FACETS if facet is None else (facet,):
-            if name == "available":
-                available = row[f"s{n}_available"]
+    for n, (facet, filter_set) in enumerate(sets):
+        if facet is None:
+            counts = {"_total": {"": len(rows)}}
+            counted = {name: columns[FIELD[name]] for name in FACETS if name in FIELD}
+            counted["branch"] = columns[
+                FIELD["available_branch_ids" if filter_set.available else "branch_ids"]
+            ]
+            counted["interest"] = columns[FIELD["interest_ids"]]
+            counted = {name: " ".join(column).split() for name, column in counted.items()}
+        else:
+            counts = {"_total": {"": values[f"s{n}_total"]}}
+            counted = {facet: values[f"s{n}"].split()}
+        for name, found in counted.items():
+            if name == "available":  # "t": available (at the chosen médiathèques if any)
+                available = found.count("t")
                 counts[name] = {"1": available} if available else {}
                 continue
-            values = Counter(row[f"s{n}_{name}"].split(SEPARATOR))
-            values.pop("", None)
+            tally = Counter(found)
             if name == "year":
                 years: Counter = Counter()
-                for year, count in values.items():
+                for year, count in tally.items():
                     bucket = _year_bucket(int(year))
                     if bucket:
                         years[bucket] += count
-                values = years
-            counts[name] = dict(values)
+                tally = years
+            counts[name] = dict(tally)
         out.append(counts)
-    return out, row["ids"] if ids else []
+    return out, sorted(map(int, columns[FIELD["id"]]))
 
 
 def _edit_kind(word: str, term: str) -> str:
