@@ -1,7 +1,8 @@
 """Signal receivers that schedule index updates (connected in SearchConfig.ready()).
 
 Saves and deletes of every indexed kind, Wagtail publish / unpublish, holdings (an item's
-availability), the taxonomy (interest suggestions), account erasure (`search.erasure`), and
+availability), the taxonomy (interest suggestions), branches and interests (the facets'
+labels), account erasure (`search.erasure`), and
 the catalogue importer's batches: it writes in bulk (no ``post_save``) and sends
 ``cms.catalogue.signals.catalogue_items_written`` once each batch has committed.
 """
@@ -10,11 +11,12 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from wagtail.signals import page_published, page_unpublished
 
 from cms.catalogue.signals import catalogue_items_written
-from cms.models import CatalogueItem, Holding, Interest
+from cms.models import Branch, CatalogueItem, Holding, Interest
 from community.privacy.signals import content_erased
 
 from .documents import KINDS, kind_for_model
 from .erasure import on_content_erased
+from .facet_labels import forget_facet_labels
 from .indexing import INTERESTS, schedule
 
 
@@ -67,6 +69,10 @@ def connect() -> None:
     )
     post_save.connect(_taxonomy_changed, sender=Interest, dispatch_uid="search-interest-save")
     post_delete.connect(_taxonomy_changed, sender=Interest, dispatch_uid="search-interest-delete")
+    for model in (Branch, Interest):  # the facets' labels (search/facet_labels.py)
+        uid = f"search-labels-{model._meta.label_lower}"
+        post_save.connect(forget_facet_labels, sender=model, dispatch_uid=uid + "-save")
+        post_delete.connect(forget_facet_labels, sender=model, dispatch_uid=uid + "-delete")
     catalogue_items_written.connect(
         _catalogue_items_written, dispatch_uid="search-catalogue-items-written"
     )

@@ -501,25 +501,19 @@ def label_facets(
 ) -> list[Facet]:
     """Facets in display order with their labels; selected values are always listed.
     `known_labels`: médiathèque and interest labels the backend already read (facet → value
-    → label, None for no such row); the others are read in one statement."""
+    → label, None for no such row); the others come from search/facet_labels.py (cached)."""
     from cms.models import Audience, DocumentType
 
+    from ..facet_labels import facet_labels
+
     facets: list[Facet] = []
-    known = known_labels or {}
-    names_by_id = _branch_and_interest_names(
-        *(
-            [
-                int(v)
-                for v in [*(counts.get(name) or {}), *(filters.values(name) or ())]
-                if str(v).isdigit() and str(v) not in known.get(name, {})
-            ]
-            for name in ("branch", "interest")
-        )
-    )
+    names_by_id = {name: dict(values) for name, values in facet_labels().items()}
     for name in ("branch", "interest"):
-        names_by_id[name].update(
-            (value, label) for value, label in known.get(name, {}).items() if label is not None
-        )
+        for value, label in (known_labels or {}).get(name, {}).items():
+            if label is None:  # no such row (any more)
+                names_by_id[name].pop(value, None)
+            else:
+                names_by_id[name][value] = label
     labels: dict[str, Callable[[list[str]], dict[str, str]]] = {
         "kind": lambda values: {k: str(KINDS[k].label_plural) for k in values if k in KINDS},
         "doc_type": lambda values: {
@@ -569,46 +563,6 @@ def label_facets(
             values.sort(key=lambda v: (-v.count, v.label))
         facets.append(Facet(name, titles[name], param, values))
     return facets
-
-
-def _branch_and_interest_names(
-    branch_ids: list[int], interest_ids: list[int]
-) -> dict[str, dict[str, str]]:
-    """{"branch": {id: name}, "interest": {id: "Parent › Name" (Interest.label)}} of the given
-    ids, in one statement (none when there is no id)."""
-    from django.db import connections, router
-
-    from cms.models import Branch, Interest
-
-    out: dict[str, dict[str, str]] = {"branch": {}, "interest": {}}
-    branch_ids, interest_ids = sorted(set(branch_ids)), sorted(set(interest_ids))
-    if not branch_ids and not interest_ids:
-        return out
-    connection = connections[router.db_for_read(Branch)]
-    quote = connection.ops.quote_name
-    branches, interests = Branch._meta, Interest._meta
-    parts, params = [], []
-    if branch_ids:
-        parts.append(
-            f"SELECT 'branch', b.{quote(branches.pk.column)}, b.{quote('name')}, NULL "
-            f"FROM {quote(branches.db_table)} b "
-            f"WHERE b.{quote(branches.pk.column)} IN ({', '.join(['%s'] * len(branch_ids))})"
-        )
-        params += branch_ids
-    if interest_ids:
-        parent = quote(interests.get_field("parent").column)
-        parts.append(
-            f"SELECT 'interest', i.{quote(interests.pk.column)}, i.{quote('name')}, p.{quote('name')} "
-            f"FROM {quote(interests.db_table)} i LEFT JOIN {quote(interests.db_table)} p "
-            f"ON p.{quote(interests.pk.column)} = i.{parent} "
-            f"WHERE i.{quote(interests.pk.column)} IN ({', '.join(['%s'] * len(interest_ids))})"
-        )
-        params += interest_ids
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        for facet, pk, name, parent_name in cursor.fetchall():
-            out[facet][str(pk)] = f"{parent_name} › {name}" if parent_name else name
-    return out
 
 
 LANGUAGES = {

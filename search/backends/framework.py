@@ -19,14 +19,20 @@ suggestions; what differs is how a search is asked, on PostgreSQL:
 * filters: ORM conditions; médiathèques and interests as an ``Overlap`` of the entries' id
   lists (``string_to_array``, GIN-indexed by migration 0005);
 * facets: every filter set (the filters, then each active facet without its own filter)
-  counted by one ``.aggregate()`` with ``filter=`` per set, over the 1/16 sample first
-  (its partial indexes, migration 0004), then over every match of the sets that are not
-  broad (see _run);
-* broad queries: the page ranked among candidates fixed by the data, read by id.
+  counted by one ``.aggregate()`` over their union: the first set's facet values as one
+  ``StringAgg`` of lines, each other set's own facet as one ``StringAgg``, counted in
+  Python by column. A query with at most about ``EXACT_LIMIT`` matches (nearly all) is
+  counted exactly in that one statement: an ``Exists`` over the 1/16 sample (its partial
+  indexes, migration 0004) guards it, and PostgreSQL skips the scan when the query is broad;
+  a broad one is counted over the sample (see _run);
+* broad queries: the page ranked among candidates fixed by the data, read by id (one
+  array parameter, `AnyOf`);
+* facet labels (médiathèques, interests): from the cache (search/facet_labels.py).
 
-Measured beside the `database` engine (search/backends/handwritten_sql.py gives the
-figures): the same totals, counts and hits, 1.6× its time at p50 and p95; the gap is a
-fixed cost per search (two or three statements more, the ORM building them).
+Measured beside the `database` engine (search/README.md has the figures): the same totals,
+counts and hits; a narrow query costs the same number of statements as there (the words,
+the counts, the hits, then the hydration), a broad one two more (the sample's counts and
+the titles' candidates); what remains is the ORM's time to build them.
 
 On SQLite Django has no full-text API: the engine answers with the `database` engine's
 FTS5 statements.
