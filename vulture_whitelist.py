@@ -271,3 +271,9 @@ _.picture_kind
 # cms/models/catalogue.py (written and filtered through keyword lookups in cms/catalogue/covers.py)
 _.cover_checked_at
 _.cover_outcome
+# search/backends/framework.py (a Django lookup and a Func: the ORM reads these by name)
+_.lookup_name
+_.as_sql
+_.function
+_.arg_joiner
+_.output_field

@@ -100,16 +100,6 @@ HIT_COLUMNS = (
     "available_branch_ids",
     "interest_ids",
 )
-# facet → the entry's column holding its value(s) ("available" is a condition)
-FACET_COLUMN = {
-    "kind": "kind",
-    "doc_type": "doc_type",
-    "interest": "interest_ids",
-    "branch": "branch_ids",
-    "audience": "audience",
-    "language": "language",
-    "year": "year",
-}
 
 
 def _tsv() -> RawSQL:
