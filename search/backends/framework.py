@@ -289,9 +289,10 @@ class FrameworkBackend(DatabaseBackend):
 
         The filter sets: the filters, then each active facet without its own filter (its
         counts ignore it). Every set is a subset of their union, so their counts come from
-        one aggregate over the union: one line of text per entry (its facet values and a
-        flag per set, `FacetLine`) gathered by ``StringAgg`` and counted in Python
-        (`_count_lines`), so the ORM builds one aggregate whatever the number of sets.
+        one aggregate over the union (`_lines`): the first set's entries as lines of text
+        (their facet values, `FacetLine`) gathered by one ``StringAgg``, each other set's
+        own facet by one ``StringAgg`` and one ``Count``, counted in Python column by column
+        (`_count_lines`): a few aggregates for the ORM to build, no row to read in Python.
 
         1. That aggregate over every match of the union, guarded: PostgreSQL skips the scan
            (a one-time filter) when the union has more than EXACT_LIMIT / SAMPLE_MODULUS

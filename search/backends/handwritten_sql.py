@@ -4,13 +4,12 @@ Why it is not Django's full-text search API: the `framework` engine
 (search/backends/framework.py) answers the same searches through
 ``django.contrib.postgres.search`` and the ORM with the same results and relevance, but in the
 search bench (both engines, the same 101,953 items, one run, taking turns on each query)
-it took 1.61× this engine's time at the median and 1.64× at p95 (p50 37.6 against 23.3 ms,
-p95 64.6 against 39.3 ms, load average 4 on 2 CPUs: over the 25 / 60 ms budgets where this
-engine is within them): its facet counts are one aggregate per search, but it needs two or
-three statements more (the counts over the sample and the exact ones apart, the labels read
-by the shared code) and the ORM spends about 10 ms of CPU building them against 3–4 ms here,
-where this engine computes every count, the page of hits and the facet labels in one
-statement. It stays the default until the
+it took 1.46× this engine's time at the median and 1.56× at p95 (p50 44.4 against 30.4 ms,
+p95 94.1 against 60.3 ms, load average 5.5 on 2 CPUs; search/README.md): a narrow query
+costs it the same statements as here, a broad one two more (the guard of its exact counts,
+the titles' candidates), and the ORM spends a few ms of CPU building them where this engine
+builds its SQL in about 0.2 ms and computes every count, the page of hits and the facet
+labels in one statement. It stays the default until the
 framework engine is within 1.2× of it; both run the behaviour tests (the `engine` fixture).
 On SQLite it is the shared FTS5 path of search/backends/database.py.
 
