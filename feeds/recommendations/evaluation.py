@@ -154,11 +154,18 @@ def evaluate(
     k: int = 10,
     seed: int = 1,
     variants: bool = False,
+    validation: bool = False,
 ) -> dict:
-    """Run the split and both (or, with `variants`, four) recommenders; returns a report."""
+    """Run the split and both (or, with `variants`, four) recommenders; returns a report.
+
+    `validation`: the same split made again inside what happened before the cutoff (the
+    held-out part never seen), for choosing parameters without looking at the test."""
     members = dataset_members(dataset)
     interactions = Interaction.objects.filter(member__in=members)
     cutoff = split_cutoff(interactions, holdout)
+    if cutoff is not None and validation:
+        interactions = interactions.filter(created_at__lt=cutoff)
+        cutoff = split_cutoff(interactions, holdout)
     if cutoff is None:
         raise ValueError("not enough interactions")
     truth = held_out(interactions, cutoff)
@@ -250,6 +257,7 @@ def evaluate(
 
     return {
         "dataset": dataset,
+        "validation": validation,
         "k": k,
         "holdout": holdout,
         "cutoff": cutoff.isoformat(),

@@ -315,3 +315,53 @@ def test_spread_discounts_each_place_an_interest_already_took():
         3,
     ]
     assert [s.item_id for s in spread_across_interests(results, content, limit=2)] == [1, 2]
+
+
+def test_interest_shares_start_from_what_is_followed_and_move_with_use():
+    from feeds.recommendations.engine import MemberProfile, interest_shares
+
+    def profile(used):
+        interests = {1: (1.0, "Polar"), 2: (1.0, "Cuisine"), 3: (0.4, "Polar")}
+        return MemberProfile(1, None, interests, set(), [], used)
+
+    newcomer = interest_shares(profile({}))
+    assert newcomer == pytest.approx({1: 1 / 2.4, 2: 1 / 2.4, 3: 0.4 / 2.4})
+    # Half from what they follow, half from what they used: all of it crime novels.
+    reader = interest_shares(profile({1: 1.0}))
+    assert reader[1] == pytest.approx(0.5 / 2.4 + 0.5)
+    assert reader[2] == pytest.approx(0.5 / 2.4)
+    assert sum(reader.values()) == pytest.approx(1.0)
+    assert interest_shares(MemberProfile(1, None, {}, set(), [])) == {}
+
+
+def test_content_scores_weigh_an_item_by_its_share_of_its_interest():
+    from feeds.recommendations.engine import MemberProfile, content_scores
+    from feeds.recommendations.snapshot import Snapshot
+
+    # Two interests followed alike. Interest 1 is busy: item 10 has 30 readers of its 100;
+    # interest 2 is small: item 20 has 12 readers of its 15. Item 20 is the likelier next
+    # item for this member, although fewer people used it. (Each total also counts 0.1 for
+    # each of the 5 newest items the long tail may offer: none here.)
+    snapshot = Snapshot(
+        counts={10: 30, 11: 70, 20: 12, 21: 3},
+        by_interest={1: [11, 10], 2: [20, 21]},
+        ranked=[11, 10, 20, 21],
+        max_count=70,
+    )
+    member = MemberProfile(1, None, {1: (1.0, "Polar"), 2: (1.0, "Cuisine")}, set(), [])
+
+    scores = content_scores(member, snapshot, exclude={11}, per_list=5)
+
+    assert scores[20][0] == 1.0 and scores[20][1] == 2  # the member's best, via interest 2
+    assert scores[10][0] == pytest.approx((30 / 100.5) / (12 / 15.5))
+    assert 11 not in scores  # excluded
+    assert scores[21][0] == pytest.approx(3 / 12)
+    assert set(scores) == {10, 20, 21}
+
+
+def test_snapshot_share_is_linear_in_the_readers():
+    from feeds.recommendations.snapshot import Snapshot
+
+    snapshot = Snapshot(counts={1: 40, 2: 4}, ranked=[1, 2], max_count=40)
+    assert (snapshot.share(1), snapshot.share(2), snapshot.share(3)) == (1.0, 0.1, 0.0)
+    assert Snapshot().share(1) == 0.0

@@ -53,17 +53,32 @@ class Command(BaseCommand):
             "collaborative-only.",
         )
         parser.add_argument(
+            "--validation",
+            action="store_true",
+            help="Split again what happened before the cutoff (for choosing parameters "
+            "without looking at the test).",
+        )
+        parser.add_argument(
             "--output",
             default=str(Path(settings.BASE_DIR) / "var" / "bench" / "recommendations.json"),
         )
 
-    def handle(self, *args, dataset, holdout, sample, seed, variants, output, **options):
+    def handle(
+        self, *args, dataset, holdout, sample, seed, variants, validation, output, **options
+    ):
         if not 0 < holdout < 1:
             raise CommandError("--holdout doit être entre 0 et 1 (exclus).")
         if sample < 1:
             raise CommandError("--sample doit être au moins 1.")
         try:
-            report = evaluate(dataset, holdout=holdout, sample=sample, seed=seed, variants=variants)
+            report = evaluate(
+                dataset,
+                holdout=holdout,
+                sample=sample,
+                seed=seed,
+                variants=variants,
+                validation=validation,
+            )
         except ValueError as exc:
             hint = (
                 "lancez d'abord `manage.py generate_dataset`"
