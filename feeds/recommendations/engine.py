@@ -36,7 +36,7 @@ from community.models import FollowedInterest, Interaction
 from .signals import SIGNALS, signal_rows
 from .snapshot import Snapshot
 
-WEIGHTS = {"collaborative": 0.25, "content": 0.5, "popularity": 0.25}
+WEIGHTS = {"collaborative": 0.4, "content": 0.3, "popularity": 0.3}
 SEED_ITEMS = 30
 PAIR_ROWS = 1000
 SEED_ROWS = 500
@@ -50,11 +50,8 @@ SHRINK = 2.0
 FOLLOWED, CHILD_OF_FOLLOWED, PARENT_OF_FOLLOWED = 1.0, 0.8, 0.4
 # Discount per item an interest already placed in the suggestions (spread_across_interests).
 SPREAD_DECAY = 0.6
-# Share of a member's interests drawn from their history rather than from what they follow
-# (interest_shares).
-USED_SHARE = 0.5
-# Members counted for an item of an interest that nobody used yet (the long tail).
-TAIL_COUNT = 0.1
+# Weight kept by an interest the member follows but has not used lately (see interest_weight).
+USED_FLOOR = 0.5
 
 
 @dataclass
@@ -149,24 +146,14 @@ def member_profile(
     )
 
 
-def interest_shares(profile: MemberProfile) -> dict[int, float]:
-    """How the member's attention divides between their interests (sums to 1): the
-    relation to what they follow (followed, child, parent) as a prior, and, once they have a
-    history, how much of it each interest holds, half and half (a reader who follows eight
-    subjects but borrows crime novels gets more crime novels)."""
-    prior = {pk: weight for pk, (weight, _name) in profile.interests.items()}
-    total = sum(prior.values())
-    if not total:
-        return {}
-    shares = {pk: weight / total for pk, weight in prior.items()}
-    used = {pk: value for pk, value in profile.used.items() if pk in shares}
-    used_total = sum(used.values())
-    if used_total:
-        shares = {
-            pk: (1 - USED_SHARE) * share + USED_SHARE * used.get(pk, 0.0) / used_total
-            for pk, share in shares.items()
-        }
-    return shares
+def interest_weight(profile: MemberProfile, interest_id: int) -> float:
+    """The interest's weight for the member: its relation to what they follow (followed,
+    child, parent), scaled by how much they use it when they have a history with their
+    interests (USED_FLOOR for an interest they follow but never used)."""
+    weight = profile.interests[interest_id][0]
+    if not profile.used:
+        return weight
+    return weight * (USED_FLOOR + (1 - USED_FLOOR) * profile.used.get(interest_id, 0.0))
 
 
 # --- signals --------------------------------------------------------------------------------
@@ -175,53 +162,35 @@ def interest_shares(profile: MemberProfile) -> dict[int, float]:
 def content_scores(
     profile: MemberProfile, snapshot: Snapshot, exclude: set[int], per_list: int = MIN_CANDIDATES
 ) -> dict[int, tuple[float, int]]:
-    """item id → (0..1 score, interest id that contributed most), for the member's interest
-    family: the chance that the member's next item is this one if it is drawn from their
-    interests — each interest's share of their attention (:func:`interest_shares`) times the
-    item's share of what that interest's readers use (its members over the interest's
-    total in the popularity snapshot; the newest items without any use yet count
-    `TAIL_COUNT` members, and so many of them in each total that an interest nobody used
-    does not give its unused items a larger share than a used one's) — summed over the
-    interests, scaled so that the member's best item scores 1."""
-    shares = interest_shares(profile)
-    totals: dict[int, float] = {}
-    contributions: dict[int, dict[int, float]] = defaultdict(dict)
-    for interest_id, share in shares.items():
-        listed = snapshot.by_interest.get(interest_id, ())
-        totals[interest_id] = sum(snapshot.counts.get(i, 0) for i in listed) + TAIL_COUNT * per_list
+    """item id → (0..1 score, interest id it matched), for the member's interest family."""
+    scores: dict[int, tuple[float, int]] = {}
+
+    def offer(item_id: int, value: float, interest_id: int) -> None:
+        if item_id in exclude:
+            return
+        if item_id not in scores or scores[item_id][0] < value:
+            scores[item_id] = (value, interest_id)
+
+    for interest_id in profile.interests:
+        weight = interest_weight(profile, interest_id)
         offered = 0
-        for item_id in listed:
+        for item_id in snapshot.by_interest.get(interest_id, ()):
             if offered >= per_list:
                 break
-            if item_id in exclude:
-                continue
-            offered += 1
-            contributions[item_id][interest_id] = (
-                share * snapshot.counts.get(item_id, 0) / totals[interest_id]
-            )
-    if shares and per_list:
+            offered += item_id not in exclude
+            offer(item_id, weight * (0.5 + 0.5 * snapshot.popularity(item_id)), interest_id)
+    if profile.interests and per_list:
         # The long tail (nothing popular yet): the latest items added with those interests
         # (walks the (item, interest) index backwards; withdrawn ones go at hydration).
         through = CatalogueItem.interests.through
         rows = (
-            through.objects.filter(interest_id__in=list(shares))
+            through.objects.filter(interest_id__in=list(profile.interests))
             .order_by("-catalogueitem_id")
             .values_list("catalogueitem_id", "interest_id")[: per_list + min(len(exclude), 1000)]
         )
         for item_id, interest_id in rows:
-            if item_id not in exclude and interest_id not in contributions[item_id]:
-                contributions[item_id][interest_id] = (
-                    shares[interest_id] * TAIL_COUNT / totals[interest_id]
-                )
-    scores = {
-        item_id: (sum(by_interest.values()), max(by_interest, key=by_interest.__getitem__))
-        for item_id, by_interest in contributions.items()
-        if by_interest
-    }
-    best = max((value for value, _interest in scores.values()), default=0.0)
-    if not best:
-        return {}
-    return {item_id: (value / best, interest) for item_id, (value, interest) in scores.items()}
+            offer(item_id, interest_weight(profile, interest_id) * 0.45, interest_id)
+    return scores
 
 
 def collaborative_scores(
@@ -328,8 +297,7 @@ def learned_scores(
 def popularity_scores(
     profile: MemberProfile, snapshot: Snapshot, exclude: set[int], per_list: int = MIN_CANDIDATES
 ) -> tuple[dict[int, float], bool]:
-    """item id → 0..1 popularity at the home branch (or in the network), the members who
-    used the item over those who used the most used one; True if by branch."""
+    """item id → 0..1 popularity at the home branch (or in the network); True if by branch."""
     by_branch = profile.home_branch_id is not None and bool(
         snapshot.by_branch.get(profile.home_branch_id)
     )
@@ -339,7 +307,7 @@ def popularity_scores(
         if len(scores) >= per_list:
             break
         if item_id not in exclude:
-            scores[item_id] = snapshot.share(item_id)
+            scores[item_id] = snapshot.popularity(item_id)
     return scores, by_branch
 
 
@@ -373,7 +341,7 @@ def score_member(
             "content": content[item_id][0] if item_id in content else 0.0,
             "collaborative": collaborative[item_id][0] if item_id in collaborative else 0.0,
             # Popular at the branch, else popularity in the network as a prior (discounted).
-            "popularity": popular.get(item_id, NETWORK_DISCOUNT * snapshot.share(item_id)),
+            "popularity": popular.get(item_id, NETWORK_DISCOUNT * snapshot.popularity(item_id)),
         }
         weighted = {name: weights[name] * value for name, value in parts.items()}
         if not any(weighted.values()):

@@ -8,6 +8,7 @@ quiet site reuses the same one until it expires.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,13 +36,12 @@ class Snapshot:
     ranked: list[int] = field(default_factory=list)
     max_count: int = 0
 
-    def share(self, item_id: int) -> float:
-        """0..1: the members who used the item over those who used the most used one
-        (linear: on a heavy head, log scaling would rank a tenth-as-used item as high as
-        three quarters of the first)."""
-        if not self.max_count:
+    def popularity(self, item_id: int) -> float:
+        """0..1, log-scaled against the most popular item."""
+        count = self.counts.get(item_id, 0)
+        if not self.max_count or not count:
             return 0.0
-        return self.counts.get(item_id, 0) / self.max_count
+        return math.log1p(count) / math.log1p(self.max_count)
 
 
 def compute_snapshot(before: datetime | None = None) -> Snapshot:
