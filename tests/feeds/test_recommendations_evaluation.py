@@ -50,6 +50,12 @@ def test_evaluation_prints_the_three_recommenders_side_by_side_and_writes_json(t
     assert report["members_evaluated"] == 40
     assert report["signals_before_cutoff"]["supports"] > 0
     assert report["item_neighbours"] > 0
+    diagnostics = report["diagnostics"]
+    assert diagnostics["new_items_per_member"] >= 1
+    assert 0 <= diagnostics["members_without_history"] <= 1
+    assert diagnostics["new_items_in_network_top_10"] >= 0
+    assert diagnostics["new_items_in_network_top_10"] <= diagnostics["new_items_in_network_top_100"]
+    assert "parmi les 10 plus populaires du réseau" in printed
     for row in report["rows"]:
         for metric in ("precision", "recall", "coverage", "hit_rate"):
             assert 0 <= row[metric] <= 1

@@ -102,6 +102,14 @@ class Command(BaseCommand):
             + f" ; modèle appris en {report['training_seconds']} s "
             f"({report['item_neighbours']} voisins)."
         )
+        d = report["diagnostics"]
+        self.stdout.write(
+            f"Membres évalués : {d['history_items_median']} documents avant la coupure "
+            f"(médiane), {d['members_without_history']:.0%} sans aucun ; "
+            f"{d['new_items_per_member']} nouveaux documents chacun, dont "
+            f"{d['new_items_in_network_top_10']:.0%} parmi les 10 plus populaires du réseau "
+            f"et {d['new_items_in_network_top_100']:.0%} parmi les 100."
+        )
         header = (
             f"{'':<46} {f'precision@{k}':>13} {f'recall@{k}':>10} {'couverture':>11} "
             f"{'nouveauté':>10} {'hit rate':>9} {'ms/membre':>10}"
