@@ -70,6 +70,17 @@ def test_evaluation_prints_the_three_recommenders_side_by_side_and_writes_json(t
     assert community["novelty"] > popularity["novelty"]
     assert community["precision"] > 0
 
+    # --validation splits again what came before the test cutoff: the same split made
+    # earlier, nothing after the test cutoff read.
+    checked = tmp_path / "validation.json"
+    call_command(
+        "evaluate_recommendations", "--sample", "20", "--validation", "--output", str(checked)
+    )
+    validation = json.loads(checked.read_text())
+    assert validation["validation"] and not report["validation"]
+    assert validation["cutoff"] < report["cutoff"]
+    assert validation["interactions"] < report["interactions"]
+
 
 def test_evaluation_without_interactions_is_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="generate_dataset"):
