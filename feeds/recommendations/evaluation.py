@@ -154,11 +154,18 @@ def evaluate(
     k: int = 10,
     seed: int = 1,
     variants: bool = False,
+    validation: bool = False,
 ) -> dict:
-    """Run the split and both (or, with `variants`, four) recommenders; returns a report."""
+    """Run the split and both (or, with `variants`, four) recommenders; returns a report.
+
+    `validation`: the same split made again inside what happened before the cutoff (the
+    held-out part never seen), for choosing parameters without looking at the test."""
     members = dataset_members(dataset)
     interactions = Interaction.objects.filter(member__in=members)
     cutoff = split_cutoff(interactions, holdout)
+    if cutoff is not None and validation:
+        interactions = interactions.filter(created_at__lt=cutoff)
+        cutoff = split_cutoff(interactions, holdout)
     if cutoff is None:
         raise ValueError("not enough interactions")
     truth = held_out(interactions, cutoff)
@@ -247,9 +254,26 @@ def evaluate(
         _row("interest popularity", by_interest, truth, catalogue_size, seconds, k, counts, total),
     )
     signals_before = Counter(row.source for row in signal_rows(SIGNALS, before=cutoff))
+    # What bounds any recommender on this split: how much the evaluated members did before
+    # the cutoff, and how often their new items are among the network's most popular.
+    history = sorted(len(seen_by_member[m]) for m in ids)
+    new_items = [i for m in ids for i in truth[m]]
+    top10, top100 = set(snapshot.ranked[:10]), set(snapshot.ranked[:100])
+    diagnostics = {
+        "history_items_median": history[len(history) // 2] if history else 0,
+        "members_without_history": round(sum(1 for n in history if not n) / len(ids), 3),
+        "new_items_per_member": round(len(new_items) / len(ids), 2),
+        "new_items_in_network_top_10": round(
+            sum(i in top10 for i in new_items) / len(new_items), 3
+        ),
+        "new_items_in_network_top_100": round(
+            sum(i in top100 for i in new_items) / len(new_items), 3
+        ),
+    }
 
     return {
         "dataset": dataset,
+        "validation": validation,
         "k": k,
         "holdout": holdout,
         "cutoff": cutoff.isoformat(),
@@ -261,5 +285,6 @@ def evaluate(
         "training_seconds": round(training_seconds, 2),
         "item_neighbours": sum(len(v) for v in full_model.neighbours.values()),
         "signals_before_cutoff": dict(signals_before),
+        "diagnostics": diagnostics,
         "rows": [asdict(row) for row in rows],
     }

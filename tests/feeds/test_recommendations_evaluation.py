@@ -50,6 +50,12 @@ def test_evaluation_prints_the_three_recommenders_side_by_side_and_writes_json(t
     assert report["members_evaluated"] == 40
     assert report["signals_before_cutoff"]["supports"] > 0
     assert report["item_neighbours"] > 0
+    diagnostics = report["diagnostics"]
+    assert diagnostics["new_items_per_member"] >= 1
+    assert 0 <= diagnostics["members_without_history"] <= 1
+    assert diagnostics["new_items_in_network_top_10"] >= 0
+    assert diagnostics["new_items_in_network_top_10"] <= diagnostics["new_items_in_network_top_100"]
+    assert "parmi les 10 plus populaires du réseau" in printed
     for row in report["rows"]:
         for metric in ("precision", "recall", "coverage", "hit_rate"):
             assert 0 <= row[metric] <= 1
@@ -63,6 +69,17 @@ def test_evaluation_prints_the_three_recommenders_side_by_side_and_writes_json(t
     assert community["coverage"] > popularity["coverage"]
     assert community["novelty"] > popularity["novelty"]
     assert community["precision"] > 0
+
+    # --validation splits again what came before the test cutoff: the same split made
+    # earlier, nothing after the test cutoff read.
+    checked = tmp_path / "validation.json"
+    call_command(
+        "evaluate_recommendations", "--sample", "20", "--validation", "--output", str(checked)
+    )
+    validation = json.loads(checked.read_text())
+    assert validation["validation"] and not report["validation"]
+    assert validation["cutoff"] < report["cutoff"]
+    assert validation["interactions"] < report["interactions"]
 
 
 def test_evaluation_without_interactions_is_a_clear_error(tmp_path):

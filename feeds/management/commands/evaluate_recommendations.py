@@ -53,17 +53,32 @@ class Command(BaseCommand):
             "collaborative-only.",
         )
         parser.add_argument(
+            "--validation",
+            action="store_true",
+            help="Split again what happened before the cutoff (for choosing parameters "
+            "without looking at the test).",
+        )
+        parser.add_argument(
             "--output",
             default=str(Path(settings.BASE_DIR) / "var" / "bench" / "recommendations.json"),
         )
 
-    def handle(self, *args, dataset, holdout, sample, seed, variants, output, **options):
+    def handle(
+        self, *args, dataset, holdout, sample, seed, variants, validation, output, **options
+    ):
         if not 0 < holdout < 1:
             raise CommandError("--holdout doit être entre 0 et 1 (exclus).")
         if sample < 1:
             raise CommandError("--sample doit être au moins 1.")
         try:
-            report = evaluate(dataset, holdout=holdout, sample=sample, seed=seed, variants=variants)
+            report = evaluate(
+                dataset,
+                holdout=holdout,
+                sample=sample,
+                seed=seed,
+                variants=variants,
+                validation=validation,
+            )
         except ValueError as exc:
             hint = (
                 "lancez d'abord `manage.py generate_dataset`"
@@ -86,6 +101,14 @@ class Command(BaseCommand):
             )
             + f" ; modèle appris en {report['training_seconds']} s "
             f"({report['item_neighbours']} voisins)."
+        )
+        d = report["diagnostics"]
+        self.stdout.write(
+            f"Membres évalués : {d['history_items_median']} documents avant la coupure "
+            f"(médiane), {d['members_without_history']:.0%} sans aucun ; "
+            f"{d['new_items_per_member']} nouveaux documents chacun, dont "
+            f"{d['new_items_in_network_top_10']:.0%} parmi les 10 plus populaires du réseau "
+            f"et {d['new_items_in_network_top_100']:.0%} parmi les 100."
         )
         header = (
             f"{'':<46} {f'precision@{k}':>13} {f'recall@{k}':>10} {'couverture':>11} "
