@@ -76,14 +76,10 @@ class EventSessions:
             return
         self.read |= event_ids
         now = self.now
-        keys = EventPage.objects.filter(pk__in=event_ids).exclude(series_key="")
-        rows = (
-            EventPage.objects.live()
-            .filter(series_key__in=keys.values("series_key"), end__gte=now)
-            .exclude(self.private)
-            .order_by("start", "pk")
-            .values_list("pk", "series_key", "start", "url_path")
-        )
+        series_keys, sessions = _series_querysets()
+        rows = sessions.filter(
+            series_key__in=series_keys.filter(pk__in=event_ids), end__gte=now
+        ).exclude(self.private)
         for pk, key, start, url_path in rows:
             if pk not in self.series_of:
                 self.series.setdefault(key, []).append((start, pk, url_path))
@@ -121,6 +117,19 @@ class EventSessions:
             "other_sessions": tuple(shown),
             "more_sessions": max(0, len(later) - OTHER_SESSIONS_SHOWN),
         }
+
+
+@lru_cache(maxsize=1)
+def _series_querysets():
+    """(the series keys of events, the live sessions as (pk, series key, start, url_path)
+    soonest first), filtered per read by `EventSessions.add`. Built once per process
+    (filtering a queryset clones it): every feed page reads sessions."""
+    return (
+        EventPage.objects.exclude(series_key="").values("series_key"),
+        EventPage.objects.live()
+        .order_by("start", "pk")
+        .values_list("pk", "series_key", "start", "url_path"),
+    )
 
 
 @lru_cache(maxsize=4096)

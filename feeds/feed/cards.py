@@ -90,23 +90,13 @@ def _plain_words(html: str, words: int, language: str | None) -> str:
     return Truncator(html_to_text(html)).words(words)
 
 
-def _page_cards(
-    ids: dict[str, list[int]], now: datetime, request, sessions: EventSessions | None
-) -> dict:
-    """{entry key: (title, url, card fields)} of the live, public announcements, upcoming
-    events and curated lists among `ids`: one query for the pages of every kind, each with
-    its own table joined (the columns a card shows, as named values), after Wagtail's one for
-    its private sections; with events, their series' sessions (`sessions`, or one more
-    query)."""
-    announcements = set(ids.get(FeedKind.ANNOUNCEMENT, ()))
-    events = set(ids.get(FeedKind.EVENT, ()))
-    recommendations = set(ids.get(FeedKind.RECOMMENDATION, ()))
-    if sessions is None:
-        sessions = EventSessions(events, now, request)
-    rows = (
+@lru_cache(maxsize=1)
+def _card_pages():
+    """Live pages of every kind as the columns a card shows (named values, each kind's own
+    table joined), filtered per feed page by `_page_cards`. Built once per process (filtering
+    a queryset clones it): setting up the joined columns cost more than running the query."""
+    return (
         Page.objects.live()
-        .filter(pk__in=announcements | events | recommendations)
-        .exclude(sessions.private)
         .order_by()
         .values(
             "pk",
@@ -128,6 +118,26 @@ def _page_cards(
             "recommendationpage__image_id",
             "recommendationpage__branch__name",
         )
+    )
+
+
+def _page_cards(
+    ids: dict[str, list[int]], now: datetime, request, sessions: EventSessions | None
+) -> dict:
+    """{entry key: (title, url, card fields)} of the live, public announcements, upcoming
+    events and curated lists among `ids`: one query for the pages of every kind, each with
+    its own table joined (the columns a card shows, as named values), after Wagtail's one for
+    its private sections; with events, their series' sessions (`sessions`, or one more
+    query)."""
+    announcements = set(ids.get(FeedKind.ANNOUNCEMENT, ()))
+    events = set(ids.get(FeedKind.EVENT, ()))
+    recommendations = set(ids.get(FeedKind.RECOMMENDATION, ()))
+    if sessions is None:
+        sessions = EventSessions(events, now, request)
+    rows = (
+        _card_pages()
+        .filter(pk__in=announcements | events | recommendations)
+        .exclude(sessions.private)
     )
     found: dict[str, tuple] = {}
     for row in rows:
