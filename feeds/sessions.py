@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 
+from django.conf import settings
 from django.db.models import Q
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from wagtail.models import Page, Site
 
 from cms.kinds import FeedKind
@@ -46,18 +48,26 @@ class EventSessions:
         self.add(event_ids)
 
     @cached_property
-    def _single_site(self) -> bool:
-        return len({path.site_id for path in Site.get_site_root_paths()}) == 1
+    def _root_path(self) -> str | None:
+        """The root path of the one Wagtail site, or None with several sites or Wagtail's
+        i18n (where the URL depends on more than the page's path)."""
+        paths = Site.get_site_root_paths()
+        if settings.WAGTAIL_I18N_ENABLED or len({path.site_id for path in paths}) != 1:
+            return None
+        return paths[0].root_path
 
-    def page_url(self, page: Page) -> str | None:
-        """``page.get_url(request)``, without its lookup of the request's site (a query per
-        request) when there is one Wagtail site: ``get_url`` then answers the local URL
-        (``get_url_parts``' page path) whatever the request's site. With several sites,
-        ``get_url`` itself (a full URL for another site's page)."""
-        if not self._single_site:
-            return page.get_url(self.request)
-        parts = page.get_url_parts(self.request)
-        return parts[2] if parts else None
+    def page_url(self, pk: int, url_path: str) -> str | None:
+        """``page.get_url(request)`` from the page's id and ``url_path``, without loading the
+        page. With one Wagtail site, the local URL ``get_url_parts`` composes (the path below
+        the site's root through the ``wagtail_serve`` URL), without ``get_url``'s lookup of
+        the request's site (a query per request) and remembered per process; with several
+        sites, ``get_url`` itself (a full URL for another site's page)."""
+        root = self._root_path
+        if root is None:
+            return Page(pk=pk, url_path=url_path).get_url(self.request)
+        if not url_path.startswith(root):
+            return None  # not below the site's root: not routable
+        return _served_path(url_path[len(root) :], get_script_prefix(), get_urlconf())
 
     def add(self, event_ids: Iterable[int]) -> None:
         """Read the series of these events too (one query, unless they are known)."""
@@ -66,14 +76,10 @@ class EventSessions:
             return
         self.read |= event_ids
         now = self.now
-        keys = EventPage.objects.filter(pk__in=event_ids).exclude(series_key="")
-        rows = (
-            EventPage.objects.live()
-            .filter(series_key__in=keys.values("series_key"), end__gte=now)
-            .exclude(self.private)
-            .order_by("start", "pk")
-            .values_list("pk", "series_key", "start", "url_path")
-        )
+        series_keys, sessions = _series_querysets()
+        rows = sessions.filter(
+            series_key__in=series_keys.filter(pk__in=event_ids), end__gte=now
+        ).exclude(self.private)
         for pk, key, start, url_path in rows:
             if pk not in self.series_of:
                 self.series.setdefault(key, []).append((start, pk, url_path))
@@ -101,10 +107,9 @@ class EventSessions:
         if position is None:  # not a series read (over, or its title just changed)
             return {}
         later = sessions[position + 1 :]
-        # Page.get_url reads the page's url_path alone: a page built from the row's values
-        # gives Wagtail's URL without loading each session (a series may have dozens)
+        # the URL from the row's url_path: no session is loaded (a series may have dozens)
         shown = [
-            (start, self.page_url(EventPage(pk=pk, url_path=url_path)))
+            (start, self.page_url(pk, url_path))
             for start, pk, url_path in later[:OTHER_SESSIONS_SHOWN]
         ]
         shown = [(start, url) for start, url in shown if url]
@@ -112,6 +117,32 @@ class EventSessions:
             "other_sessions": tuple(shown),
             "more_sessions": max(0, len(later) - OTHER_SESSIONS_SHOWN),
         }
+
+
+@lru_cache(maxsize=1)
+def _series_querysets():
+    """(the series keys of events, the live sessions as (pk, series key, start, url_path)
+    soonest first), filtered per read by `EventSessions.add`. Built once per process
+    (filtering a queryset clones it): every feed page reads sessions."""
+    return (
+        EventPage.objects.exclude(series_key="").values("series_key"),
+        EventPage.objects.live()
+        .order_by("start", "pk")
+        .values_list("pk", "series_key", "start", "url_path"),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _served_path(path: str, script_prefix: str, urlconf: str | None) -> str | None:
+    """Wagtail's serving URL for a path below a site's root, as ``Page.get_url_parts`` builds
+    it (the key holds all the answer depends on without Wagtail's i18n)."""
+    try:
+        url = reverse("wagtail_serve", args=(path,), urlconf=urlconf)
+    except NoReverseMatch:
+        return None
+    if not getattr(settings, "WAGTAIL_APPEND_SLASH", True) and url != "/":
+        url = url.rstrip("/")
+    return url
 
 
 def later_sessions(

@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.db.models import Q, Value
@@ -138,22 +139,33 @@ def member_signature(member) -> str:
     return signature_and_interests(member)[0]
 
 
-def signature_and_interests(member) -> tuple[str, bool]:
-    """(the signature, whether the member follows any interest), in one query."""
+@lru_cache(maxsize=1)
+def _signature_sources():
+    """The followed interests (source 0) and the joined communities (source 1) of every
+    member, filtered per member by `signature_and_interests`. Built once per process
+    (filtering a queryset clones it): building them was most of the cost of this query,
+    which every feed page runs."""
     from community.models import FollowedInterest
 
-    interests, communities = [], []
     followed = (
-        FollowedInterest.objects.filter(user_id=member.pk)
-        .annotate(source=Value(0))
+        FollowedInterest.objects.annotate(source=Value(0))
         .values_list("source", "interest_id")
+        .order_by()
     )
     joined = (
-        Membership.objects.filter(user_id=member.pk)
-        .annotate(source=Value(1))
+        Membership.objects.annotate(source=Value(1))
         .values_list("source", "community_id")
+        .order_by()
     )
-    for source, ref in followed.union(joined, all=True).order_by():
+    return followed, joined
+
+
+def signature_and_interests(member) -> tuple[str, bool]:
+    """(the signature, whether the member follows any interest), in one query."""
+    interests, communities = [], []
+    followed, joined = _signature_sources()
+    rows = followed.filter(user_id=member.pk).union(joined.filter(user_id=member.pk), all=True)
+    for source, ref in rows:
         (communities if source else interests).append(ref)
     interests.sort()
     communities.sort()

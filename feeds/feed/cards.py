@@ -90,74 +90,87 @@ def _plain_words(html: str, words: int, language: str | None) -> str:
     return Truncator(html_to_text(html)).words(words)
 
 
-def _page_cards(
-    ids: dict[str, list[int]], now: datetime, request, sessions: EventSessions | None
-) -> dict:
-    """{entry key: (title, url, card fields)} of the live, public announcements, upcoming
-    events and curated lists among `ids`: one query for the pages of every kind, each with
-    its own table joined (`select_related` of the child pages, the columns a card shows),
-    after Wagtail's one for its private sections; with events, their series' sessions
-    (`sessions`, or one more query)."""
-    announcements = set(ids.get(FeedKind.ANNOUNCEMENT, ()))
-    events = set(ids.get(FeedKind.EVENT, ()))
-    recommendations = set(ids.get(FeedKind.RECOMMENDATION, ()))
-    if sessions is None:
-        sessions = EventSessions(events, now, request)
-    pages = (
+@lru_cache(maxsize=1)
+def _card_pages():
+    """Live pages of every kind as the columns a card shows (named values, each kind's own
+    table joined), filtered per feed page by `_page_cards`. Built once per process (filtering
+    a queryset clones it): setting up the joined columns cost more than running the query."""
+    return (
         Page.objects.live()
-        .filter(pk__in=announcements | events | recommendations)
-        .exclude(sessions.private)
-        .select_related("announcementpage", "eventpage__branch", "recommendationpage__branch")
-        .only(
+        .order_by()
+        .values(
+            "pk",
             "title",
             "url_path",
             "first_published_at",
+            "announcementpage__pk",
             "announcementpage__intro",
             "announcementpage__image_id",
+            "eventpage__pk",
             "eventpage__description",
             "eventpage__start",
             "eventpage__end",
             "eventpage__room",
             "eventpage__image_id",
             "eventpage__branch__name",
+            "recommendationpage__pk",
             "recommendationpage__intro",
             "recommendationpage__image_id",
             "recommendationpage__branch__name",
         )
-        .order_by()
+    )
+
+
+def _page_cards(
+    ids: dict[str, list[int]], now: datetime, request, sessions: EventSessions | None
+) -> dict:
+    """{entry key: (title, url, card fields)} of the live, public announcements, upcoming
+    events and curated lists among `ids`: one query for the pages of every kind, each with
+    its own table joined (the columns a card shows, as named values), after Wagtail's one for
+    its private sections; with events, their series' sessions (`sessions`, or one more
+    query)."""
+    announcements = set(ids.get(FeedKind.ANNOUNCEMENT, ()))
+    events = set(ids.get(FeedKind.EVENT, ()))
+    recommendations = set(ids.get(FeedKind.RECOMMENDATION, ()))
+    if sessions is None:
+        sessions = EventSessions(events, now, request)
+    rows = (
+        _card_pages()
+        .filter(pk__in=announcements | events | recommendations)
+        .exclude(sessions.private)
     )
     found: dict[str, tuple] = {}
-    for page in pages:
+    for row in rows:
+        pk = row["pk"]
         # a page counts only as the kind its entry says (its own table joined), an event
         # only until it is over
-        if page.pk in announcements and hasattr(page, "announcementpage"):
-            key = f"{FeedKind.ANNOUNCEMENT}:{page.pk}"
+        if pk in announcements and row["announcementpage__pk"] is not None:
+            key = f"{FeedKind.ANNOUNCEMENT}:{pk}"
             extra = {
-                "summary": page.announcementpage.intro,
-                "when": page.first_published_at,
-                "image_id": page.announcementpage.image_id,
+                "summary": row["announcementpage__intro"],
+                "when": row["first_published_at"],
+                "image_id": row["announcementpage__image_id"],
             }
-        elif page.pk in events and hasattr(page, "eventpage") and page.eventpage.end >= now:
-            event = page.eventpage
-            key = f"{FeedKind.EVENT}:{page.pk}"
+        elif pk in events and row["eventpage__pk"] is not None and row["eventpage__end"] >= now:
+            room = row["eventpage__room"]
+            key = f"{FeedKind.EVENT}:{pk}"
             extra = {
-                "summary": _excerpt(event.description),
-                "when": event.start,
-                "where": event.branch.name + (f" ({event.room})" if event.room else ""),
-                "image_id": event.image_id,
-                **sessions.card_fields(page.pk),
+                "summary": _excerpt(row["eventpage__description"]),
+                "when": row["eventpage__start"],
+                "where": row["eventpage__branch__name"] + (f" ({room})" if room else ""),
+                "image_id": row["eventpage__image_id"],
+                **sessions.card_fields(pk),
             }
-        elif page.pk in recommendations and hasattr(page, "recommendationpage"):
-            picks = page.recommendationpage
-            key = f"{FeedKind.RECOMMENDATION}:{page.pk}"
+        elif pk in recommendations and row["recommendationpage__pk"] is not None:
+            key = f"{FeedKind.RECOMMENDATION}:{pk}"
             extra = {
-                "summary": picks.intro,
-                "where": picks.branch.name if picks.branch else "",
-                "image_id": picks.image_id,
+                "summary": row["recommendationpage__intro"],
+                "where": row["recommendationpage__branch__name"] or "",
+                "image_id": row["recommendationpage__image_id"],
             }
         else:
             continue
-        found[key] = (page.title, sessions.page_url(page), extra)
+        found[key] = (row["title"], sessions.page_url(pk, row["url_path"]), extra)
     return found
 
 
