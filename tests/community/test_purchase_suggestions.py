@@ -124,6 +124,27 @@ def test_bad_input_gets_a_clear_message_and_saves_nothing(client, reader):
     assert client.get(reverse("community:suggest")).status_code == 302  # to the login page
 
 
+def test_an_interest_gone_since_the_form_was_shown_is_said_and_the_text_kept(
+    client, reader, taxonomy
+):
+    """A librarian may delete an interest while a member fills the form: the answer says
+    which choice failed, next to the interests, and keeps what the member wrote."""
+    login(client, reader)
+    gone = taxonomy["sf"].pk + 10_000
+    response = client.post(
+        reverse("community:suggest"),
+        {"title": "Les Furtifs", "reason": "Pour le club SF", "interests": [gone]},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    errors = re.search(
+        r'<ul class="errorlist" id="suggestion-interests-errors"[^>]*>(.*?)</ul>', page, re.S
+    )
+    assert errors and f"{gone} n’en fait pas partie" in errors.group(1)
+    assert 'value="Les Furtifs"' in page and "Pour le club SF" in page
+    assert not PurchaseSuggestion.objects.exists()
+
+
 def test_suggestions_are_rate_limited_like_posts(client, reader):
     login(client, reader)
     for n in range(5):
