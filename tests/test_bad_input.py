@@ -214,3 +214,53 @@ def test_admin_listings_search_with_a_filter(client, librarian, branches, taxono
     assert response.status_code == 200 and "Marcel Pagnol" in response.content.decode()
     response = client.get("/admin/snippets/cms/interest/", {"q": "Manga"})
     assert response.status_code == 200 and "Manga" in response.content.decode()
+
+
+# --- Refusals Django answers without a page ------------------------------------------------
+
+
+def test_an_action_address_opened_after_logging_in_again_says_what_to_do(client, member, club):
+    """A member whose session ended presses « Rejoindre »: the login sends them back to the
+    action's address with GET. They get a page in French with the way back, not a blank 405."""
+    client.force_login(member)
+    join_url = reverse("community:join", args=[club.pk])
+    response = client.get(join_url, HTTP_REFERER=f"http://testserver{club.url}")
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    page = response.content.decode()
+    assert "Utilisez le bouton de la page" in page
+    assert f'href="{club.url}"' in page
+    hostile = client.get(join_url, HTTP_REFERER="https://evil.example/x")
+    assert hostile.status_code == 405 and "evil.example" not in hostile.content.decode()
+    login_url = reverse("account_login")
+    after_login = client.get(join_url, HTTP_REFERER=f"http://testserver{login_url}?next={join_url}")
+    assert after_login.status_code == 405
+    assert f'href="{login_url}?next=' not in after_login.content.decode()
+    assert not Membership.objects.filter(user=member, community=club).exists()
+
+
+def test_the_open_api_keeps_its_own_405(client):
+    response = client.delete("/api/v1/communes/")
+    assert response.status_code in (404, 405)
+    assert "Utilisez le bouton" not in response.content.decode()
+
+
+def test_a_form_sent_with_a_stale_token_says_nothing_was_saved(member, club):
+    """A page left open across a login or logout in another tab sends an outdated CSRF
+    token: a French page that says what happened and what to do, and nothing is written."""
+    from django.test import Client
+
+    from community.models import Post
+
+    join(member, club)
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(member)
+    response = strict.post(
+        reverse("community:post_create", args=[club.pk]),
+        {"body": "Bonjour", "csrfmiddlewaretoken": "stale"},
+        HTTP_REFERER=f"http://testserver{club.url}",
+    )
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Ce formulaire a expiré" in page and "Rien n’a été enregistré" in page
+    assert f'href="{club.url}"' in page
+    assert not Post.objects.filter(author=member).exists()
