@@ -3,6 +3,7 @@ nested JSON, Facebook login without an app. Each answer is a redirect to a safe 
 a 4xx with a reason, or a form error."""
 
 import json
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -264,3 +265,53 @@ def test_a_form_sent_with_a_stale_token_says_nothing_was_saved(member, club):
     assert "Ce formulaire a expiré" in page and "Rien n’a été enregistré" in page
     assert f'href="{club.url}"' in page
     assert not Post.objects.filter(author=member).exists()
+
+
+class _Alerts(HTMLParser):
+    """The tags carrying role="alert", and the text of the list items inside them."""
+
+    def __init__(self):
+        super().__init__()
+        self.alert_tags, self.items, self._depth, self._in_li = [], [], 0, False
+
+    def handle_starttag(self, tag, attrs):
+        if self._depth:
+            self._depth += 1
+        elif dict(attrs).get("role") == "alert":
+            self.alert_tags.append(tag)
+            self._depth = 1
+        if self._depth and tag == "li":
+            self._in_li = True
+            self.items.append("")
+
+    def handle_endtag(self, tag):
+        if self._depth:
+            self._depth -= 1
+        if tag == "li":
+            self._in_li = False
+
+    def handle_data(self, data):
+        if self._in_li:
+            self.items[-1] += data
+
+
+def test_form_errors_are_announced_and_still_read_as_a_list(client, member, taxonomy):
+    """A role on the <ul> itself replaces its list role, so its <li> are list items outside
+    any list (axe-core: serious). The alert wraps the list instead: screen readers announce
+    the errors and still read them as a list."""
+    response = client.post(
+        reverse("account_login"), {"login": member.email, "password": "pas le bon"}
+    )
+    alerts = _Alerts()
+    alerts.feed(response.content.decode())
+    assert alerts.alert_tags and "ul" not in alerts.alert_tags and "ol" not in alerts.alert_tags
+    assert any("mot de passe" in item for item in alerts.items), alerts.items
+
+    client.force_login(member)
+    response = client.post(
+        reverse("community:suggest"), {"title": "Les Furtifs", "interests": ["987654"]}
+    )
+    alerts = _Alerts()
+    alerts.feed(response.content.decode())
+    assert alerts.alert_tags and "ul" not in alerts.alert_tags
+    assert any("987654" in item for item in alerts.items), alerts.items
