@@ -315,3 +315,35 @@ def test_form_errors_are_announced_and_still_read_as_a_list(client, member, taxo
     alerts.feed(response.content.decode())
     assert alerts.alert_tags and "ul" not in alerts.alert_tags
     assert any("987654" in item for item in alerts.items), alerts.items
+
+
+# --- NUL and markup in the newest pages' filters -------------------------------------------
+
+NUL_TEXT = "\x00<b>é" + "x" * 300
+
+
+def test_the_newest_pages_filters_with_nul_and_markup(client, member, librarian, club):
+    """PostgreSQL refuses NUL in text (psycopg raises before the query is sent): a filter
+    read from the query string must be checked before it reaches the database."""
+    pages = [
+        (reverse("community:suggestions"), ["centre", "etat", "page"]),
+        (reverse("community:suggest"), ["titre", "auteur", "communaute"]),
+        (club.url, ["q", "categorie", "page", "commune"]),
+        ("/", ["commune", "insee"]),
+        (reverse("search:results"), ["q", "branche", "interet", "format", "disponible"]),
+    ]
+    for user in (None, member):
+        if user:
+            client.force_login(user)
+        for url, names in pages:
+            response = client.get(url, dict.fromkeys(names, NUL_TEXT))
+            assert response.status_code in (200, 302, 400, 404), (url, response.status_code)
+    client.force_login(librarian)
+    for url, names in [
+        (reverse("reach_demand"), ["interest", "branch", "start", "end"]),
+        (reverse("reach_demand_list", args=["suggestions"]), ["interest", "branch", "start"]),
+        (reverse("purchase_suggestions:index"), ["q", "status", "branches", "interests"]),
+        (reverse("members_public_lists"), ["q", "p"]),
+    ]:
+        response = client.get(url, dict.fromkeys(names, NUL_TEXT))
+        assert response.status_code in (200, 400, 404), (url, response.status_code)
