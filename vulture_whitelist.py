@@ -27,6 +27,8 @@ _.get_key
 # cms/devconsole.py
 _.QuietBackgroundFilter
 _.send_messages
+# cms/error_pages.py
+_.csrf_failure  # CSRF_FAILURE_VIEW
 # cms/links.py
 _.app_configs
 # cms/models/branches.py

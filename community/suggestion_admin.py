@@ -9,6 +9,8 @@ follow which, supporters told on commit): the edit form only collects the decisi
 
 from __future__ import annotations
 
+import unicodedata
+
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
@@ -29,6 +31,7 @@ from community import roles
 from community.actions import suggestions as actions
 from community.actions.errors import Refused
 from community.models import PurchaseSuggestion
+from community.spreadsheets import spreadsheet_safe
 
 Status = PurchaseSuggestion.Status
 
@@ -124,6 +127,11 @@ class DecisionView(generic.EditView):
 
 
 class SuggestionIndexView(generic.IndexView):
+    def preprocess_field_value(self, field, value, export_format):
+        """Members typed the titles, authors and reasons: never a formula in the CSV."""
+        value = super().preprocess_field_value(field, value, export_format)
+        return spreadsheet_safe(value) if export_format == self.FORMAT_CSV else value
+
     def get_base_queryset(self):
         return (
             actions.decidable_by(self.request.user)
@@ -183,12 +191,20 @@ class SuggestionViewSet(ModelViewSet):
         ),
         DateColumn("created_at", label=gettext_lazy("Suggested")),
     ]
-    list_export = ["title", "author", "isbn", "status", "supporter_count", "reason", "created_at"]
+    list_export = [
+        "title",
+        "author",
+        "isbn",
+        "get_status_display",  # « reçue », not the stored "received"
+        "supporter_count",
+        "reason",
+        "created_at",
+    ]
     export_headings = {
         "title": gettext_lazy("Title"),
         "author": gettext_lazy("Author"),
         "isbn": "ISBN",
-        "status": gettext_lazy("State"),
+        "get_status_display": gettext_lazy("State"),
         "supporter_count": gettext_lazy("Supporters"),
         "reason": gettext_lazy("Why this title"),
         "created_at": gettext_lazy("Suggested"),
@@ -210,6 +226,13 @@ class SuggestionViewSet(ModelViewSet):
         return DecisionForm
 
 
+def marc_text(text: str) -> str:
+    """Members' text fit for a MARC subfield: control characters (among them MARC's own
+    subfield, field and record separators, 0x1F, 0x1E, 0x1D, and a reason's line breaks)
+    become spaces, so a title cannot split or end the record that carries it."""
+    return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
+
+
 def unimarc_record(suggestion: PurchaseSuggestion, supporters: int) -> Record:
     """A minimal UNIMARC record for an acquisitions module: ISBN (010), title and
     responsibility (200), a note with the demand (300)."""
@@ -221,16 +244,18 @@ def unimarc_record(suggestion: PurchaseSuggestion, supporters: int) -> Record:
         record.add_field(
             Field(tag="010", indicators=[" ", " "], subfields=[Subfield("a", suggestion.isbn)])
         )
-    title = [Subfield("a", suggestion.title)]
-    if suggestion.author:
-        title.append(Subfield("f", suggestion.author))
+    title = [Subfield("a", marc_text(suggestion.title))]
+    author = marc_text(suggestion.author)
+    if author:
+        title.append(Subfield("f", author))
     record.add_field(Field(tag="200", indicators=["1", " "], subfields=title))
     note = _("Purchase suggestion from %(count)s reader(s), %(date)s.") % {
         "count": supporters,
         "date": timezone.localtime(suggestion.created_at).strftime("%d/%m/%Y"),
     }
-    if suggestion.reason:
-        note += " " + suggestion.reason[:500]
+    reason = marc_text(suggestion.reason)
+    if reason:
+        note += " " + reason[:500]
     record.add_field(Field(tag="300", indicators=[" ", " "], subfields=[Subfield("a", note)]))
     return record
 

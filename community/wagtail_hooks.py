@@ -33,6 +33,7 @@ from cms.models import EventPage
 from community import roles
 from community.actions.events import confirmed_registrations, waitlist
 from community.models import EventRegistration, Membership
+from community.spreadsheets import spreadsheet_safe
 
 
 class MembershipViewSet(ModelViewSet):
@@ -141,11 +142,6 @@ class EventRegistrationsView(WagtailAdminTemplateMixin, TemplateView):
         return context
 
 
-def _spreadsheet_safe(value: str) -> str:
-    """Keep a cell from being read as a formula by Excel/LibreOffice (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def event_registrations_csv(request, page_id: int) -> HttpResponse:
     event = _event_for(request, page_id)
     attendees, waiting = registration_rows(event)
@@ -165,8 +161,8 @@ def event_registrations_csv(request, page_id: int) -> HttpResponse:
     for row in attendees + waiting:
         writer.writerow(
             [
-                _spreadsheet_safe(row["name"]),
-                _spreadsheet_safe(row["email"]),
+                spreadsheet_safe(row["name"]),
+                spreadsheet_safe(row["email"]),
                 row["registered_at"].strftime("%d/%m/%Y %H:%M"),
                 row["status"],
                 row["position"] or "",

@@ -3,6 +3,7 @@ nested JSON, Facebook login without an app. Each answer is a redirect to a safe 
 a 4xx with a reason, or a form error."""
 
 import json
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -214,3 +215,135 @@ def test_admin_listings_search_with_a_filter(client, librarian, branches, taxono
     assert response.status_code == 200 and "Marcel Pagnol" in response.content.decode()
     response = client.get("/admin/snippets/cms/interest/", {"q": "Manga"})
     assert response.status_code == 200 and "Manga" in response.content.decode()
+
+
+# --- Refusals Django answers without a page ------------------------------------------------
+
+
+def test_an_action_address_opened_after_logging_in_again_says_what_to_do(client, member, club):
+    """A member whose session ended presses « Rejoindre »: the login sends them back to the
+    action's address with GET. They get a page in French with the way back, not a blank 405."""
+    client.force_login(member)
+    join_url = reverse("community:join", args=[club.pk])
+    response = client.get(join_url, HTTP_REFERER=f"http://testserver{club.url}")
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    page = response.content.decode()
+    assert "Utilisez le bouton de la page" in page
+    assert f'href="{club.url}"' in page
+    hostile = client.get(join_url, HTTP_REFERER="https://evil.example/x")
+    assert hostile.status_code == 405 and "evil.example" not in hostile.content.decode()
+    login_url = reverse("account_login")
+    after_login = client.get(join_url, HTTP_REFERER=f"http://testserver{login_url}?next={join_url}")
+    assert after_login.status_code == 405
+    assert f'href="{login_url}?next=' not in after_login.content.decode()
+    assert not Membership.objects.filter(user=member, community=club).exists()
+
+
+def test_the_open_api_keeps_its_own_405(client):
+    response = client.delete("/api/v1/communes/")
+    assert response.status_code in (404, 405)
+    assert "Utilisez le bouton" not in response.content.decode()
+
+
+def test_a_form_sent_with_a_stale_token_says_nothing_was_saved(member, club):
+    """A page left open across a login or logout in another tab sends an outdated CSRF
+    token: a French page that says what happened and what to do, and nothing is written."""
+    from django.test import Client
+
+    from community.models import Post
+
+    join(member, club)
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(member)
+    response = strict.post(
+        reverse("community:post_create", args=[club.pk]),
+        {"body": "Bonjour", "csrfmiddlewaretoken": "stale"},
+        HTTP_REFERER=f"http://testserver{club.url}",
+    )
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Ce formulaire a expiré" in page and "Rien n’a été enregistré" in page
+    assert f'href="{club.url}"' in page
+    assert not Post.objects.filter(author=member).exists()
+
+
+class _Alerts(HTMLParser):
+    """The tags carrying role="alert", and the text of the list items inside them."""
+
+    def __init__(self):
+        super().__init__()
+        self.alert_tags, self.items, self._depth, self._in_li = [], [], 0, False
+
+    def handle_starttag(self, tag, attrs):
+        if self._depth:
+            self._depth += 1
+        elif dict(attrs).get("role") == "alert":
+            self.alert_tags.append(tag)
+            self._depth = 1
+        if self._depth and tag == "li":
+            self._in_li = True
+            self.items.append("")
+
+    def handle_endtag(self, tag):
+        if self._depth:
+            self._depth -= 1
+        if tag == "li":
+            self._in_li = False
+
+    def handle_data(self, data):
+        if self._in_li:
+            self.items[-1] += data
+
+
+def test_form_errors_are_announced_and_still_read_as_a_list(client, member, taxonomy):
+    """A role on the <ul> itself replaces its list role, so its <li> are list items outside
+    any list (axe-core: serious). The alert wraps the list instead: screen readers announce
+    the errors and still read them as a list."""
+    response = client.post(
+        reverse("account_login"), {"login": member.email, "password": "pas le bon"}
+    )
+    alerts = _Alerts()
+    alerts.feed(response.content.decode())
+    assert alerts.alert_tags and "ul" not in alerts.alert_tags and "ol" not in alerts.alert_tags
+    assert any("mot de passe" in item for item in alerts.items), alerts.items
+
+    client.force_login(member)
+    response = client.post(
+        reverse("community:suggest"), {"title": "Les Furtifs", "interests": ["987654"]}
+    )
+    alerts = _Alerts()
+    alerts.feed(response.content.decode())
+    assert alerts.alert_tags and "ul" not in alerts.alert_tags
+    assert any("987654" in item for item in alerts.items), alerts.items
+
+
+# --- NUL and markup in the newest pages' filters -------------------------------------------
+
+NUL_TEXT = "\x00<b>é" + "x" * 300
+
+
+def test_the_newest_pages_filters_with_nul_and_markup(client, member, librarian, club):
+    """PostgreSQL refuses NUL in text (psycopg raises before the query is sent): a filter
+    read from the query string must be checked before it reaches the database."""
+    pages = [
+        (reverse("community:suggestions"), ["centre", "etat", "page"]),
+        (reverse("community:suggest"), ["titre", "auteur", "communaute"]),
+        (club.url, ["q", "categorie", "page", "commune"]),
+        ("/", ["commune", "insee"]),
+        (reverse("search:results"), ["q", "branche", "interet", "format", "disponible"]),
+    ]
+    for user in (None, member):
+        if user:
+            client.force_login(user)
+        for url, names in pages:
+            response = client.get(url, dict.fromkeys(names, NUL_TEXT))
+            assert response.status_code in (200, 302, 400, 404), (url, response.status_code)
+    client.force_login(librarian)
+    for url, names in [
+        (reverse("reach_demand"), ["interest", "branch", "start", "end"]),
+        (reverse("reach_demand_list", args=["suggestions"]), ["interest", "branch", "start"]),
+        (reverse("purchase_suggestions:index"), ["q", "status", "branches", "interests"]),
+        (reverse("members_public_lists"), ["q", "p"]),
+    ]:
+        response = client.get(url, dict.fromkeys(names, NUL_TEXT))
+        assert response.status_code in (200, 400, 404), (url, response.status_code)

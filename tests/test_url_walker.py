@@ -39,11 +39,13 @@ PATH_VALUES = {
 # Query and form values, in the parameter names the site's views read.
 NUMERIC = ["page", "mediatheque", "event", "item", "interests", "branch", "object_id", "id",
            "pk", "limit", "offset", "p", "year", "month", "community", "post", "comment",
-           "target", "days", "insee", "page_id", "member"]  # fmt: skip
+           "target", "days", "insee", "page_id", "member", "communaute", "interest", "list"]  # fmt: skip
 TEXT = ["next", "q", "kind", "cursor", "e", "format", "lat", "lon", "commune", "place",
         "ordering", "sort", "period", "action", "reason", "token", "email", "body",
         "display_name", "handle", "language", "from", "to", "date_from", "date_to", "type",
-        "scope", "purposes", "versions", "passes", "status", "kind_filter"]  # fmt: skip
+        "scope", "purposes", "versions", "passes", "status", "kind_filter", "centre", "etat",
+        "titre", "auteur", "categorie", "branche", "interet", "disponible", "start", "end",
+        "nouveau"]  # fmt: skip
 NUMERIC_VALUES = [HUGE, "-1", "1e309"]
 TEXT_VALUES = ["abc", "-1", "\x00'\"<x>" + "é" * 500]
 SKIP_NAMES = {"account_logout", "wagtailadmin_logout"}  # would end the walker's own session

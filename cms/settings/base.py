@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "community.reach.middleware.FirstTouchMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "cms.error_pages.MethodNotAllowedPageMiddleware",
     "cms.bad_input.AdminBadInputMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -81,6 +82,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "cms.urls"
+CSRF_FAILURE_VIEW = "cms.error_pages.csrf_failure"
 
 TEMPLATES = [
     {

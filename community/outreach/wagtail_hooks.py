@@ -29,6 +29,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from community.outreach.models import ConsentRecord, Partner, Prospect
 from community.roles import is_network_admin
+from community.spreadsheets import spreadsheet_safe
 
 
 class PartnerViewSet(SnippetViewSet):
@@ -122,11 +123,6 @@ CSV_COLUMNS = [
 ]
 
 
-def _spreadsheet_safe(value) -> str:
-    value = "" if value is None else str(value)
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _require_network_admin(request) -> None:
     if not is_network_admin(request.user):
         raise PermissionDenied
@@ -182,7 +178,9 @@ def export_response(proof: dict, fmt: str) -> HttpResponse:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in proof["consents"]:
-        writer.writerow([_spreadsheet_safe(row[c]) for c in CSV_COLUMNS])
+        writer.writerow(
+            [spreadsheet_safe("" if row[c] is None else str(row[c])) for c in CSV_COLUMNS]
+        )
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response

@@ -36,6 +36,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from cms.models import Interest
 from community import roles
 from community.reach import demand, library_use
+from community.spreadsheets import spreadsheet_safe
 
 # The summary's columns: (key, heading, list behind it).
 COLUMNS = [
@@ -323,7 +324,7 @@ def _csv_value(value):
         return timezone.localtime(value).date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    return value
+    return spreadsheet_safe(value)
 
 
 def demand_csv(request) -> HttpResponse:

