@@ -8,6 +8,8 @@ rate-limited (``ratelimits`` "list"); a member under a sanction cannot make a li
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,10 +35,22 @@ def _ensure_member(user) -> None:
         raise Refused(_("Log in to keep lists."), code="login", status=401)
 
 
+def _has_control_characters(text: str, allowed: str = "") -> bool:
+    """NUL and other control characters (but `allowed`): invisible, and PostgreSQL refuses
+    NUL in text."""
+    return any(unicodedata.category(char) == "Cc" and char not in allowed for char in text)
+
+
 def _clean_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
         raise Refused(_("Give the list a name."), code="name", status=400)
+    if _has_control_characters(name):
+        raise Refused(
+            _("A list name cannot contain invisible control characters."),
+            code="name",
+            status=400,
+        )
     if len(name) > NAME_MAX:
         raise Refused(
             _("A list name has at most %(max)s characters.") % {"max": NAME_MAX},
@@ -157,6 +171,10 @@ def add_item(user: User, list_id, item_id, note: str = "") -> tuple[ReadingList,
     if item.withdrawn:
         raise Refused(_("This item is no longer in the collections."), code="withdrawn", status=410)
     note = (note or "").strip()
+    if _has_control_characters(note, allowed="\n\r\t"):
+        raise Refused(
+            _("A note cannot contain invisible control characters."), code="note", status=400
+        )
     if len(note) > NOTE_MAX:
         raise Refused(
             _("A note has at most %(max)s characters.") % {"max": NOTE_MAX},

@@ -392,3 +392,31 @@ def test_new_list_from_the_item_page_holds_the_item(signed_in, member, items):
     created = ReadingList.objects.get(owner=member, name="Été")
     assert [entry.item for entry in created.entries.all()] == [item]
     assert "Ajouté à votre nouvelle liste « Été »" in text(signed_in.get(page))
+
+
+def test_control_characters_in_a_name_or_a_note_are_refused_with_a_reason(
+    signed_in, member, items
+):
+    """NUL is refused by PostgreSQL in text (a 500 there before): refused on every database,
+    with the reason said and nothing saved."""
+    with pytest.raises(Refused, match="caractères de contrôle"):
+        actions.create_list(member, "Polars\x00")
+    with pytest.raises(Refused, match="caractères de contrôle"):
+        actions.add_item(member, None, items["dune"].pk, "note\x00")
+    assert not ReadingList.objects.exists()
+    mine = actions.create_list(member, "Polars")
+    for url, data in (
+        (reverse("community:list_create"), {"name": "Polars\x00 noirs"}),
+        (reverse("community:list_update", args=[mine.pk]), {"name": "Pol\x00ars"}),
+        (
+            reverse("community:list_create"),
+            {"name": "Du\x1bne", "item": items["dune"].pk},
+        ),
+    ):
+        response = signed_in.post(url, data, follow=True)
+        assert response.status_code == 200, url
+        assert "caractères de contrôle" in text(response), url
+    assert list(ReadingList.objects.values_list("name", flat=True)) == ["Polars"]
+    assert not ReadingListEntry.objects.exists()
+    kept = actions.add_item(member, None, items["dune"].pk, "ligne 1\nligne 2\tfin")[0]
+    assert kept.entries.get().note == "ligne 1\nligne 2\tfin"
