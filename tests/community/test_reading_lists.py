@@ -394,9 +394,7 @@ def test_new_list_from_the_item_page_holds_the_item(signed_in, member, items):
     assert "Ajouté à votre nouvelle liste « Été »" in text(signed_in.get(page))
 
 
-def test_control_characters_in_a_name_or_a_note_are_refused_with_a_reason(
-    signed_in, member, items
-):
+def test_control_characters_in_a_name_or_a_note_are_refused_with_a_reason(signed_in, member, items):
     """NUL is refused by PostgreSQL in text (a 500 there before): refused on every database,
     with the reason said and nothing saved."""
     with pytest.raises(Refused, match="caractères de contrôle"):
