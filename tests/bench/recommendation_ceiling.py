@@ -4,8 +4,8 @@
         .venv/bin/python -m tests.bench.recommendation_ceiling --taste shared --members 20000 \\
         --items 40000 --events 2000 --announcements 4000 --interactions 80000 --sample 500
 
-Give the sizes, seed and taste the dataset was generated with, on the same day (the
-generator's anchor): the script replays `feeds.dataset` in memory (its writes replaced by
+Give the sizes, seed, taste and anchor day the dataset was generated with (`--anchor
+YYYY-MM-DD`, by default today, as `generate_dataset`'s): the script replays `feeds.dataset` in memory (its writes replaced by
 no-ops, the ids read back from the dataset in the database) to recover each member's true
 tastes, then ranks, for the members `evaluate_recommendations` samples (same split, same
 `--sample` and `--seed`), the items they had not used by the probability the generator
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+from datetime import UTC, date, datetime, time
 from unittest import mock
 
 import numpy as np
@@ -32,7 +33,7 @@ def zipf_pmf(size: int, skew: float) -> np.ndarray:
     return np.diff(np.concatenate([[0.0], cdf]))
 
 
-def replay(size):
+def replay(size, anchor):
     from feeds import dataset as ds
 
     def no_pages(parent, model, pages, m2m, rng):
@@ -40,7 +41,6 @@ def replay(size):
             rng.getrandbits(128)  # what bulk_add_children draws per page
         return []
 
-    anchor = ds.default_anchor()
     rng = random.Random(size.seed)
     with (
         mock.patch.object(ds, "_insert_rows", lambda model, rows: None),
@@ -73,6 +73,11 @@ def main() -> None:
     parser.add_argument("--announcements", type=int, default=10_000)
     parser.add_argument("--interactions", type=int, default=200_000)
     parser.add_argument("--taste", default="shared")
+    parser.add_argument(
+        "--anchor",
+        type=date.fromisoformat,
+        help="The anchor day given to generate_dataset (YYYY-MM-DD; default today).",
+    )
     parser.add_argument("--dataset-seed", type=int, default=1)
     parser.add_argument("--sample", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
@@ -97,7 +102,10 @@ def main() -> None:
         announcements=args.announcements, interactions=args.interactions,
         seed=args.dataset_seed, taste=args.taste,
     )  # fmt: skip
-    order, tastes, homes, by_branch = replay(size)
+    from feeds.dataset import default_anchor
+
+    anchor = datetime.combine(args.anchor, time(0, 0), UTC) if args.anchor else default_anchor()
+    order, tastes, homes, by_branch = replay(size, anchor)
     skew = TASTE_MODELS[args.taste].skew
 
     interactions = Interaction.objects.filter(member__in=dataset_members("generated"))

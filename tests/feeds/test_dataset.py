@@ -207,3 +207,17 @@ def test_taste_models_classic_and_shared():
     assert len(shares()) < len(classic_items)
     top = classic_items[: round(len(classic_items) * 0.2)]
     assert classic["top_20_percent_share"]["items"] == round(sum(top) / 2000, 3)
+
+
+def test_command_generates_for_a_given_anchor_day_and_refuses_a_bad_one():
+    args = ["--members", "20", "--items", "50", "--events", "2", "--announcements", "2"]
+    args += ["--interactions", "100"]
+    with pytest.raises(CommandError, match="AAAA-MM-JJ"):
+        call_command("generate_dataset", *args, "--anchor", "1er novembre")
+    assert not generated_members().exists()
+    call_command("generate_dataset", *args, "--anchor", "2026-11-01")
+    made = Interaction.objects.values_list("created_at", flat=True)
+    assert max(made) < ANCHOR and min(made) > datetime(2026, 1, 1, tzinfo=UTC)
+    first = sorted(Interaction.objects.values_list("member__username", "item__record_id"))
+    call_command("generate_dataset", *args, "--anchor", "2026-11-01", "--delete")
+    assert sorted(Interaction.objects.values_list("member__username", "item__record_id")) == first

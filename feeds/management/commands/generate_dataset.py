@@ -1,11 +1,16 @@
 """``manage.py generate_dataset [--members N --items N --events N --announcements N
---interactions N --seed S] [--delete]``: the generated dataset of the benchmarks.
+--interactions N --seed S] [--anchor YYYY-MM-DD] [--delete]``: the generated dataset of the
+benchmarks.
 
-Deterministic (same seed, same day → same rows); refuses to run when generated data is
+Deterministic (same seed, same anchor day → same rows; the anchor is today unless given, so a
+dataset can be generated again, or replayed by tests/bench/recommendation_ceiling.py, on
+another day); refuses to run when generated data is
 already there (``--delete`` removes it first). See :mod:`feeds.dataset`.
 """
 
 import json
+from argparse import ArgumentTypeError
+from datetime import UTC, date, datetime, time
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -34,6 +39,12 @@ class Command(BaseCommand):
             "earlier generator's parameters). See feeds.dataset.TasteModel.",
         )
         parser.add_argument(
+            "--anchor",
+            type=_day,
+            help="The day the generated history ends (YYYY-MM-DD, midnight UTC); today by "
+            "default. The same seed and anchor give the same rows.",
+        )
+        parser.add_argument(
             "--delete",
             action="store_true",
             help="Delete previously generated data first (members @generated.invalid, GEN… "
@@ -55,7 +66,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Données générées supprimées : {json.dumps(counts)}")
         self.stdout.write("Génération du jeu de données…")
         try:
-            summary = generate_dataset(size, say=self.stdout.write)
+            summary = generate_dataset(size, anchor=options["anchor"], say=self.stdout.write)
         except DatasetExists as exc:
             raise CommandError(f"{exc} Relancez avec --delete pour les remplacer.") from exc
         for name, count in summary["counts"].items():
@@ -69,3 +80,11 @@ class Command(BaseCommand):
             )
         total = sum(summary["seconds"].values())
         self.stdout.write(self.style.SUCCESS(f"Jeu de données généré en {total:.1f} s."))
+
+
+def _day(text: str) -> datetime:
+    """--anchor: a day as YYYY-MM-DD, midnight UTC."""
+    try:
+        return datetime.combine(date.fromisoformat(text), time(0, 0), UTC)
+    except ValueError as exc:
+        raise ArgumentTypeError(f"« {text} » n’est pas une date AAAA-MM-JJ.") from exc
